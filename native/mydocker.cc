@@ -1,0 +1,429 @@
+// Chapter 01 — the syscalls Node lacks, as thin wrappers with no policy.
+// Every failure throws a JS Error whose .code is the errno name ("EPERM") and
+// whose .syscall names the call, just like Node's own fs errors.
+#include <napi.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace {
+
+Napi::Value ThrowErrno(Napi::Env env, const char* call, int err, const std::string& what = "") {
+  const char* name = strerrorname_np(err);
+  std::string msg = std::string(call) + (what.empty() ? "" : " " + what) + ": " + strerror(err);
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", name ? name : "UNKNOWN");
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", call);
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// An optional string argument: undefined or null become nullptr.
+bool OptString(const Napi::Value& v, std::string* out) {
+  if (v.IsUndefined() || v.IsNull()) return false;
+  *out = v.As<Napi::String>().Utf8Value();
+  return true;
+}
+
+// Strings copied out of JS before clone(): the child must not allocate.
+struct CStrings {
+  std::vector<std::string> store;
+  std::vector<char*> ptrs;
+  explicit CStrings(const Napi::Array& arr) {
+    for (uint32_t i = 0; i < arr.Length(); i++) store.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+    for (auto& s : store) ptrs.push_back(const_cast<char*>(s.c_str()));
+    ptrs.push_back(nullptr);
+  }
+};
+
+void ResetSignals() {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) {
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);  // EINVAL for glibc's reserved ones: fine
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// Programs expect blocking stdio that survives exec.
+void PrepareStdio() {
+  for (int fd = 0; fd < 3; fd++) {
+    int fdf = fcntl(fd, F_GETFD);
+    if (fdf >= 0) fcntl(fd, F_SETFD, fdf & ~FD_CLOEXEC);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+}
+
+// ---------------------------------------------------------------- spawn
+struct SpawnArgs {
+  const char* file;
+  char** argv;
+  char** envp;
+  std::vector<int> fds;    // fds[i] becomes fd i in the child; -1 closes it
+  std::vector<int> nsfds;  // setns() into each, in order, before exec
+  bool setsid = false;
+  bool ctty = false;
+  const char* cwd = nullptr;
+  int tmp[256];
+  // filled by the child on failure (shared memory: CLONE_VM)
+  int err = 0;
+  const char* step = nullptr;
+};
+
+[[noreturn]] void ChildFail(SpawnArgs* a, const char* step) {
+  a->err = errno;
+  a->step = step;
+  _exit(127);
+}
+
+int ChildMain(void* p) {
+  SpawnArgs* a = static_cast<SpawnArgs*>(p);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) {
+    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);
+  }
+  for (int fd : a->nsfds) {
+    if (setns(fd, 0) < 0) ChildFail(a, "setns");
+  }
+  if (a->setsid && setsid() < 0) ChildFail(a, "setsid");
+  // dup every source above the targets first, so no dup2 clobbers a later source
+  int n = static_cast<int>(a->fds.size());
+  int base = n > 3 ? n : 3;
+  for (int i = 0; i < n; i++) {
+    a->tmp[i] = -1;
+    if (a->fds[i] >= 0 && (a->tmp[i] = fcntl(a->fds[i], F_DUPFD_CLOEXEC, base)) < 0) ChildFail(a, "dup");
+  }
+  for (int i = 0; i < n; i++) {
+    if (a->tmp[i] < 0) {
+      close(i);
+    } else if (dup2(a->tmp[i], i) < 0) {
+      ChildFail(a, "dup2");
+    }
+  }
+  PrepareStdio();
+  if (a->ctty && ioctl(0, TIOCSCTTY, 0) < 0) ChildFail(a, "ioctl(TIOCSCTTY)");
+  if (a->cwd && chdir(a->cwd) < 0) ChildFail(a, "chdir");
+  // every other inherited fd closes at exec (CVE-2024-21626 was a leaked fd)
+  if (syscall(SYS_close_range, base, ~0U, CLOSE_RANGE_CLOEXEC) < 0) ChildFail(a, "close_range");
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(a->file, a->argv, a->envp);
+  ChildFail(a, "execve");
+}
+
+// spawn({file, argv, env, cloneFlags, fds, nsFds, setsid, ctty, cwd}) -> {pid, pidfd}
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  std::string file = o.Get("file").As<Napi::String>().Utf8Value();
+  CStrings argv(o.Get("argv").As<Napi::Array>());
+  CStrings envp(o.Get("env").As<Napi::Array>());
+  std::string cwd;
+  bool hasCwd = OptString(o.Get("cwd"), &cwd);
+
+  SpawnArgs a;
+  a.file = file.c_str();
+  a.argv = argv.ptrs.data();
+  a.envp = envp.ptrs.data();
+  a.cwd = hasCwd ? cwd.c_str() : nullptr;
+  a.setsid = o.Get("setsid").ToBoolean();
+  a.ctty = o.Get("ctty").ToBoolean();
+  if (o.Get("fds").IsArray()) {
+    Napi::Array fds = o.Get("fds").As<Napi::Array>();
+    for (uint32_t i = 0; i < fds.Length() && i < 256; i++) a.fds.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
+  }
+  if (o.Get("nsFds").IsArray()) {
+    Napi::Array ns = o.Get("nsFds").As<Napi::Array>();
+    for (uint32_t i = 0; i < ns.Length(); i++) a.nsfds.push_back(ns.Get(i).As<Napi::Number>().Int32Value());
+  }
+  int flags = o.Get("cloneFlags").IsNumber() ? o.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
+
+  const size_t stackSize = 256 * 1024;
+  void* stack = mmap(nullptr, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return ThrowErrno(env, "mmap", errno);
+
+  // posix_spawn's trick: the child shares our memory and we sleep until it
+  // execs (CLONE_VFORK). Block signals so no handler of ours runs in the child.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + stackSize,
+                    flags | CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &a, &pidfd);
+  int cloneErr = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  munmap(stack, stackSize);
+
+  if (pid < 0) return ThrowErrno(env, "clone", cloneErr);
+  if (a.err != 0) {
+    int st;
+    waitpid(pid, &st, 0);
+    close(pidfd);
+    return ThrowErrno(env, a.step, a.err, a.step && strcmp(a.step, "execve") == 0 ? file : "");
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", pid);
+  r.Set("pidfd", pidfd);
+  return r;
+}
+
+// ---------------------------------------------------------------- wait
+// waitPidfd(pidfd, cb): poll the pidfd on Node's own loop (no thread-pool
+// thread is held), reap with waitid(P_PIDFD), call cb({exitCode, signal}).
+struct Waiter {
+  uv_poll_t poll;
+  napi_env env;
+  int pidfd;
+  Napi::FunctionReference cb;
+  Napi::AsyncContext* ctx;
+};
+
+void OnPidfd(uv_poll_t* handle, int status, int events) {
+  Waiter* w = static_cast<Waiter*>(handle->data);
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r = waitid(static_cast<idtype_t>(P_PIDFD), w->pidfd, &si, WEXITED | WNOHANG);
+  int err = errno;
+  if (r == 0 && si.si_pid == 0) return;  // not exited yet
+  uv_poll_stop(handle);
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  Napi::Object res = Napi::Object::New(env);
+  if (r < 0) {
+    res.Set("error", strerrorname_np(err) ? strerrorname_np(err) : "UNKNOWN");
+  } else if (si.si_code == CLD_EXITED) {
+    res.Set("exitCode", si.si_status);
+    res.Set("signal", env.Null());
+  } else {
+    res.Set("exitCode", env.Null());
+    res.Set("signal", si.si_status);
+  }
+  w->cb.MakeCallback(env.Global(), {res}, *w->ctx);
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) {
+    Waiter* w = static_cast<Waiter*>(h->data);
+    delete w->ctx;
+    delete w;
+  });
+}
+
+Napi::Value WaitPidfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pidfd = info[0].As<Napi::Number>().Int32Value();
+  uv_loop_t* loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return ThrowErrno(env, "uv_loop", EINVAL);
+  Waiter* w = new Waiter();
+  w->env = env;
+  w->pidfd = pidfd;
+  w->cb = Napi::Persistent(info[1].As<Napi::Function>());
+  w->ctx = new Napi::AsyncContext(env, "mydocker.waitPidfd");
+  w->poll.data = w;
+  int r = uv_poll_init(loop, &w->poll, pidfd);
+  if (r == 0) r = uv_poll_start(&w->poll, UV_READABLE, OnPidfd);
+  if (r != 0) {
+    delete w->ctx;
+    delete w;
+    return ThrowErrno(env, "uv_poll", -r);
+  }
+  return env.Undefined();
+}
+
+// ---------------------------------------------------------------- the rest
+Napi::Value Execve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string file = info[0].As<Napi::String>().Utf8Value();
+  CStrings argv(info[1].As<Napi::Array>());
+  CStrings envp(info[2].As<Napi::Array>());
+  PrepareStdio();
+  ResetSignals();
+  execve(file.c_str(), argv.ptrs.data(), envp.ptrs.data());
+  return ThrowErrno(env, "execve", errno, file);
+}
+
+Napi::Value Mount(const Napi::CallbackInfo& info) {
+  std::string src, target, type, data;
+  bool hasSrc = OptString(info[0], &src);
+  target = info[1].As<Napi::String>().Utf8Value();
+  bool hasType = OptString(info[2], &type);
+  unsigned long flags = static_cast<unsigned long>(info[3].As<Napi::Number>().Int64Value());
+  bool hasData = OptString(info[4], &data);
+  if (mount(hasSrc ? src.c_str() : nullptr, target.c_str(), hasType ? type.c_str() : nullptr, flags,
+            hasData ? data.c_str() : nullptr) < 0)
+    return ThrowErrno(info.Env(), "mount", errno, target);
+  return info.Env().Undefined();
+}
+
+Napi::Value Umount2(const Napi::CallbackInfo& info) {
+  std::string target = info[0].As<Napi::String>().Utf8Value();
+  int flags = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
+  if (umount2(target.c_str(), flags) < 0) return ThrowErrno(info.Env(), "umount2", errno, target);
+  return info.Env().Undefined();
+}
+
+Napi::Value PivotRoot(const Napi::CallbackInfo& info) {
+  std::string n = info[0].As<Napi::String>().Utf8Value(), o = info[1].As<Napi::String>().Utf8Value();
+  if (syscall(SYS_pivot_root, n.c_str(), o.c_str()) < 0) return ThrowErrno(info.Env(), "pivot_root", errno, n);
+  return info.Env().Undefined();
+}
+
+Napi::Value Sethostname(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (sethostname(name.c_str(), name.size()) < 0) return ThrowErrno(info.Env(), "sethostname", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Setns(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int type = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
+  if (setns(fd, type) < 0) return ThrowErrno(info.Env(), "setns", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Unshare(const Napi::CallbackInfo& info) {
+  if (unshare(info[0].As<Napi::Number>().Int32Value()) < 0) return ThrowErrno(info.Env(), "unshare", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Openpty(const Napi::CallbackInfo& info) {
+  int master, slave;
+  if (openpty(&master, &slave, nullptr, nullptr, nullptr) < 0) return ThrowErrno(info.Env(), "openpty", errno);
+  fcntl(master, F_SETFD, FD_CLOEXEC);
+  fcntl(slave, F_SETFD, FD_CLOEXEC);
+  Napi::Object r = Napi::Object::New(info.Env());
+  r.Set("master", master);
+  r.Set("slave", slave);
+  return r;
+}
+
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
+  ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) return ThrowErrno(info.Env(), "ioctl(TIOCSWINSZ)", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  long fd = syscall(SYS_pidfd_open, info[0].As<Napi::Number>().Int32Value(), 0);
+  if (fd < 0) return ThrowErrno(info.Env(), "pidfd_open", errno);
+  fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value(), sig = info[1].As<Napi::Number>().Int32Value();
+  if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) < 0) return ThrowErrno(info.Env(), "pidfd_send_signal", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  if (flock(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()) < 0)
+    return ThrowErrno(info.Env(), "flock", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value CloseRange(const Napi::CallbackInfo& info) {
+  unsigned first = info[0].As<Napi::Number>().Uint32Value(), last = info[1].As<Napi::Number>().Uint32Value();
+  unsigned flags = info.Length() > 2 ? info[2].As<Napi::Number>().Uint32Value() : 0;
+  if (syscall(SYS_close_range, first, last, flags) < 0) return ThrowErrno(info.Env(), "close_range", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Prctl(const Napi::CallbackInfo& info) {
+  unsigned long a[5] = {0, 0, 0, 0, 0};
+  for (size_t i = 0; i < 5 && i < info.Length(); i++) a[i] = static_cast<unsigned long>(info[i].As<Napi::Number>().Int64Value());
+  int r = prctl(static_cast<int>(a[0]), a[1], a[2], a[3], a[4]);
+  if (r < 0) return ThrowErrno(info.Env(), "prctl", errno);
+  return Napi::Number::New(info.Env(), r);
+}
+
+Napi::Value Pipe2(const Napi::CallbackInfo& info) {
+  int fds[2];
+  int flags = info.Length() > 0 ? info[0].As<Napi::Number>().Int32Value() : O_CLOEXEC;
+  if (pipe2(fds, flags) < 0) return ThrowErrno(info.Env(), "pipe2", errno);
+  Napi::Array r = Napi::Array::New(info.Env(), 2);
+  r.Set(0u, fds[0]);
+  r.Set(1u, fds[1]);
+  return r;
+}
+
+Napi::Value Mknod(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  mode_t mode = info[1].As<Napi::Number>().Uint32Value();
+  dev_t dev = makedev(info[2].As<Napi::Number>().Uint32Value(), info[3].As<Napi::Number>().Uint32Value());
+  if (mknod(path.c_str(), mode, dev) < 0) return ThrowErrno(info.Env(), "mknod", errno, path);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int fl = fcntl(fd, F_GETFD);
+  if (fl < 0) return ThrowErrno(info.Env(), "fcntl", errno);
+  fl = info[1].ToBoolean() ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
+  if (fcntl(fd, F_SETFD, fl) < 0) return ThrowErrno(info.Env(), "fcntl", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd));
+  exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("mount", Napi::Function::New(env, Mount));
+  exports.Set("umount2", Napi::Function::New(env, Umount2));
+  exports.Set("pivotRoot", Napi::Function::New(env, PivotRoot));
+  exports.Set("sethostname", Napi::Function::New(env, Sethostname));
+  exports.Set("setns", Napi::Function::New(env, Setns));
+  exports.Set("unshare", Napi::Function::New(env, Unshare));
+  exports.Set("openpty", Napi::Function::New(env, Openpty));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("closeRange", Napi::Function::New(env, CloseRange));
+  exports.Set("prctl", Napi::Function::New(env, Prctl));
+  exports.Set("pipe2", Napi::Function::New(env, Pipe2));
+  exports.Set("mknod", Napi::Function::New(env, Mknod));
+  exports.Set("setCloexec", Napi::Function::New(env, SetCloexec));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(mydocker, Init)

@@ -1,0 +1,95 @@
+// chapter: 01-namespaces
+// Docker-style argv parsing. `mydocker run [OPTIONS] IMAGE [COMMAND] [ARG...]`:
+// options end at the first positional word, and everything from there on belongs
+// to the container untouched (`run busybox ls -la` must not parse `-la`).
+// A flag that takes a value always consumes the next word, even one starting
+// with "-" (`--memory-swap -1`), as docker's flag parser does.
+
+export interface OptSpec {
+  long: string;
+  short?: string;
+  /** placeholder shown in help; present when the flag takes a value */
+  value?: string;
+  /** the flag may be given several times (-e A -e B) */
+  repeat?: boolean;
+  desc: string;
+}
+
+export type OptValues = Record<string, string | boolean | string[] | undefined>;
+
+export class UsageError extends Error {}
+
+export interface Parsed {
+  opts: OptValues;
+  /** the first positional word and everything after it, untouched */
+  rest: string[];
+}
+
+/** parse leading options of argv; stop at the first positional word (or after `--`) */
+export function parseOptions(argv: string[], specs: OptSpec[]): Parsed {
+  const opts: OptValues = {};
+  const byLong = new Map(specs.map((s) => [s.long, s]));
+  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
+  const set = (spec: OptSpec, value: string | boolean) => {
+    if (spec.repeat) {
+      const list = (opts[spec.long] as string[] | undefined) ?? [];
+      list.push(String(value));
+      opts[spec.long] = list;
+    } else {
+      opts[spec.long] = value;
+    }
+  };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const spec = byLong.get(name);
+      if (!spec) throw new UsageError(`unknown flag: --${name}`);
+      if (spec.value) {
+        if (eq >= 0) set(spec, arg.slice(eq + 1));
+        else if (i + 1 < argv.length) set(spec, argv[++i]);
+        else throw new UsageError(`flag needs an argument: --${name}`);
+      } else {
+        if (eq >= 0) set(spec, parseBool(name, arg.slice(eq + 1)));
+        else set(spec, true);
+      }
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      // a cluster of short flags: -it, -ti, -ite FOO=1, -eFOO=1
+      for (let j = 1; j < arg.length; j++) {
+        const spec = byShort.get(arg[j]);
+        if (!spec) throw new UsageError(`unknown shorthand flag: '${arg[j]}' in ${arg}`);
+        if (!spec.value) {
+          set(spec, true);
+          continue;
+        }
+        if (j + 1 < arg.length) set(spec, arg.slice(j + 1).replace(/^=/, ''));
+        else if (i + 1 < argv.length) set(spec, argv[++i]);
+        else throw new UsageError(`flag needs an argument: '${arg[j]}' in ${arg}`);
+        break;
+      }
+    } else {
+      break;
+    }
+  }
+  return { opts, rest: argv.slice(i) };
+}
+
+function parseBool(name: string, v: string): boolean {
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new UsageError(`invalid argument "${v}" for "--${name}" flag: expected true or false`);
+}
+
+export function str(v: OptValues[string]): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function list(v: OptValues[string]): string[] {
+  return Array.isArray(v) ? v : [];
+}

@@ -1,0 +1,43 @@
+// chapter: 01-namespaces
+// What the CLI hands to the container's init over fd 3: everything the init needs
+// to turn itself into the container, as plain JSON. The init imports only the
+// type of this file, so nothing here runs in the container's start-up path.
+
+export interface InitSpec {
+  hostname: string;
+  /** argv of the user's command; args[0] is a path, or a name looked up in PATH */
+  args: string[];
+  env: string[];
+  cwd: string;
+  /** cgroup.procs files the init writes itself into right before exec (chapter 02) */
+  cgroupProcs?: string[];
+  /** the container's root filesystem (chapter 03); absent: the host's files */
+  rootfs?: RootfsSpec;
+}
+
+export interface RootfsSpec {
+  /** overlay layers, top first */
+  lower: string[];
+  upper: string;
+  work: string;
+  /** where the overlay is mounted inside the init's mount namespace */
+  target: string;
+  readonlyPaths: string[];
+  maskedPaths: string[];
+  mounts: MountSpec[];
+  /** files written into the container before exec: /etc/hostname, hosts, resolv.conf */
+  files: { path: string; content: string }[];
+}
+
+export interface MountSpec {
+  source: string;
+  /** absolute path inside the container */
+  target: string;
+  readonly: boolean;
+}
+
+/** init → CLI over fd 4 when the init gives up before exec */
+export interface InitFailure {
+  code: number;
+  message: string;
+}

@@ -1,0 +1,119 @@
+// chapter: 01-namespaces
+// Wiring the container's stdin/stdout/stderr to the CLI's.
+// Without -t: files and pipes are handed over as they are (nothing to copy, no
+// output lost); a terminal is never handed over (a process holding a tty fd can
+// push keystrokes into it with TIOCSTI), so it gets a pipe we copy through.
+// Without -i, stdin is /dev/null.
+// With -t: a new pseudo-terminal; its slave becomes the container's stdio and
+// controlling terminal, the CLI's own terminal goes raw and we copy both ways.
+import { closeSync, openSync } from 'node:fs';
+import net from 'node:net';
+import tty from 'node:tty';
+import { O_CLOEXEC, native } from '../native.js';
+import type { Stdio } from './process.js';
+
+export interface Attachment {
+  stdio: Stdio;
+  /** call once the container process exists: drops our copies of its ends */
+  spawned(): void;
+  /** resolves when every output stream reached its end */
+  drained: Promise<void>;
+  /** give the CLI's terminal back (idempotent) */
+  restore(): void;
+}
+
+export function attach(opts: { interactive: boolean; tty: boolean }): Attachment {
+  return opts.tty ? attachPty(opts.interactive) : attachPipes(opts.interactive);
+}
+
+function attachPipes(interactive: boolean): Attachment {
+  const childEnds: number[] = [];
+  const outputs: Promise<void>[] = [];
+  const cleanups: (() => void)[] = [];
+
+  let stdin: number;
+  if (!interactive) {
+    stdin = openSync('/dev/null', 'r');
+    childEnds.push(stdin);
+  } else if (tty.isatty(0)) {
+    const [r, w] = native.pipe2(O_CLOEXEC);
+    stdin = r;
+    childEnds.push(r);
+    const sink = new net.Socket({ fd: w, readable: false, writable: true });
+    process.stdin.pipe(sink);
+    cleanups.push(() => {
+      process.stdin.unpipe(sink);
+      process.stdin.pause();
+      sink.destroy();
+    });
+  } else {
+    stdin = 0;
+  }
+  const out = (fd: 1 | 2, stream: NodeJS.WriteStream): number => {
+    if (!tty.isatty(fd)) return fd;
+    const [r, w] = native.pipe2(O_CLOEXEC);
+    childEnds.push(w);
+    outputs.push(copy(new net.Socket({ fd: r, readable: true, writable: false }), stream));
+    return w;
+  };
+  const fds: [number, number, number] = [stdin, out(1, process.stdout), out(2, process.stderr)];
+  return {
+    stdio: { fds, tty: false },
+    spawned: () => childEnds.splice(0).forEach((fd) => closeSync(fd)),
+    drained: Promise.all(outputs).then(() => {}),
+    restore: () => cleanups.splice(0).forEach((f) => f()),
+  };
+}
+
+function attachPty(interactive: boolean): Attachment {
+  const { master, slave } = native.openpty();
+  const size = () => {
+    const t = process.stdout.isTTY ? process.stdout : process.stdin.isTTY ? process.stderr : null;
+    if (t && t.columns && t.rows) native.setWinsize(master, t.rows, t.columns);
+  };
+  size();
+  process.on('SIGWINCH', size);
+
+  const term = new tty.ReadStream(master); // a duplex stream on the master side
+  const drained = new Promise<void>((resolve) => {
+    term.on('data', (d) => process.stdout.write(d));
+    term.on('end', resolve);
+    // the last slave fd closed: Linux reports EIO on the master, our "end of output"
+    term.on('error', () => resolve());
+    term.on('close', () => resolve());
+  });
+
+  let raw = false;
+  if (interactive) {
+    if (process.stdin.isTTY) {
+      process.stdin.setRawMode(true);
+      raw = true;
+    }
+    process.stdin.on('data', (d) => term.write(d));
+    process.stdin.resume();
+  }
+  const restore = () => {
+    process.removeListener('SIGWINCH', size);
+    if (raw) {
+      process.stdin.setRawMode(false);
+      raw = false;
+    }
+    process.stdin.pause();
+  };
+  process.once('exit', restore);
+  return {
+    stdio: { fds: [slave, slave, slave], tty: true },
+    spawned: () => closeSync(slave),
+    drained: drained.then(() => void term.destroy()),
+    restore,
+  };
+}
+
+function copy(from: net.Socket, to: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    from.on('data', (d) => to.write(d));
+    from.on('end', resolve);
+    from.on('error', () => resolve());
+    from.on('close', () => resolve());
+  });
+}

@@ -1,0 +1,77 @@
+// chapter: 01-namespaces
+// The run pipeline, top to bottom: each chapter adds a step here, none rewrites one.
+import { constants } from 'node:os';
+import { Cleanup } from './container/cleanup.js';
+import { newId, shortId } from './container/id.js';
+import { forwardSignals, startInit } from './container/process.js';
+import type { InitSpec } from './container/spec.js';
+import { attach } from './container/stdio.js';
+import type { ExitInfo } from './native.js';
+import { log } from './log.js';
+
+export interface RunOptions {
+  /** the user's command and its arguments, untouched */
+  command: string[];
+  interactive: boolean;
+  tty: boolean;
+  hostname?: string;
+  /** -e values: KEY=VALUE, or KEY to copy it from the CLI's environment */
+  env: string[];
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export async function run(o: RunOptions): Promise<number> {
+  const id = newId();
+  const hostname = o.hostname ?? shortId(id);
+  const cleanup = new Cleanup();
+  const io = attach(o);
+  cleanup.add('restore the terminal', () => io.restore());
+  try {
+    const spec: InitSpec = {
+      hostname,
+      args: o.command,
+      env: containerEnv(o, hostname),
+      cwd: '/',
+    };
+    log.debug(`container ${id}: ${JSON.stringify(spec.args)}`);
+
+    const init = startInit(spec, io.stdio);
+    io.spawned();
+    cleanup.add('stop the container', async () => {
+      init.signal(constants.signals.SIGKILL);
+      await init.exited;
+    });
+    cleanup.add('stop forwarding signals', forwardSignals(init));
+
+    init.go();
+    await init.started;
+    const exit = await init.exited;
+    await io.drained;
+    return exitStatus(exit);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+/** docker's defaults (PATH, HOSTNAME, TERM with -t), then -e in order; a later KEY wins */
+export function containerEnv(o: Pick<RunOptions, 'env' | 'tty'>, hostname: string, base: string[] = []): string[] {
+  const env = new Map<string, string>();
+  const put = (kv: string) => {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env.set(kv.slice(0, eq), kv);
+    else if (process.env[kv] !== undefined) env.set(kv, `${kv}=${process.env[kv]}`);
+  };
+  put(`PATH=${DEFAULT_PATH}`);
+  put(`HOSTNAME=${hostname}`);
+  if (o.tty) put('TERM=xterm');
+  base.forEach(put);
+  o.env.forEach(put);
+  return [...env.values()];
+}
+
+/** the container's status as docker reports it: 128+N when killed by signal N */
+export function exitStatus(e: ExitInfo): number {
+  if (e.signal !== null) return 128 + e.signal;
+  return e.exitCode ?? 125;
+}
