@@ -401,6 +401,32 @@ Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// pidfdGetfd(pidfd, fd): a copy of another process's fd (the init's pty master)
+Napi::Value PidfdGetfd(const Napi::CallbackInfo& info) {
+  int pidfd = info[0].As<Napi::Number>().Int32Value(), target = info[1].As<Napi::Number>().Int32Value();
+  long fd = syscall(SYS_pidfd_getfd, pidfd, target, 0);  // the new fd is close-on-exec
+  if (fd < 0) return ThrowErrno(info.Env(), "pidfd_getfd", errno);
+  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
+Napi::Value Dup2(const Napi::CallbackInfo& info) {
+  if (dup2(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()) < 0)
+    return ThrowErrno(info.Env(), "dup2", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Setsid(const Napi::CallbackInfo& info) {
+  if (setsid() < 0) return ThrowErrno(info.Env(), "setsid", errno);
+  return info.Env().Undefined();
+}
+
+// setControllingTty(fd): ioctl(fd, TIOCSCTTY) — the caller must lead a session
+Napi::Value SetControllingTty(const Napi::CallbackInfo& info) {
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSCTTY, 0) < 0)
+    return ThrowErrno(info.Env(), "ioctl(TIOCSCTTY)", errno);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd));
@@ -421,6 +447,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pipe2", Napi::Function::New(env, Pipe2));
   exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("setCloexec", Napi::Function::New(env, SetCloexec));
+  exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd));
+  exports.Set("dup2", Napi::Function::New(env, Dup2));
+  exports.Set("setsid", Napi::Function::New(env, Setsid));
+  exports.Set("setControllingTty", Napi::Function::New(env, SetControllingTty));
   return exports;
 }
 

@@ -3,8 +3,8 @@
 // this file, as the first process of new PID, mount, UTS, IPC and network
 // namespaces. It reads its InitSpec from fd 3, prepares the namespaces from the
 // inside, waits for the CLI's "go" and then execve's the user's command, which
-// takes over PID 1. Failures before exec go back to the CLI over fd 4 (that fd is
-// close-on-exec, so a successful exec shows up there as end-of-file).
+// takes over PID 1. The init reports to the CLI over fd 4, one JSON line a message
+// (InitMessage); that fd is close-on-exec, so after "exec" end-of-file means success.
 // Keep imports light: this file is on the start-up path of every container.
 import { accessSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
 import {
@@ -18,7 +18,7 @@ import {
   MS_REC,
   native,
 } from './native.js';
-import type { InitFailure, InitSpec } from './container/spec.js';
+import type { InitMessage, InitSpec } from './container/spec.js';
 
 const SPEC_FD = 3;
 const REPORT_FD = 4;
@@ -50,6 +50,22 @@ function waitForGo(goSent: boolean): void {
   if (goSent) return;
   const n = readSync(SPEC_FD, Buffer.alloc(1), 0, 1, null);
   if (n === 0) process.exit(125); // end-of-file instead of "go": the CLI aborted the start
+}
+
+function report(m: InitMessage): void {
+  writeSync(REPORT_FD, JSON.stringify(m) + '\n');
+}
+
+/**
+ * -t: a new terminal, opened from the container's own /dev/ptmx, becomes the
+ * command's stdio and controlling terminal; the CLI takes a copy of the master.
+ */
+function openTerminal(): void {
+  const { master, slave } = native.openpty();
+  report({ pty: master });
+  native.setsid();
+  native.setControllingTty(slave);
+  for (const fd of [0, 1, 2]) native.dup2(slave, fd);
 }
 
 function mountProc(): void {
@@ -98,6 +114,7 @@ function main(): void {
   native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
   mountProc();
   native.sethostname(spec.hostname);
+  if (spec.tty) openTerminal();
   try {
     process.chdir(spec.cwd);
   } catch {
@@ -108,7 +125,7 @@ function main(): void {
   joinCgroups(cgroupFds);
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
-  writeSync(REPORT_FD, 'x');
+  report({ exec: true });
   try {
     native.execve(file, spec.args, spec.env);
   } catch (e) {
@@ -119,12 +136,11 @@ function main(): void {
 try {
   main();
 } catch (e) {
-  const failure: InitFailure =
-    e instanceof InitError ? { code: e.code, message: e.message } : { code: 125, message: (e as Error).message };
+  const code = e instanceof InitError ? e.code : 125;
   try {
-    writeSync(REPORT_FD, JSON.stringify(failure));
+    report({ error: (e as Error).message, code });
   } catch {
     // the CLI is gone; nobody to tell
   }
-  process.exit(failure.code);
+  process.exit(code);
 }

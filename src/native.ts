@@ -44,6 +44,10 @@ interface Addon {
   pipe2(flags?: number): [number, number];
   mknod(path: string, mode: number, major: number, minor: number): void;
   setCloexec(fd: number, on: boolean): void;
+  pidfdGetfd(pidfd: number, fd: number): number;
+  dup2(oldfd: number, newfd: number): void;
+  setsid(): void;
+  setControllingTty(fd: number): void;
 }
 
 const require = createRequire(import.meta.url);

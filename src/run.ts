@@ -33,6 +33,7 @@ export async function run(o: RunOptions): Promise<number> {
       args: o.command,
       env: containerEnv(o, hostname),
       cwd: '/',
+      tty: o.tty,
     };
     log.debug(`container ${id}: ${JSON.stringify(spec.args)}`);
 
@@ -44,6 +45,7 @@ export async function run(o: RunOptions): Promise<number> {
     });
     cleanup.add('stop forwarding signals', forwardSignals(init));
 
+    if (o.tty) io.connect(await Promise.race([init.terminal, init.started.then(() => Promise.reject(new Error('no terminal')))]));
     init.go();
     await init.started;
     const exit = await init.exited;

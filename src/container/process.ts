@@ -1,7 +1,8 @@
 // chapter: 01-namespaces
 // Starting the container's init: clone(2) into new namespaces, re-exec the node
 // binary (/proc/self/exe) on dist/init.js, and talk to it over two pipes.
-import { closeSync, createReadStream, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import net from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,7 +17,7 @@ import {
   type ExitInfo,
 } from '../native.js';
 import { RuntimeError } from '../errors.js';
-import type { InitFailure, InitSpec } from './spec.js';
+import type { InitMessage, InitSpec } from './spec.js';
 
 export const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
 
@@ -27,18 +28,16 @@ export interface InitProcess {
   pidfd: number;
   /** let the init run the user's command */
   go(): void;
+  /** with -t: our copy of the terminal's master side, which the init made in the container */
+  terminal: Promise<number>;
   /** resolves once the user's command runs; rejects with the init's reason */
   started: Promise<void>;
   exited: Promise<ExitInfo>;
   signal(sig: number): void;
 }
 
-export interface Stdio {
-  /** the fds that become the container's 0, 1, 2 */
-  fds: [number, number, number];
-  /** a terminal: the container gets a new session with fd 0 as its controlling tty */
-  tty: boolean;
-}
+/** the fds that become the init's 0, 1, 2 (with -t the init replaces them with its terminal) */
+export type Stdio = [number, number, number];
 
 export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
@@ -50,9 +49,7 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
       argv: ['mydocker-init', INIT_JS],
       env: [], // a clean environment: the init starts faster and leaks nothing
       cloneFlags: CLONE_FLAGS,
-      fds: [...stdio.fds, specRead, reportWrite],
-      setsid: stdio.tty,
-      ctty: stdio.tty,
+      fds: [...stdio, specRead, reportWrite],
     });
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);
@@ -66,22 +63,31 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
     closeSync(child.pidfd);
     return info;
   });
-  const report = readAll(reportRead);
-  // the init writes "x" right before execve, and a failure as JSON; the pipe is
-  // close-on-exec, so "x" then end-of-file means the user's command is running
-  const started = report.then((text) => {
-    const failure = text.replace(/^x/, '');
-    if (failure) {
-      const f = JSON.parse(failure) as InitFailure;
-      throw new RuntimeError(f.message, f.code);
-    }
-    if (!text) throw new RuntimeError('the container init died before starting the command');
+  let alive = true;
+  exited.then(() => (alive = false));
+
+  // the init reports on fd 4, one JSON message a line: {pty: fd}, {exec: true} right
+  // before execve, or {error, code}. The pipe is close-on-exec: "exec" followed by
+  // end-of-file means the user's command is running.
+  let onTerminal: (fd: number) => void;
+  const terminal = new Promise<number>((resolve) => (onTerminal = resolve));
+  const started = new Promise<void>((resolve, reject) => {
+    let execed = false;
+    let failure: InitMessage | undefined;
+    readLines(reportRead, (line) => {
+      const m = JSON.parse(line) as InitMessage;
+      if (m.pty !== undefined) onTerminal(native.pidfdGetfd(child.pidfd, m.pty));
+      if (m.exec) execed = true;
+      if (m.error) failure = m;
+    }).then(() => {
+      if (failure) reject(new RuntimeError(failure.error!, failure.code));
+      else if (!execed) reject(new RuntimeError('the container init died before starting the command'));
+      else resolve();
+    });
   });
   started.catch(() => {}); // observed by the caller; never an unhandled rejection
 
   let goSent = false;
-  let alive = true;
-  exited.then(() => (alive = false));
   return {
     ...child,
     go() {
@@ -90,6 +96,7 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
       writeSync(specWrite, 'g');
       closeSync(specWrite);
     },
+    terminal,
     started,
     exited,
     signal(sig: number) {
@@ -103,13 +110,21 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
   };
 }
 
-function readAll(fd: number): Promise<string> {
+/** call fn for every line read from fd until end-of-file */
+function readLines(fd: number, fn: (line: string) => void): Promise<void> {
   return new Promise((resolve) => {
     let text = '';
-    const s = createReadStream('', { fd, encoding: 'utf8' });
-    s.on('data', (d) => (text += d));
-    s.on('close', () => resolve(text));
-    s.on('error', () => resolve(text));
+    const s = new net.Socket({ fd, readable: true, writable: false });
+    s.setEncoding('utf8');
+    s.on('data', (d) => {
+      text += d;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+        fn(text.slice(0, nl));
+        text = text.slice(nl + 1);
+      }
+    });
+    s.on('close', () => resolve());
+    s.on('error', () => resolve());
   });
 }
 

@@ -9,6 +9,8 @@ export interface InitSpec {
   args: string[];
   env: string[];
   cwd: string;
+  /** -t: the init makes a terminal for the command (in the container's own /dev/pts) */
+  tty: boolean;
   /** cgroup.procs files the init writes itself into right before exec (chapter 02) */
   cgroupProcs?: string[];
   /** the container's root filesystem (chapter 03); absent: the host's files */
@@ -36,8 +38,13 @@ export interface MountSpec {
   readonly: boolean;
 }
 
-/** init → CLI over fd 4 when the init gives up before exec */
-export interface InitFailure {
-  code: number;
-  message: string;
+/** init → CLI over fd 4, one JSON object a line */
+export interface InitMessage {
+  /** with -t: the fd number of the terminal's master side in the init (the CLI takes a copy) */
+  pty?: number;
+  /** sent right before execve */
+  exec?: true;
+  /** the init gave up: this message, this exit status */
+  error?: string;
+  code?: number;
 }

@@ -16,6 +16,8 @@ export interface Attachment {
   stdio: Stdio;
   /** call once the container process exists: drops our copies of its ends */
   spawned(): void;
+  /** with -t: the terminal's master side, once the init has made it */
+  connect(master: number): void;
   /** resolves when every output stream reached its end */
   drained: Promise<void>;
   /** give the CLI's terminal back (idempotent) */
@@ -23,7 +25,7 @@ export interface Attachment {
 }
 
 export function attach(opts: { interactive: boolean; tty: boolean }): Attachment {
-  return opts.tty ? attachPty(opts.interactive) : attachPipes(opts.interactive);
+  return opts.tty ? attachTerminal(opts.interactive) : attachPipes(opts.interactive);
 }
 
 function attachPipes(interactive: boolean): Attachment {
@@ -56,42 +58,28 @@ function attachPipes(interactive: boolean): Attachment {
     outputs.push(copy(new net.Socket({ fd: r, readable: true, writable: false }), stream));
     return w;
   };
-  const fds: [number, number, number] = [stdin, out(1, process.stdout), out(2, process.stderr)];
   return {
-    stdio: { fds, tty: false },
+    stdio: [stdin, out(1, process.stdout), out(2, process.stderr)],
     spawned: () => childEnds.splice(0).forEach((fd) => closeSync(fd)),
+    connect: () => {},
     drained: Promise.all(outputs).then(() => {}),
     restore: () => cleanups.splice(0).forEach((f) => f()),
   };
 }
 
-function attachPty(interactive: boolean): Attachment {
-  const { master, slave } = native.openpty();
+/**
+ * -t: the init opens a new terminal inside the container (its own /dev/pts, as runc
+ * does) and we take a copy of the master side. Our terminal goes raw, so ^C and
+ * friends travel as bytes to the container's terminal, which turns them into signals.
+ */
+function attachTerminal(interactive: boolean): Attachment {
+  const devnull = openSync('/dev/null', 'r+');
+  let master = -1;
   const size = () => {
-    const t = process.stdout.isTTY ? process.stdout : process.stdin.isTTY ? process.stderr : null;
-    if (t && t.columns && t.rows) native.setWinsize(master, t.rows, t.columns);
+    const t = process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : null;
+    if (master >= 0 && t?.columns && t.rows) native.setWinsize(master, t.rows, t.columns);
   };
-  size();
-  process.on('SIGWINCH', size);
-
-  const term = new tty.ReadStream(master); // a duplex stream on the master side
-  const drained = new Promise<void>((resolve) => {
-    term.on('data', (d) => process.stdout.write(d));
-    term.on('end', resolve);
-    // the last slave fd closed: Linux reports EIO on the master, our "end of output"
-    term.on('error', () => resolve());
-    term.on('close', () => resolve());
-  });
-
   let raw = false;
-  if (interactive) {
-    if (process.stdin.isTTY) {
-      process.stdin.setRawMode(true);
-      raw = true;
-    }
-    process.stdin.on('data', (d) => term.write(d));
-    process.stdin.resume();
-  }
   const restore = () => {
     process.removeListener('SIGWINCH', size);
     if (raw) {
@@ -101,10 +89,37 @@ function attachPty(interactive: boolean): Attachment {
     process.stdin.pause();
   };
   process.once('exit', restore);
+
+  let drained!: (p: Promise<void>) => void;
+  const whenDrained = new Promise<Promise<void>>((r) => (drained = r));
   return {
-    stdio: { fds: [slave, slave, slave], tty: true },
-    spawned: () => closeSync(slave),
-    drained: drained.then(() => void term.destroy()),
+    // until it execs, the init keeps our stderr (so a crash is visible)
+    stdio: [devnull, devnull, 2],
+    spawned: () => closeSync(devnull),
+    connect(fd: number) {
+      master = fd;
+      size();
+      process.on('SIGWINCH', size);
+      const term = new tty.ReadStream(master); // a duplex stream on the master side
+      drained(
+        new Promise<void>((resolve) => {
+          term.on('data', (d) => process.stdout.write(d));
+          // the last slave fd closed: Linux reports EIO on the master, our "end of output"
+          term.on('error', () => resolve());
+          term.on('end', resolve);
+          term.on('close', () => resolve());
+        }).then(() => void term.destroy()),
+      );
+      if (interactive) {
+        if (process.stdin.isTTY) {
+          process.stdin.setRawMode(true);
+          raw = true;
+        }
+        process.stdin.on('data', (d) => term.write(d));
+        process.stdin.resume();
+      }
+    },
+    drained: whenDrained.then((p) => p),
     restore,
   };
 }

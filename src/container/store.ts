@@ -1,0 +1,140 @@
+// chapter: 03-rootfs
+// Containers outlive their process: each has a folder under <root>/containers/<id>/
+// with config.json (what was asked), state.json (what happened), and its writable
+// layer (upper/, work/) plus the rootfs mount point. Names are unique: they are
+// checked and taken under one lock.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError } from '../errors.js';
+import { LOCK_EX, LOCK_UN, native } from '../native.js';
+import { shortId } from './id.js';
+
+export interface ContainerConfig {
+  id: string;
+  name: string;
+  /** the image id ("sha256:…"), or absent when the container runs on the host's files */
+  image?: string;
+  /** what the user typed for the image */
+  imageRef?: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  hostname: string;
+  tty: boolean;
+  interactive: boolean;
+  autoRemove: boolean;
+  volumes: string[];
+  created: string;
+}
+
+export type Status = 'created' | 'running' | 'exited';
+
+export interface ContainerState {
+  status: Status;
+  pid?: number;
+  /** the pid's start time (field 22 of /proc/<pid>/stat): a reused pid is not our container */
+  pidStart?: string;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+}
+
+export const containersDir = (root: string) => join(root, 'containers');
+export const containerDir = (root: string, id: string) => join(root, 'containers', id);
+
+/** write a file so that readers see the old or the new content, never half of it */
+export function writeAtomic(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+/** run fn while holding <dir>/.lock (flock: released by the kernel if we die) */
+export function withLock<T>(dir: string, fn: () => T): T {
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(join(dir, '.lock'), 'a');
+  try {
+    native.flock(fd, LOCK_EX);
+    return fn();
+  } finally {
+    try {
+      native.flock(fd, LOCK_UN);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function listContainers(root: string): ContainerConfig[] {
+  const dir = containersDir(root);
+  if (!existsSync(dir)) return [];
+  const out: ContainerConfig[] = [];
+  for (const id of readdirSync(dir)) {
+    if (!/^[0-9a-f]{64}$/.test(id)) continue;
+    try {
+      out.push(JSON.parse(readFileSync(join(dir, id, 'config.json'), 'utf8')));
+    } catch {
+      // being created or removed right now
+    }
+  }
+  return out;
+}
+
+/** record a new container; its name must be free (the default name is the short id) */
+export function createContainer(root: string, config: ContainerConfig): void {
+  if (!NAME_RE.test(config.name)) throw new RuntimeError(`invalid container name "${config.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ are allowed`);
+  withLock(containersDir(root), () => {
+    const clash = listContainers(root).find((c) => c.name === config.name);
+    if (clash)
+      throw new RuntimeError(
+        `Conflict. The container name "/${config.name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    const dir = containerDir(root, config.id);
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    writeAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+    writeState(root, config.id, { status: 'created' });
+  });
+}
+
+export function writeState(root: string, id: string, state: ContainerState): void {
+  writeAtomic(join(containerDir(root, id), 'state.json'), JSON.stringify(state, null, 2));
+}
+
+export function readState(root: string, id: string): ContainerState {
+  return JSON.parse(readFileSync(join(containerDir(root, id), 'state.json'), 'utf8'));
+}
+
+/** a container by full id, unique id prefix, or name */
+export function findContainer(root: string, ref: string): ContainerConfig {
+  const all = listContainers(root);
+  const hit =
+    all.find((c) => c.id === ref) ??
+    all.find((c) => c.name === ref) ??
+    (() => {
+      const byPrefix = ref.length >= 1 && /^[0-9a-f]+$/.test(ref) ? all.filter((c) => c.id.startsWith(ref)) : [];
+      if (byPrefix.length > 1) throw new RuntimeError(`multiple containers match "${ref}": ${byPrefix.map((c) => shortId(c.id)).join(', ')}`);
+      return byPrefix[0];
+    })();
+  if (!hit) throw new RuntimeError(`No such container: ${ref}`);
+  return hit;
+}
+
+/** mount points at or under dir, as this mount namespace sees them */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ')[4].replace(/\\040/g, ' '))
+    .filter((m) => m === dir || m.startsWith(dir + '/'));
+}
+
+/** delete a container's folder; never through a mount (it could be a volume with host data) */
+export function removeContainerDir(root: string, id: string): void {
+  const dir = containerDir(root, id);
+  const mounted = mountsUnder(dir);
+  if (mounted.length) throw new RuntimeError(`refusing to delete ${dir}: still mounted: ${mounted.join(', ')}`);
+  rmSync(dir, { recursive: true, force: true });
+}
