@@ -6,7 +6,7 @@
 // takes over PID 1. The init reports to the CLI over fd 4, one JSON line a message
 // (InitMessage); that fd is close-on-exec, so after "exec" end-of-file means success.
 // Keep imports light: this file is on the start-up path of every container.
-import { accessSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import {
   ALL_FDS,
   CLOSE_RANGE_CLOEXEC,
@@ -19,6 +19,9 @@ import {
   native,
 } from './native.js';
 import type { InitMessage, InitSpec } from './container/spec.js';
+// <chapter 03-rootfs>
+import { setupRootfs } from './rootfs/setup.js';
+// </chapter 03-rootfs>
 
 const SPEC_FD = 3;
 const REPORT_FD = 4;
@@ -112,9 +115,18 @@ function main(): void {
   const cgroupFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'));
   // nothing we mount may propagate back to the host (systemd makes / shared)
   native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
-  mountProc();
+  // <replaced-by 03-rootfs>
+  //~ mountProc();
+  // </replaced-by 03-rootfs>
+  // <chapter 03-rootfs>
+  if (spec.rootfs) setupRootfs(spec.rootfs); // the image's files, then pivot_root
+  else mountProc(); // chapter 01's way: the host's files
+  // </chapter 03-rootfs>
   native.sethostname(spec.hostname);
   if (spec.tty) openTerminal();
+  // <chapter 03-rootfs>
+  if (spec.rootfs) mkdirSync(spec.cwd, { recursive: true }); // docker creates a missing WORKDIR
+  // </chapter 03-rootfs>
   try {
     process.chdir(spec.cwd);
   } catch {

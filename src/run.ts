@@ -8,6 +8,9 @@ import type { InitSpec } from './container/spec.js';
 import { attach } from './container/stdio.js';
 import type { ExitInfo } from './native.js';
 import { log } from './log.js';
+// <chapter 03-rootfs>
+import { createRecord } from './container/create.js';
+// </chapter 03-rootfs>
 
 export interface RunOptions {
   /** the user's command and its arguments, untouched */
@@ -17,11 +20,20 @@ export interface RunOptions {
   hostname?: string;
   /** -e values: KEY=VALUE, or KEY to copy it from the CLI's environment */
   env: string[];
+  // <chapter 03-rootfs>
+  /** absent: chapter 01's mode, the command runs on the host's files */
+  image?: string;
+  name?: string;
+  rm: boolean;
+  volumes: string[];
+  workdir?: string;
+  entrypoint?: string;
+  // </chapter 03-rootfs>
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export async function run(o: RunOptions): Promise<number> {
+export async function run(root: string, o: RunOptions): Promise<number> {
   const id = newId();
   const hostname = o.hostname ?? shortId(id);
   const cleanup = new Cleanup();
@@ -35,6 +47,10 @@ export async function run(o: RunOptions): Promise<number> {
       cwd: '/',
       tty: o.tty,
     };
+    // <chapter 03-rootfs>
+    const record = createRecord(root, id, o, spec); // the image, the record, the rootfs
+    cleanup.add('record how it ended', (failure) => record.finished(failure));
+    // </chapter 03-rootfs>
     log.debug(`container ${id}: ${JSON.stringify(spec.args)}`);
 
     const init = startInit(spec, io.stdio);
@@ -44,13 +60,22 @@ export async function run(o: RunOptions): Promise<number> {
       await init.exited;
     });
     cleanup.add('stop forwarding signals', forwardSignals(init));
+    // <chapter 03-rootfs>
+    record.running(init.pid);
+    // </chapter 03-rootfs>
 
     if (o.tty) io.connect(await Promise.race([init.terminal, init.started.then(() => Promise.reject(new Error('no terminal')))]));
     init.go();
     await init.started;
     const exit = await init.exited;
     await io.drained;
+    // <chapter 03-rootfs>
+    record.exited(exitStatus(exit));
+    // </chapter 03-rootfs>
     return exitStatus(exit);
+  } catch (e) {
+    cleanup.failed(e as Error);
+    throw e;
   } finally {
     await cleanup.run();
   }

@@ -23,11 +23,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
-# 9p stack (some of these may be built in or absent on a kernel version).
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
-         virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay; do
-  [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
-done
+# virtio-pci + 9p + overlay, in the dependency order prepare.sh computed
+# (modules built into this kernel are not in the list).
+for m in $(cat /lib/modules/load.list); do insmod /lib/modules/$m; done
 
 mkdir -p /vmshare /ro /rw $R
 mount -t 9p -o $OPTS9P,cache=none vmshare /vmshare || die "mount vmshare"

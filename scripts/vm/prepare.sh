@@ -5,7 +5,7 @@
 #   $CACHE/<kver>/vmlinux          kernel, unpacked from the bzImage (boots
 #                                  faster under TCG than self-decompression)
 #   $CACHE/<kver>/initramfs.cpio   busybox-static + 9p/overlay modules + /init
-#   $CACHE/<kver>/modules/<kver>/  full module tree with modules.dep; the VM
+#   $CACHE/<kver>/lib/modules/<kver>/  module tree with modules.dep; the VM
 #                                  bind-mounts it on /lib/modules (via 9p)
 #   $CACHE/<kver>/package          the linux-image package version it came from
 #   $CACHE/current -> <kver>       what test/harness/vm.ts boots
@@ -20,12 +20,12 @@ log() { echo "prepare-vm: $*" >&2; }
 
 # 1. Host tools (skip apt entirely when all are present).
 need=()
-for t in qemu-system-x86_64:qemu-system-x86 busybox:busybox-static cpio:cpio \
-         depmod:kmod xz:xz-utils zstd:zstd od:coreutils; do
+for t in qemu-system-x86_64:qemu-system-x86 cpio:cpio depmod:kmod xz:xz-utils \
+         zstd:zstd; do
   command -v "${t%%:*}" > /dev/null || need+=("${t##*:}")
 done
-# The guest runs busybox from the initramfs; it must be the static one.
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q dynamically &&
+# The initramfs needs the static busybox (the "busybox" package is dynamic).
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' ||
   need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
@@ -51,8 +51,7 @@ if [ "$(cat "$DIR/package" 2>/dev/null)" != "$PKG=$PKGVER" ] || [ ! -s "$DIR/vml
   log "downloading $PKG=$PKGVER"
   TMP=$(mktemp -d "$CACHE/.tmp.XXXXXX")
   trap 'rm -rf "$TMP"' EXIT
-  chmod 755 "$TMP"   # apt's _apt user must be able to write the .deb here
-  (cd "$TMP" && apt-get download -q "$PKG=$PKGVER")
+  (cd "$TMP" && apt-get download -q "$PKG=$PKGVER" 2>&1 | grep -v unsandboxed >&2 || true)
   dpkg-deb -x "$TMP"/*.deb "$TMP/x"
   BZ=$TMP/x/boot/vmlinuz-$KVER
 
@@ -74,9 +73,9 @@ if [ "$(cat "$DIR/package" 2>/dev/null)" != "$PKG=$PKGVER" ] || [ ! -s "$DIR/vml
   M=$TMP/x/lib/modules/$KVER
   rm -rf "$M"/kernel/{sound,drivers/gpu,drivers/media,drivers/infiniband,drivers/net/wireless,drivers/staging}
   depmod -b "$TMP/x" "$KVER"
-  rm -rf "$DIR/modules" "$DIR/vmlinux"
-  mkdir -p "$DIR/modules"
-  mv "$M" "$DIR/modules/$KVER"
+  rm -rf "$DIR/lib" "$DIR/vmlinux"
+  mkdir -p "$DIR/lib/modules"
+  mv "$M" "$DIR/lib/modules/$KVER"
   mv "$TMP/vmlinux" "$DIR/vmlinux"
   cp "$TMP/x/boot/config-$KVER" "$DIR/config"
   rm -f "$DIR/initramfs.cpio"
@@ -99,12 +98,11 @@ if [ "$(cat "$DIR/initramfs.stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -s "$DIR/i
   # Load order of the 9p stack + overlay, as modprobe would do it; built-in
   # modules are simply not listed.
   for m in virtio_pci 9pnet_virtio 9p overlay; do
-    modprobe -d "$DIR/modules/.." -S "$KVER" --show-depends "$m" 2>/dev/null || true
+    modprobe -d "$DIR" -S "$KVER" --show-depends "$m" || true
   done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
     cp "$ko" "$IR/lib/modules/"
     basename "$ko" >> "$IR/lib/modules/load.list"
   done
-  # modprobe -d wants <dir>/lib/modules/<kver>; make that path exist.
   (cd "$IR" && find . | cpio -o -H newc --quiet) > "$DIR/initramfs.cpio"
   rm -rf "$IR"
   echo "$STAMP" > "$DIR/initramfs.stamp"
@@ -113,5 +111,5 @@ fi
 ln -sfn "$KVER" "$CACHE/current"
 echo "kernel:    $DIR/vmlinux ($(cat "$DIR/package"))"
 echo "initramfs: $DIR/initramfs.cpio"
-echo "modules:   $DIR/modules/$KVER"
+echo "modules:   $DIR/lib/modules/$KVER"
 echo "qemu:      $(command -v qemu-system-x86_64)"

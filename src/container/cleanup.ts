@@ -1,18 +1,26 @@
 // chapter: 01-namespaces
 import { log } from '../log.js';
 
+type Undo = (failure?: Error) => void | Promise<void>;
+
 /** Undo steps, run last-in first-out: whatever `run` made, it takes down again. */
 export class Cleanup {
-  private steps: { what: string; undo: () => void | Promise<void> }[] = [];
+  private steps: { what: string; undo: Undo }[] = [];
+  private failure?: Error;
 
-  add(what: string, undo: () => void | Promise<void>): void {
+  add(what: string, undo: Undo): void {
     this.steps.push({ what, undo });
+  }
+
+  /** the pipeline failed with this error: steps are told */
+  failed(e: Error): void {
+    this.failure = e;
   }
 
   async run(): Promise<void> {
     for (const step of this.steps.splice(0).reverse()) {
       try {
-        await step.undo();
+        await step.undo(this.failure);
         log.debug(`cleanup: ${step.what}`);
       } catch (e) {
         log.warn(`cleanup: ${step.what}: ${(e as Error).message}`);

@@ -26,9 +26,8 @@ export interface RootfsSpec {
   target: string;
   readonlyPaths: string[];
   maskedPaths: string[];
+  /** bind mounts: volumes, and the generated /etc/hostname, /etc/hosts, /etc/resolv.conf */
   mounts: MountSpec[];
-  /** files written into the container before exec: /etc/hostname, hosts, resolv.conf */
-  files: { path: string; content: string }[];
 }
 
 export interface MountSpec {

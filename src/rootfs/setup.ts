@@ -1,0 +1,150 @@
+// chapter: 03-rootfs
+// Inside the container's mount namespace (the init, before exec): stack the image's
+// layers with overlay, give the container its own /proc, /sys, /dev, bind its volumes,
+// hide what it must not see, then pivot_root into it and drop the host's root.
+// Everything is mounted in the container's namespace only: nothing shows on the host,
+// and it all goes away with the namespace's last process.
+import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  MNT_DETACH,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  MS_STRICTATIME,
+  native,
+} from '../native.js';
+import type { MountSpec, RootfsSpec } from '../container/spec.js';
+
+const S_IFCHR = 0o020000;
+
+export function setupRootfs(r: RootfsSpec): void {
+  const root = r.target;
+  const data = `lowerdir=${r.lower.join(':')},upperdir=${r.upper},workdir=${r.work}`;
+  native.mount('overlay', root, 'overlay', 0, data);
+  mountTo(root, '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  mountTo(root, '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+  setupDev(root);
+  for (const m of r.mounts) bindMount(root, m);
+  for (const p of r.maskedPaths) mask(root, p);
+  for (const p of r.readonlyPaths) readonly(root, p);
+  pivot(root);
+}
+
+/**
+ * The path inside the container's root that `unsafe` names, following symlinks
+ * as if root were "/": a symlink in the image can never lead a mount outside it.
+ */
+export function secureJoin(root: string, unsafe: string): string {
+  let todo = unsafe.split('/').filter((p) => p && p !== '.');
+  const done: string[] = [];
+  for (let links = 0; todo.length; ) {
+    const part = todo.shift()!;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const path = join(root, ...done, part);
+    let isLink = false;
+    try {
+      isLink = lstatSync(path).isSymbolicLink();
+    } catch {
+      // does not exist (yet): fine, it will be created as a directory or a file
+    }
+    if (!isLink) {
+      done.push(part);
+      continue;
+    }
+    if (++links > 40) throw new Error(`too many levels of symbolic links in ${unsafe}`);
+    const target = readlinkSync(path);
+    if (target.startsWith('/')) done.length = 0;
+    todo = [...target.split('/').filter((p) => p && p !== '.'), ...todo];
+  }
+  return join(root, ...done);
+}
+
+function mountTo(root: string, path: string, fstype: string, flags: number, data: string | null = null): string {
+  const target = secureJoin(root, path);
+  mkdirSync(target, { recursive: true });
+  native.mount(fstype, target, fstype, flags, data);
+  return target;
+}
+
+/** a fresh /dev: a tmpfs with only the devices a container needs, and its own ptys */
+function setupDev(root: string): void {
+  const dev = mountTo(root, '/dev', 'tmpfs', MS_NOSUID | MS_STRICTATIME, 'mode=755,size=65536k');
+  const devices: [string, number, number][] = [
+    ['null', 1, 3],
+    ['zero', 1, 5],
+    ['full', 1, 7],
+    ['random', 1, 8],
+    ['urandom', 1, 9],
+    ['tty', 5, 0],
+  ];
+  for (const [name, major, minor] of devices) {
+    native.mknod(join(dev, name), S_IFCHR | 0o666, major, minor);
+    chmodSync(join(dev, name), 0o666); // mknod's mode passes through our umask
+  }
+  // a new devpts instance: the container's terminals are its own, /dev/ptmx leads there
+  mountTo(root, '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
+  symlinkSync('pts/ptmx', join(dev, 'ptmx'));
+  mountTo(root, '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  mountTo(root, '/dev/mqueue', 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  for (const [name, target] of [
+    ['fd', '/proc/self/fd'],
+    ['stdin', '/proc/self/fd/0'],
+    ['stdout', '/proc/self/fd/1'],
+    ['stderr', '/proc/self/fd/2'],
+    ['core', '/proc/kcore'],
+  ])
+    symlinkSync(target, join(dev, name));
+}
+
+/** a volume: a host path bound into the container (read-only with :ro) */
+function bindMount(root: string, m: MountSpec): void {
+  const target = secureJoin(root, m.target);
+  if (statSync(m.source).isDirectory()) {
+    mkdirSync(target, { recursive: true });
+  } else if (!existsSync(target)) {
+    mkdirSync(join(target, '..'), { recursive: true });
+    writeFileSync(target, '');
+  }
+  native.mount(m.source, target, null, MS_BIND | MS_REC, null);
+  if (m.readonly) native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
+}
+
+/** hide a path: an empty read-only tmpfs over a directory, /dev/null over a file */
+function mask(root: string, path: string): void {
+  const target = secureJoin(root, path);
+  let st;
+  try {
+    st = statSync(target);
+  } catch {
+    return; // not on this kernel
+  }
+  if (st.isDirectory()) native.mount('tmpfs', target, 'tmpfs', MS_RDONLY, null);
+  else native.mount(join(root, 'dev/null'), target, null, MS_BIND, null); // the container's own /dev/null
+}
+
+/** a read-only view of a path: bind it onto itself, then remount the bind read-only */
+function readonly(root: string, path: string): void {
+  const target = secureJoin(root, path);
+  if (!existsSync(target)) return;
+  native.mount(target, target, null, MS_BIND | MS_REC, null);
+  native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+}
+
+/**
+ * pivot_root, not chroot: the old root moves under the new one and is then
+ * detached, so no path (not even /proc/1/root or "cd /..") leads back to the host.
+ */
+function pivot(root: string): void {
+  process.chdir(root);
+  native.pivotRoot('.', '.'); // runc's trick: the old root is stacked on "." …
+  native.umount2('.', MNT_DETACH); // … and detached from it right away
+  process.chdir('/');
+}
