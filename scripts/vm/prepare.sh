@@ -34,12 +34,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # 2. Which kernel: the versioned package that linux-image-amd64 depends on.
-PKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
-      awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-if [ -z "$PKG" ]; then
-  apt-get update -q > /dev/null
-  PKG=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-fi
+kpkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && !p++ { print $2 }'; }
+PKG=$(kpkg)
+[ -n "$PKG" ] || { apt-get update -q > /dev/null; PKG=$(kpkg); }
 [ -n "$PKG" ] || { log "cannot resolve linux-image-amd64"; exit 1; }
 KVER=${PKG#linux-image-}
 PKGVER=$(apt-cache policy "$PKG" | awk '/Candidate:/ { print $2 }')
@@ -51,7 +48,8 @@ if [ "$(cat "$DIR/package" 2>/dev/null)" != "$PKG=$PKGVER" ] || [ ! -s "$DIR/vml
   log "downloading $PKG=$PKGVER"
   TMP=$(mktemp -d "$CACHE/.tmp.XXXXXX")
   trap 'rm -rf "$TMP"' EXIT
-  (cd "$TMP" && apt-get download -q "$PKG=$PKGVER" 2>&1 | grep -v unsandboxed >&2 || true)
+  chown _apt "$TMP" 2>/dev/null || true   # lets apt download without a warning
+  (cd "$TMP" && apt-get download -q "$PKG=$PKGVER")
   dpkg-deb -x "$TMP"/*.deb "$TMP/x"
   BZ=$TMP/x/boot/vmlinuz-$KVER
 
@@ -60,7 +58,7 @@ if [ "$(cat "$DIR/package" 2>/dev/null)" != "$PKG=$PKGVER" ] || [ ! -s "$DIR/vml
   rd() { od -An -t "u$2" -j "$1" -N "$2" "$BZ" | tr -d ' '; }
   off=$(( ($(rd $((0x1f1)) 1) + 1) * 512 + $(rd $((0x248)) 4) ))
   len=$(rd $((0x24c)) 4)
-  case $(tail -c +$((off + 1)) "$BZ" | head -c 4 | od -An -tx1 | tr -d ' ') in
+  case $(od -An -tx1 -j "$off" -N 4 "$BZ" | tr -d ' ') in
     fd377a58) dec="xz -dc --single-stream" ;;
     28b52ffd) dec="zstd -dcq" ;;
     1f8b08*)  dec="gzip -dcq" ;;
@@ -92,16 +90,23 @@ if [ "$(cat "$DIR/initramfs.stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -s "$DIR/i
   cp /bin/busybox "$IR/bin/busybox"
   cp "$HERE/init.sh" "$IR/init"
   # Kernel module autoloading (request_module) runs this from the initramfs
-  # root; hand it over to the guest's real modprobe inside the new root.
+  # root; hand it over to the guest's real modprobe inside the new root
+  # (/newroot is where init.sh assembles it).
   printf '#!/bin/sh\nexec chroot /newroot /sbin/modprobe "$@"\n' > "$IR/bin/modprobe-chroot"
   chmod 755 "$IR/init" "$IR/bin/modprobe-chroot"
   # Load order of the 9p stack + overlay, as modprobe would do it; built-in
-  # modules are simply not listed.
+  # modules are simply not listed. Stored uncompressed for busybox insmod.
+  touch "$IR/lib/modules/load.list"
   for m in virtio_pci 9pnet_virtio 9p overlay; do
     modprobe -d "$DIR" -S "$KVER" --show-depends "$m" || true
   done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
-    cp "$ko" "$IR/lib/modules/"
-    basename "$ko" >> "$IR/lib/modules/load.list"
+    name=$(basename "$ko"); name=${name%%.ko*}.ko
+    case $ko in
+      *.xz)  xz -dc "$ko" ;;
+      *.zst) zstd -dcq "$ko" ;;
+      *)     cat "$ko" ;;
+    esac > "$IR/lib/modules/$name"
+    echo "$name" >> "$IR/lib/modules/load.list"
   done
   (cd "$IR" && find . | cpio -o -H newc --quiet) > "$DIR/initramfs.cpio"
   rm -rf "$IR"
@@ -109,6 +114,10 @@ if [ "$(cat "$DIR/initramfs.stamp" 2>/dev/null)" != "$STAMP" ] || [ ! -s "$DIR/i
 fi
 
 ln -sfn "$KVER" "$CACHE/current"
+# Drop kernels of earlier package versions (only our own dirs: they have 'package').
+for d in "$CACHE"/*/; do
+  [ "${d%/}" != "$DIR" ] && [ ! -L "${d%/}" ] && [ -f "$d/package" ] && rm -rf "$d"
+done
 echo "kernel:    $DIR/vmlinux ($(cat "$DIR/package"))"
 echo "initramfs: $DIR/initramfs.cpio"
 echo "modules:   $DIR/lib/modules/$KVER"

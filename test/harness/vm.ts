@@ -50,10 +50,14 @@ export function vmAvailable(): string | null {
   return null;
 }
 
-// Every qemu we started, so that exit/SIGINT/SIGTERM can kill them (by pid only).
-const running = new Set<ChildProcess>();
+// Every qemu we started and its share dir, so that exit/SIGINT/SIGTERM can
+// kill them (by pid only) and remove the dirs.
+const running = new Map<ChildProcess, string>();
 function killAll() {
-  for (const c of running) if (c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch {}
+  for (const [c, dir] of running) {
+    if (c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch {}
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 function onSignal(sig: NodeJS.Signals) {
   killAll();
@@ -107,14 +111,14 @@ export async function runInVm(script: string, opts: VmOpts = {}): Promise<VmResu
   const start = Date.now();
   hookExit();
   const qemu = spawn(findQemu()!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(qemu);
+  running.set(qemu, share);
   let serial = '';
-  const collect = (d: Buffer) => {
-    serial += d.toString();
+  const collect = (d: string) => {
+    serial += d;
     if (serial.length > 2 * CONSOLE_MAX) serial = serial.slice(-CONSOLE_MAX);
   };
-  qemu.stdout!.on('data', collect);
-  qemu.stderr!.on('data', collect);
+  qemu.stdout!.setEncoding('utf8').on('data', collect);
+  qemu.stderr!.setEncoding('utf8').on('data', collect);
 
   try {
     let timedOut = false;
