@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <string>
@@ -427,6 +428,27 @@ Napi::Value SetControllingTty(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// lsetxattr(path, name, value): never follows a symlink (overlay's opaque marker)
+Napi::Value Lsetxattr(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value(), name = info[1].As<Napi::String>().Utf8Value();
+  std::string value = info[2].As<Napi::String>().Utf8Value();
+  if (lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) < 0)
+    return ThrowErrno(info.Env(), "lsetxattr", errno, path);
+  return info.Env().Undefined();
+}
+
+// lgetxattr(path, name): the value as a string, or null when the attribute is absent
+Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value(), name = info[1].As<Napi::String>().Utf8Value();
+  char buf[256];
+  ssize_t n = lgetxattr(path.c_str(), name.c_str(), buf, sizeof buf);
+  if (n < 0) {
+    if (errno == ENODATA || errno == ENOTSUP) return info.Env().Null();
+    return ThrowErrno(info.Env(), "lgetxattr", errno, path);
+  }
+  return Napi::String::New(info.Env(), buf, static_cast<size_t>(n));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd));
@@ -451,6 +473,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dup2", Napi::Function::New(env, Dup2));
   exports.Set("setsid", Napi::Function::New(env, Setsid));
   exports.Set("setControllingTty", Napi::Function::New(env, SetControllingTty));
+  exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
+  exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
   return exports;
 }
 

@@ -48,6 +48,8 @@ interface Addon {
   dup2(oldfd: number, newfd: number): void;
   setsid(): void;
   setControllingTty(fd: number): void;
+  lsetxattr(path: string, name: string, value: string): void;
+  lgetxattr(path: string, name: string): string | null;
 }
 
 const require = createRequire(import.meta.url);
