@@ -4,7 +4,7 @@
 //   126  the command cannot be executed      127  the command was not found
 //   otherwise the container's own status (128+N when killed by signal N)
 import { mkdirSync } from 'node:fs';
-import { parseOptions, UsageError, str, type OptSpec, type OptValues } from './cli/args.js';
+import { list, parseOptions, UsageError, str, type OptSpec, type OptValues } from './cli/args.js';
 import { RuntimeError } from './errors.js';
 import { log, setLogLevel } from './log.js';
 import { help, runOptions, runOptionsFrom } from './cli/run-options.js';
@@ -22,6 +22,8 @@ interface CommandDef {
   options: OptSpec[];
   /** needs root (namespaces, mounts, cgroups) */
   root: boolean;
+  /** flags may follow positional words (every command but run) */
+  interspersed?: boolean;
   action(opts: OptValues, rest: string[], g: Globals): Promise<number>;
 }
 
@@ -33,6 +35,14 @@ export const globalOptions: OptSpec[] = [
   help,
 ];
 
+// <chapter 03-rootfs>
+const imageOptions: OptSpec[] = [
+  { long: 'change', short: 'c', value: 'instruction', repeat: true, desc: 'Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, WORKDIR, USER' },
+  { long: 'message', short: 'm', value: 'text', desc: 'Commit message' },
+  help,
+];
+// </chapter 03-rootfs>
+
 const commands: CommandDef[] = [
   {
     name: 'run',
@@ -43,6 +53,44 @@ const commands: CommandDef[] = [
     // each command loads its code only when it runs: start-up stays small
     action: async (opts, rest, g) => (await import('./run.js')).run(g.root, runOptionsFrom(opts, rest)),
   },
+  // <chapter 03-rootfs>
+  {
+    name: 'import',
+    args: '[OPTIONS] FILE|- [REPOSITORY[:TAG]]',
+    desc: 'Import a root filesystem tarball (plain or gzip) as a one-layer image',
+    options: imageOptions,
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => (await import('./image/commands.js')).importCommand(g.root, rest, list(opts.change), str(opts.message)),
+  },
+  {
+    name: 'commit',
+    args: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
+    desc: "Create a new image from a container's changes",
+    options: imageOptions,
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => (await import('./image/commands.js')).commitCommand(g.root, rest, list(opts.change), str(opts.message)),
+  },
+  {
+    name: 'images',
+    args: '[OPTIONS] [REPOSITORY[:TAG]]',
+    desc: 'List images',
+    options: [{ long: 'quiet', short: 'q', desc: 'Only show image IDs' }, help],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => (await import('./image/commands.js')).imagesCommand(g.root, rest, opts.quiet === true),
+  },
+  {
+    name: 'rmi',
+    args: '[OPTIONS] IMAGE [IMAGE...]',
+    desc: 'Remove one or more images',
+    options: [{ long: 'force', short: 'f', desc: 'Remove the image even if a container uses it (it stays, untagged, until then)' }, help],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => (await import('./image/commands.js')).rmiCommand(g.root, rest, opts.force === true),
+  },
+  // </chapter 03-rootfs>
 ];
 
 async function printHelp(command?: CommandDef): Promise<void> {
@@ -78,7 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!command) throw new UsageError(`'${name}' is not a mydocker command. See 'mydocker --help'`);
-  const { opts, rest } = parseOptions(args, command.options);
+  const { opts, rest } = parseOptions(args, command.options, command.interspersed);
   if (opts.help) {
     await printHelp(command);
     return 0;

@@ -25,8 +25,13 @@ export interface Parsed {
   rest: string[];
 }
 
-/** parse leading options of argv; stop at the first positional word (or after `--`) */
-export function parseOptions(argv: string[], specs: OptSpec[]): Parsed {
+/**
+ * parse leading options of argv; stop at the first positional word (or after `--`).
+ * interspersed: flags may also follow positional words (`rmi busybox -f`), as for
+ * every command that does not pass a command line on to a container
+ */
+export function parseOptions(argv: string[], specs: OptSpec[], interspersed = false): Parsed {
+  const positional: string[] = [];
   const opts: OptValues = {};
   const byLong = new Map(specs.map((s) => [s.long, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
@@ -73,11 +78,13 @@ export function parseOptions(argv: string[], specs: OptSpec[]): Parsed {
         else throw new UsageError(`flag needs an argument: '${arg[j]}' in ${arg}`);
         break;
       }
+    } else if (interspersed) {
+      positional.push(arg);
     } else {
       break;
     }
   }
-  return { opts, rest: argv.slice(i) };
+  return { opts, rest: [...positional, ...argv.slice(i)] };
 }
 
 function parseBool(name: string, v: string): boolean {

@@ -3,7 +3,7 @@
 // layer, the files docker generates (hostname, hosts, resolv.conf), the volumes,
 // and the lists of paths to hide. The init mounts all of it (src/rootfs/setup.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, normalize } from 'node:path';
+import { basename, isAbsolute, join, normalize } from 'node:path';
 import { containerDir } from '../container/store.js';
 import type { MountSpec, RootfsSpec } from '../container/spec.js';
 import { RuntimeError } from '../errors.js';
@@ -64,19 +64,19 @@ export interface RootfsInput {
   volumes: Volume[];
 }
 
+/** what the runtime writes into every container's /etc (and `commit` leaves out) */
+export const GENERATED_FILES = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
+
 export function prepareRootfs(p: RootfsInput): RootfsSpec {
   const dir = containerDir(p.root, p.id);
   for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
   for (const v of p.volumes) if (v.name) mkdirSync(v.source, { recursive: true }); // named: made on first use
 
-  const files: [string, string][] = [
-    ['hostname', `${p.hostname}\n`],
-    ['hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n'],
-    ['resolv.conf', resolvConf()],
-  ];
-  const generated: MountSpec[] = files.map(([name, content]) => {
-    writeFileSync(join(dir, name), content);
-    return { source: join(dir, name), target: `/etc/${name}`, readonly: false };
+  const content = [`${p.hostname}\n`, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n', resolvConf()];
+  const generated: MountSpec[] = GENERATED_FILES.map((path, i) => {
+    const file = join(dir, basename(path));
+    writeFileSync(file, content[i]);
+    return { source: file, target: `/${path}`, readonly: false };
   });
   return {
     lower: [...p.layers].reverse(), // overlay lists the top layer first

@@ -1,0 +1,99 @@
+// chapter: 03-rootfs
+// The image commands as docker prints them: import, images, rmi, commit.
+import { listContainers } from '../container/store.js';
+import { RuntimeError } from '../errors.js';
+import { commitContainer, importImage } from './import.js';
+import { hex, openImageStore, type Image } from './store.js';
+
+export async function importCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
+  if (args.length < 1 || args.length > 2) throw new RuntimeError('"import" requires 1 or 2 arguments: FILE|- [REPOSITORY[:TAG]]');
+  const id = await importImage(root, args[0], { ref: args[1], changes, message });
+  process.stdout.write(`${id}\n`);
+  return 0;
+}
+
+export async function commitCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
+  if (args.length < 1 || args.length > 2) throw new RuntimeError('"commit" requires 1 or 2 arguments: CONTAINER [REPOSITORY[:TAG]]');
+  const id = await commitContainer(root, args[0], { ref: args[1], changes, message });
+  process.stdout.write(`${id}\n`);
+  return 0;
+}
+
+export function imagesCommand(root: string, args: string[], quiet: boolean): number {
+  if (args.length > 1) throw new RuntimeError('"images" accepts at most 1 argument: [REPOSITORY[:TAG]]');
+  const images = openImageStore(root).list();
+  const rows: string[][] = [];
+  for (const image of images.sort((a, b) => b.created.localeCompare(a.created))) {
+    const tags = image.tags.length ? image.tags : ['<none>:<none>'];
+    for (const tag of tags) {
+      const colon = tag.lastIndexOf(':');
+      const [repo, t] = [tag.slice(0, colon), tag.slice(colon + 1)];
+      if (args[0] && repo !== args[0] && tag !== args[0]) continue;
+      rows.push([repo, t, hex(image.id).slice(0, 12), created(image), humanSize(image.size)]);
+    }
+  }
+  if (quiet) {
+    process.stdout.write([...new Set(rows.map((r) => r[2]))].map((id) => `${id}\n`).join(''));
+    return 0;
+  }
+  process.stdout.write(table([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows]));
+  return 0;
+}
+
+export function rmiCommand(root: string, refs: string[], force: boolean): number {
+  if (refs.length === 0) throw new RuntimeError('"rmi" requires at least 1 argument: IMAGE [IMAGE...]');
+  const store = openImageStore(root);
+  const inUse = (id: string) => listContainers(root).find((c) => c.image === id)?.id;
+  let failed: Error | undefined;
+  for (const ref of refs) {
+    try {
+      process.stdout.write(store.remove(ref, inUse, force).map((l) => `${l}\n`).join(''));
+    } catch (e) {
+      // docker goes on with the other images and fails at the end
+      if (failed) process.stderr.write(`mydocker: ${failed.message}\n`);
+      failed = e as Error;
+    }
+  }
+  if (failed) throw failed;
+  return 0;
+}
+
+/** docker's columns: left-aligned, three spaces apart */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('') + '\n').join('');
+}
+
+function created(image: Image): string {
+  return image.created ? `${humanDuration(Date.now() - Date.parse(image.created))} ago` : 'N/A';
+}
+
+/** go-units' HumanDuration, which docker's CREATED column uses */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (s < 1) return 'Less than a second';
+  if (s < 60) return plural(s, 'second');
+  const min = Math.floor(s / 60);
+  if (min === 1) return 'About a minute';
+  if (min < 46) return plural(min, 'minute');
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return plural(h, 'hour');
+  if (h < 24 * 7 * 2) return plural(Math.floor(h / 24), 'day');
+  if (h < 24 * 30 * 2) return plural(Math.floor(h / 24 / 7), 'week');
+  if (h < 24 * 365 * 2) return plural(Math.floor(h / 24 / 30), 'month');
+  return plural(Math.floor(h / 24 / 365), 'year');
+}
+
+/** go-units' HumanSizeWithPrecision(size, 3): decimal units, 3 significant digits */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  let n = bytes;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${Number(n.toPrecision(3))}${units[i]}`;
+}

@@ -1,0 +1,222 @@
+// chapter: 03-rootfs
+// New images: `import` turns a rootfs tarball into a one-layer image, `commit` adds a
+// container's writable layer on top of its image. Both end the same way: a layer
+// blob, unpacked once by diff id, an image config, a manifest, a tag.
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { RuntimeError } from '../errors.js';
+import { containerDir, findContainer } from '../container/store.js';
+import { newId } from '../container/id.js';
+import { packLayer, unpackLayer } from './layer.js';
+import { GENERATED_FILES } from '../rootfs/prepare.js';
+import {
+  CONFIG_TYPE, LAYER_GZIP_TYPE, LAYER_TYPE, MANIFEST_TYPE, hex, normalizeRef, openImageStore,
+  type ContainerDefaults, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest,
+} from './store.js';
+
+export interface NewImageOptions {
+  /** NAME[:TAG]; without it the image stays untagged */
+  ref?: string;
+  /** Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, WORKDIR, USER */
+  changes: string[];
+  message?: string;
+}
+
+/** `import FILE|- [REF]`: a rootfs tarball (plain or gzip) becomes a one-layer image */
+export async function importImage(root: string, source: string, o: NewImageOptions): Promise<string> {
+  const tag = o.ref === undefined ? undefined : normalizeRef(o.ref);
+  const config = applyChanges({}, o.changes);
+  if (source !== '-' && !existsSync(source)) throw new RuntimeError(`open ${source}: no such file or directory`);
+  const store = openImageStore(root);
+  return withTemp(store, async (tmp) => {
+    const layer = await addLayer(store, tmp, source === '-' ? process.stdin : createReadStream(source));
+    return addImage(store, tmp, tag, [layer], {
+      created: new Date().toISOString(),
+      architecture: goArch(),
+      os: 'linux',
+      config,
+      rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+      history: [{ created: new Date().toISOString(), created_by: `mydocker import ${source}`, comment: o.message ?? '' }],
+    });
+  });
+}
+
+/** `commit CONTAINER [REF]`: the container's image plus its upper directory as a new layer */
+export async function commitContainer(root: string, containerRef: string, o: NewImageOptions): Promise<string> {
+  const tag = o.ref === undefined ? undefined : normalizeRef(o.ref);
+  const container = findContainer(root, containerRef);
+  if (!container.image) throw new RuntimeError(`container ${containerRef} runs on the host's files: it has no image to commit`);
+  const store = openImageStore(root);
+  const image = store.get(hex(container.image));
+  const parent = JSON.parse(readFileSync(store.blob(image.id), 'utf8')) as ImageConfigFile;
+  const parentManifest = JSON.parse(readFileSync(store.blob(image.manifest.digest), 'utf8')) as Manifest;
+  return withTemp(store, async (tmp) => {
+    // the files bound over from the container's folder left empty mount points behind
+    const layer = await addLayer(store, tmp, packLayer(join(containerDir(root, container.id), 'upper'), GENERATED_FILES));
+    const now = new Date().toISOString();
+    return addImage(store, tmp, tag, [...parentManifest.layers, layer], {
+      ...parent,
+      created: now,
+      config: applyChanges({ ...parent.config }, o.changes),
+      rootfs: { type: 'layers', diff_ids: [...parent.rootfs.diff_ids, layer.diffId] },
+      history: [...(parent.history ?? []), { created: now, created_by: `mydocker commit ${containerRef}`, comment: o.message ?? '' }],
+    });
+  });
+}
+
+interface Layer extends Descriptor {
+  diffId: string;
+}
+
+/** a scratch directory under images/tmp, removed whatever happens */
+async function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = join(store.dir, 'tmp', newId().slice(0, 16));
+  mkdirSync(tmp, { recursive: true });
+  try {
+    return await fn(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** store a layer blob and its unpacked directory (both skipped when already there) */
+async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<Layer> {
+  const file = join(tmp, 'blob');
+  const blobHash = createHash('sha256');
+  let size = 0;
+  await pipeline(input, tap((c) => (blobHash.update(c), (size += c.length))), createWriteStream(file)).catch((e: Error) => {
+    throw new RuntimeError(`reading the layer: ${e.message}`);
+  });
+  const digest = `sha256:${blobHash.digest('hex')}`;
+  const gzip = isGzip(file);
+  const diffId = gzip ? await sha256(file, true) : digest;
+  const layerDir = store.layerDir(diffId);
+  if (!existsSync(layerDir)) {
+    const dest = join(tmp, 'layer');
+    await unpackLayer(file, dest);
+    mkdirSync(join(store.dir, 'layers'), { recursive: true });
+    renameSync(dest, layerDir);
+  }
+  mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
+  if (!existsSync(store.blob(digest))) renameSync(file, store.blob(digest));
+  return { mediaType: gzip ? LAYER_GZIP_TYPE : LAYER_TYPE, digest, size, diffId };
+}
+
+/** write config and manifest blobs, then tag: the image exists only once all its parts do */
+function addImage(store: ImageStore, tmp: string, tag: string | undefined, layers: Descriptor[], file: ImageConfigFile): string {
+  const config = putBlob(store, tmp, JSON.stringify(file), CONFIG_TYPE);
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MANIFEST_TYPE,
+    config,
+    layers: layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
+  };
+  const size = file.rootfs.diff_ids.reduce((sum, d) => sum + treeSize(store.layerDir(d)), 0);
+  store.addImage(putBlob(store, tmp, JSON.stringify(manifest), MANIFEST_TYPE), size, tag);
+  return config.digest;
+}
+
+function putBlob(store: ImageStore, tmp: string, content: string, mediaType: string): Descriptor {
+  const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+  const file = join(tmp, hex(digest));
+  writeFileSync(file, content);
+  renameSync(file, store.blob(digest));
+  return { mediaType, digest, size: Buffer.byteLength(content) };
+}
+
+/** the bytes of the regular files under dir (what docker's SIZE column counts) */
+function treeSize(dir: string): number {
+  let sum = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) sum += lstatSync(join(entry.parentPath, entry.name)).size;
+  }
+  return sum;
+}
+
+/** the Dockerfile instructions `--change` accepts, applied to an image config */
+export function applyChanges(config: ContainerDefaults, changes: string[]): ContainerDefaults {
+  for (const change of changes) {
+    const m = /^\s*(\w+)\s+([\s\S]*?)\s*$/.exec(change);
+    if (!m) throw new RuntimeError(`invalid --change "${change}": expected INSTRUCTION ARGUMENTS`);
+    const [, word, arg] = m;
+    switch (word.toUpperCase()) {
+      case 'CMD':
+        config.Cmd = commandForm(change, arg);
+        break;
+      case 'ENTRYPOINT':
+        config.Entrypoint = commandForm(change, arg);
+        break;
+      case 'WORKDIR':
+        config.WorkingDir = arg;
+        break;
+      case 'USER':
+        config.User = arg;
+        break;
+      case 'ENV': {
+        const eq = /^([^\s=]+)=(.*)$/.exec(arg) ?? /^(\S+)\s+(.*)$/.exec(arg);
+        if (!eq) throw new RuntimeError(`invalid --change "${change}": ENV needs KEY=VALUE`);
+        config.Env = [...(config.Env ?? []).filter((e) => !e.startsWith(`${eq[1]}=`)), `${eq[1]}=${eq[2]}`];
+        break;
+      }
+      default:
+        throw new RuntimeError(`invalid --change "${change}": ${word} is not supported (CMD, ENTRYPOINT, ENV, WORKDIR, USER)`);
+    }
+  }
+  return config;
+}
+
+/** exec form ["a", "b"] as is; shell form runs under /bin/sh -c, as docker does */
+function commandForm(change: string, arg: string): string[] {
+  if (!arg.startsWith('[')) return ['/bin/sh', '-c', arg];
+  let list: unknown;
+  try {
+    list = JSON.parse(arg);
+  } catch {
+    throw new RuntimeError(`invalid --change "${change}": not a JSON array`);
+  }
+  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new RuntimeError(`invalid --change "${change}": not a list of strings`);
+  return list;
+}
+
+function tap(fn: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      fn(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+function isGzip(file: string): boolean {
+  const head = Buffer.alloc(2);
+  const fd = openSync(file, 'r');
+  try {
+    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function sha256(file: string, gunzip: boolean): Promise<string> {
+  const hash = createHash('sha256');
+  const input = createReadStream(file);
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done();
+    },
+  });
+  await (gunzip ? pipeline(input, createGunzip(), sink) : pipeline(input, sink)).catch((e: Error) => {
+    throw new RuntimeError(`invalid layer: ${e.message}`);
+  });
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** Node's names for CPUs in the Go names OCI uses */
+function goArch(): string {
+  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+}

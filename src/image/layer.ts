@@ -1,0 +1,168 @@
+// chapter: 03-rootfs
+// A layer is a tarball, and a tarball is untrusted input. node-tar does the
+// extraction and already refuses `..` in names, hardlinks out of the layer and any
+// write through a symlink; this module adds what a runtime needs on top:
+//   - OCI whiteouts become overlay's: `.wh.NAME` → a 0/0 character device NAME,
+//     `.wh..wh..opq` → the xattr trusted.overlay.opaque=y on its directory;
+//   - symlinks keep their targets exactly (node-tar would make /bin/busybox relative);
+//   - anything node-tar had to refuse fails the whole layer: no partial image.
+// packLayer goes the other way, from a container's upper directory to a layer tar.
+import { createReadStream, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, lchownSync } from 'node:fs';
+import { join } from 'node:path';
+import { Header, Pack, ReadEntry, extract } from 'tar';
+import { RuntimeError } from '../errors.js';
+import { log } from '../log.js';
+import { native } from '../native.js';
+
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/** a tar entry's name as a relative path, or an error for names that leave the layer */
+export function cleanName(name: string): string {
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw new RuntimeError(`invalid layer: entry "${name}" leaves the layer`);
+  return parts.join('/');
+}
+
+/**
+ * the host path of rel inside dir; parents are created as needed and must be real
+ * directories (never symlinks), so nothing done at the result lands outside dir
+ */
+export function pathInside(dir: string, rel: string): string {
+  const parts = cleanName(rel).split('/');
+  let at = dir;
+  for (const part of parts.slice(0, -1)) {
+    at = join(at, part);
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      mkdirSync(at, { mode: 0o755 });
+      continue;
+    }
+    if (!st.isDirectory()) throw new RuntimeError(`invalid layer: "${rel}" goes through a ${st.isSymbolicLink() ? 'symlink' : 'file'}`);
+  }
+  return join(at, parts[parts.length - 1]);
+}
+
+interface LinkFix {
+  path: string;
+  target: string;
+  uid: number;
+  gid: number;
+}
+
+/** unpack a layer tarball (plain or gzip) from file into dest */
+export async function unpackLayer(file: string, dest: string): Promise<void> {
+  mkdirSync(dest, { recursive: true, mode: 0o755 });
+  const whiteouts: string[] = [];
+  const opaque: string[] = [];
+  const links: LinkFix[] = [];
+  let failure: string | undefined;
+  // modes exactly as in the layer (setuid bits, sticky /tmp): no umask while unpacking
+  const umask = process.umask(0);
+  await new Promise<void>((resolve, reject) => {
+    const x = extract({
+      cwd: dest,
+      preserveOwner: true,
+      filter(path, entry) {
+        const e = entry as ReadEntry;
+        let name;
+        try {
+          name = cleanName(path);
+        } catch (err) {
+          failure ??= (err as Error).message.replace(/^invalid layer: /, '');
+          return false;
+        }
+        const base = name.slice(name.lastIndexOf('/') + 1);
+        const dir = name.slice(0, name.length - base.length);
+        if (base === OPAQUE) {
+          opaque.push(dir);
+          return false;
+        }
+        if (base.startsWith(WH)) {
+          whiteouts.push(dir + base.slice(WH.length));
+          return false;
+        }
+        if (e.type === 'SymbolicLink') links.push({ path: name, target: String(e.linkpath), uid: e.uid ?? 0, gid: e.gid ?? 0 });
+        return true;
+      },
+      onwarn(code, message) {
+        if (code === 'TAR_ENTRY_INFO') return; // "stripping / from absolute path": a rootfs tar may say /bin
+        if (code === 'TAR_ENTRY_UNSUPPORTED') return log.debug(`layer: ${message} (skipped: a container gets its own /dev)`);
+        failure ??= message.replace(/^TAR_\w+: /, '');
+      },
+    });
+    x.on('error', reject);
+    x.on('close', resolve);
+    const input = createReadStream(file);
+    input.on('error', reject);
+    input.pipe(x);
+  })
+    .catch((e: Error) => {
+      failure ??= e.message;
+    })
+    .finally(() => process.umask(umask));
+  if (failure) throw new RuntimeError(`invalid layer: ${failure}`);
+
+  // nothing writes into dest any more: the fix-ups cannot race with the extraction
+  for (const l of links) {
+    const at = pathInside(dest, l.path);
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      // node-tar refused a link whose target leaves the layer: a symlink is only a
+      // name, harmless until followed, and a container follows it inside its own root
+    }
+    if (st && !st.isSymbolicLink()) continue; // a later entry replaced it
+    if (st && readlinkSync(at) === l.target) continue;
+    rmSync(at, { force: true });
+    symlinkSync(l.target, at);
+    lchownSync(at, l.uid, l.gid);
+  }
+  for (const w of whiteouts) {
+    const at = pathInside(dest, w);
+    rmSync(at, { recursive: true, force: true });
+    native.mknod(at, 0o020000, 0, 0); // S_IFCHR, device 0/0: overlay's whiteout
+  }
+  for (const d of opaque) {
+    const at = d === '' ? dest : pathInside(dest, d.replace(/\/$/, ''));
+    mkdirSync(at, { recursive: true });
+    native.lsetxattr(at, OPAQUE_XATTR, 'y');
+  }
+}
+
+/**
+ * a container's upper directory as a layer tar stream: overlay's whiteouts become
+ * `.wh.` entries and opaque directories get `.wh..wh..opq`
+ */
+export function packLayer(upper: string, exclude: string[] = []): Pack {
+  const marks: string[] = [];
+  (function walk(rel: string) {
+    for (const name of readdirSync(join(upper, rel))) {
+      const path = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(upper, path));
+      if (st.isCharacterDevice() && st.rdev === 0) marks.push(`${rel ? `${rel}/` : ''}${WH}${name}`);
+      else if (st.isDirectory()) {
+        if (native.lgetxattr(join(upper, path), OPAQUE_XATTR) === 'y') marks.push(`${path}/${OPAQUE}`);
+        walk(path);
+      }
+    }
+  })('');
+  const pack = new Pack({
+    cwd: upper,
+    portable: false,
+    filter: (path, st) => !exclude.includes(cleanName(path)) && !('isCharacterDevice' in st && st.isCharacterDevice() && st.rdev === 0),
+  });
+  const now = new Date();
+  for (const path of marks) {
+    const entry = new ReadEntry(new Header({ path, type: 'File', mode: 0o644, size: 0, uid: 0, gid: 0, mtime: now }));
+    pack.write(entry);
+    entry.end();
+  }
+  for (const name of readdirSync(upper)) pack.write(name);
+  pack.end();
+  return pack;
+}
