@@ -1,0 +1,193 @@
+// Chapter 03 — the image store: import, images, rmi, commit, and layers as
+// untrusted input (a hostile tarball cannot write outside its layer).
+import t, { type Test } from 'tap';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { mountPoints, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { busyboxTarball, fixtureDir, rawTar, type RawEntry } from '../harness/fixtures.js';
+
+const before = snapshot();
+const root = tmpRoot(t);
+const unique = `mydocker-03i-${process.pid}`;
+const images = join(root, 'images');
+const ls = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+/** everything of the store that a failed import must leave as it was */
+const storeState = () => ({ layers: ls(join(images, 'layers')), blobs: ls(join(images, 'blobs', 'sha256')), tmp: ls(join(images, 'tmp')) });
+const oneLine = (t: Test, stderr: string) => t.equal(stderr.trim().split('\n').length, 1, `one line on stderr: ${stderr.trim()}`);
+
+let mounts: string[] = [];
+t.beforeEach(() => {
+  mounts = mountPoints();
+});
+t.afterEach((t) => {
+  t.same(mountPoints(), mounts, "the host's mount table is as it was");
+});
+
+t.test('import: a rootfs tarball becomes an image; images lists it', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['import', busyboxTarball(), 'busybox'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/, 'prints the image id');
+  const id = r.stdout.trim().slice(7, 19);
+  const list = await mydocker(['images'], { root });
+  t.equal(list.code, 0, list.stderr);
+  const [header, ...rows] = list.stdout.trim().split('\n');
+  t.match(header, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+  t.equal(rows.length, 1);
+  t.match(rows[0], new RegExp(`^busybox\\s+latest\\s+${id}\\s+(Less than a second|\\d+ seconds?) ago\\s+\\d(\\.\\d+)?MB$`));
+  const q = await mydocker(['images', '-q'], { root });
+  t.equal(q.stdout, `${id}\n`, 'images -q');
+  const run = await mydocker(['run', '--rm', 'busybox', 'cat', '/etc/passwd'], { root });
+  t.match(run.stdout, /^root:x:0:0:/, "the container runs in the image's files");
+});
+
+t.test('import from stdin, gzip; the same layer is stored once', { skip: needsRoot }, async (t) => {
+  const gz = gzipSync(readFileSync(busyboxTarball()));
+  const layersBefore = ls(join(images, 'layers'));
+  const r = await mydocker(['import', '-', 'busybox:gz'], { root, input: gz });
+  t.equal(r.code, 0, r.stderr);
+  t.same(ls(join(images, 'layers')), layersBefore, 'same uncompressed content, same layer (diff id)');
+  const run = await mydocker(['run', '--rm', 'busybox:gz', 'echo', 'ok'], { root });
+  t.equal(run.stdout, 'ok\n');
+});
+
+t.test('import: modes, owners and absolute symlinks survive', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '--rm', 'busybox', 'stat', '-c', '%a %u %n', '/tmp', '/bin/busybox', '/root'], { root });
+  t.equal(r.stdout, '1777 0 /tmp\n755 0 /bin/busybox\n700 0 /root\n');
+  const link = await mydocker(['run', '--rm', 'busybox', 'readlink', '/bin/sh'], { root });
+  t.equal(link.stdout, '/bin/busybox\n', 'an absolute symlink target stays absolute');
+});
+
+t.test('bad import arguments are one line and exit 125', { skip: needsRoot }, async (t) => {
+  const state = storeState();
+  for (const args of [
+    ['import', `/nonexistent-${unique}.tar`, 'x'],
+    ['import', busyboxTarball(), 'Bad:Name:x'],
+    ['import', busyboxTarball(), 'UPPER'],
+    ['import'],
+    ['import', '--change', 'FROM scratch', busyboxTarball(), 'x'],
+    ['import', '--change', 'CMD [not json', busyboxTarball(), 'x'],
+  ]) {
+    const r = await mydocker(args, { root });
+    t.equal(r.code, 125, args.join(' '));
+    oneLine(t, r.stderr);
+  }
+  t.same(storeState(), state, 'nothing was stored');
+});
+
+/** import a hand-made tarball; it must fail with 125 and leave the store as it was */
+async function refused(t: Test, name: string, tar: Buffer) {
+  const file = join(fixtureDir(), `${name}.tar`);
+  writeFileSync(file, tar);
+  const state = storeState();
+  const list = (await mydocker(['images', '-q'], { root })).stdout;
+  const r = await mydocker(['import', file, `evil-${name}`], { root });
+  t.equal(r.code, 125, `${name}: refused`);
+  oneLine(t, r.stderr);
+  t.same(storeState(), state, `${name}: no partial image (layers, blobs, scratch)`);
+  t.equal((await mydocker(['images', '-q'], { root })).stdout, list, `${name}: no new image`);
+  return r;
+}
+
+t.test('hostile layers: nothing is written outside the layer', { skip: needsRoot }, async (t) => {
+  const outside = join(fixtureDir(), `${unique}-outside`);
+  mkdirSync(outside, { recursive: true });
+  const up = '../'.repeat(20);
+  const cases: [string, RawEntry[]][] = [
+    ['dotdot', [{ path: `${up}${outside.slice(1)}/dotdot`, data: 'x' }]],
+    ['dotdot-inner', [{ path: 'a/', type: 'Directory' }, { path: `a/../../${outside.slice(1)}/inner`, data: 'x' }]],
+    ['symlink-abs', [{ path: 'evil', type: 'SymbolicLink', linkpath: outside }, { path: 'evil/through-abs', data: 'x' }]],
+    ['symlink-rel', [{ path: 'evil', type: 'SymbolicLink', linkpath: `${up}${outside.slice(1)}` }, { path: 'evil/through-rel', data: 'x' }]],
+    ['symlink-dir-swap', [{ path: 'd/', type: 'Directory' }, { path: 'd', type: 'SymbolicLink', linkpath: outside }, { path: 'd/swapped', data: 'x' }]],
+    ['hardlink-rel', [{ path: 'hl', type: 'Link', linkpath: `${up}etc/passwd` }]],
+    ['hardlink-abs', [{ path: 'hl', type: 'Link', linkpath: '/etc/passwd' }]],
+    ['whiteout-dotdot', [{ path: `${up}${outside.slice(1)}/.wh.victim`, data: '' }]],
+  ];
+  writeFileSync(join(outside, 'victim'), 'keep');
+  const passwdLinks = statSync('/etc/passwd').nlink;
+  for (const [name, entries] of cases) await refused(t, name, rawTar(entries));
+  t.same(readdirSync(outside), ['victim'], 'no file appeared outside the layer');
+  t.equal(readFileSync(join(outside, 'victim'), 'utf8'), 'keep', 'a whiteout cannot delete outside the layer');
+  t.equal(statSync('/etc/passwd').nlink, passwdLinks, 'no hard link to a host file was made');
+});
+
+t.test('hostile layers: absolute names and device nodes stay harmless', { skip: needsRoot }, async (t) => {
+  const hostPath = join(fixtureDir(), `${unique}-abs`);
+  const file = join(fixtureDir(), 'abs.tar');
+  writeFileSync(
+    file,
+    rawTar([
+      { path: '/bin/', type: 'Directory' },
+      { path: '/bin/busybox', data: readFileSync('/bin/busybox').toString('latin1'), mode: 0o755 },
+      { path: hostPath, data: 'inside' },
+      { path: 'evil-null', type: 'CharacterDevice', devmaj: 1, devmin: 3 },
+      { path: 'evil-disk', type: 'BlockDevice', devmaj: 8, devmin: 0 },
+      { path: 'fifo', type: 'FIFO' },
+    ]),
+  );
+  t.equal((await mydocker(['import', file, 'abs'], { root })).code, 0, 'an absolute name is read as relative, like docker');
+  t.notOk(existsSync(hostPath), 'the absolute name did not land on the host');
+  const r = await mydocker(['run', '--rm', 'abs', '/bin/busybox', 'sh', '-c', `cat ${hostPath}; echo; for f in /evil-null /evil-disk; do test -e $f; echo $f=$?; done`], { root });
+  t.equal(r.stdout, `inside\n/evil-null=1\n/evil-disk=1\n`, 'the file is in the image; device nodes were not created');
+});
+
+t.test('malformed tarballs: 125, one line, nothing stored', { skip: needsRoot }, async (t) => {
+  const good = readFileSync(busyboxTarball());
+  await refused(t, 'garbage', Buffer.from('this is not a tarball\n'.repeat(100)));
+  await refused(t, 'truncated', good.subarray(0, Math.floor(good.length / 2) + 100));
+  const gz = gzipSync(good);
+  await refused(t, 'bad-gzip', Buffer.concat([gz.subarray(0, 200), Buffer.alloc(5000, 7)]));
+});
+
+t.test('commit: a file added and a file deleted survive into the new image', { skip: needsRoot }, async (t) => {
+  const name = `${unique}-commit`;
+  const c = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', 'echo added > /added; rm /bin/ls; rm -rf /usr/sbin; mkdir /usr/sbin; touch /usr/sbin/only'], { root });
+  t.equal(c.code, 0, c.stderr);
+  const commit = await mydocker(['commit', '--change', 'CMD ["cat", "/added"]', name, 'snap:1'], { root });
+  t.equal(commit.code, 0, commit.stderr);
+  t.match(commit.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const cmd = await mydocker(['run', '--rm', 'snap:1'], { root });
+  t.equal(cmd.stdout, 'added\n', 'the added file, and the CMD given with --change');
+  const r = await mydocker(['run', '--rm', 'snap:1', 'sh', '-c', 'test -e /bin/ls; echo ls=$?; ls /usr/sbin; cat /etc/hostname'], { root });
+  t.match(r.stdout, /^ls=1\nonly\n[0-9a-f]{12}\n$/, 'the deleted file stays deleted, the replaced directory is opaque, hostname is fresh');
+  const base = await mydocker(['run', '--rm', 'busybox', 'sh', '-c', 'test -e /bin/ls; echo ls=$?; test -e /added; echo added=$?'], { root });
+  t.equal(base.stdout, 'ls=0\nadded=1\n', 'the original image is unchanged');
+  const host = await mydocker(['commit', `/nonexistent-${unique}`, 'x'], { root });
+  t.equal(host.code, 125);
+  oneLine(t, host.stderr);
+});
+
+t.test('rmi: refuses while a container uses the image, -f untags, layers go with the last image', { skip: needsRoot }, async (t) => {
+  const imported = await mydocker(['import', busyboxTarball(), 'victim'], { root });
+  const id = imported.stdout.trim();
+  const name = `${unique}-user`;
+  t.equal((await mydocker(['run', '--name', name, 'victim', 'true'], { root })).code, 0);
+  const refused = await mydocker(['rmi', 'victim'], { root });
+  t.equal(refused.code, 125, 'in use: refused');
+  oneLine(t, refused.stderr);
+  t.match(refused.stderr, /container [0-9a-f]{12} is using/);
+  const forced = await mydocker(['rmi', '-f', 'victim'], { root });
+  t.equal(forced.code, 0, forced.stderr);
+  t.equal(forced.stdout, 'Untagged: victim:latest\n', 'untagged, kept for the container');
+  const list = await mydocker(['images'], { root });
+  t.match(list.stdout, new RegExp(`<none>\\s+<none>\\s+${id.slice(7, 19)}`), 'the image stays, untagged');
+  const run = await mydocker(['run', '--rm', id, 'true'], { root });
+  t.equal(run.code, 0, 'and still runs by id');
+
+  // an unused image: its own layer goes, a shared one stays
+  const file = join(fixtureDir(), 'own-layer.tar');
+  writeFileSync(file, rawTar([{ path: 'only-here', data: 'x' }]));
+  t.equal((await mydocker(['import', file, 'lonely'], { root })).code, 0);
+  const layers = ls(join(images, 'layers'));
+  const gone = await mydocker(['rmi', 'lonely'], { root });
+  t.equal(gone.code, 0, gone.stderr);
+  t.match(gone.stdout, /^Untagged: lonely:latest\nDeleted: sha256:[0-9a-f]{64}\n$/);
+  t.equal(ls(join(images, 'layers')).length, layers.length - 1, 'its layer was deleted');
+  const missing = await mydocker(['rmi', 'lonely'], { root });
+  t.equal(missing.code, 125);
+  oneLine(t, missing.stderr);
+  t.ok(ls(join(images, 'layers')).length >= 1, 'the busybox layer, shared by other images, stays');
+  rmSync(file);
+});
+
+noLeaks(t, before);
