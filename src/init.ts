@@ -104,8 +104,8 @@ function resolveCommand(file: string, env: string[]): string {
 
 function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return new InitError(`exec: "${file}": no such file or directory`, 127);
-  if (e.code === 'EACCES' || e.code === 'ENOEXEC' || e.code === 'EISDIR' || e.code === 'EPERM')
-    return new InitError(`exec: "${file}": permission denied`, 126);
+  if (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM') return new InitError(`exec: "${file}": permission denied`, 126);
+  if (e.code === 'ENOEXEC') return new InitError(`exec: "${file}": exec format error`, 126);
   return new InitError(`exec: "${file}": ${e.message}`, 126);
 }
 

@@ -40,7 +40,7 @@ export function importBusybox(root: string, name: string, changes: string[] = []
 export interface RawEntry {
   path: string;
   type?: 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
-  data?: string;
+  data?: string | Buffer;
   linkpath?: string;
   mode?: number;
   devmaj?: number;
@@ -54,7 +54,7 @@ export interface RawEntry {
 export function rawTar(entries: RawEntry[]): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
-    const data = Buffer.from(e.data ?? '');
+    const data = Buffer.isBuffer(e.data) ? e.data : Buffer.from(e.data ?? '');
     const type = e.type ?? 'File';
     const header = new Header({
       path: e.path,
