@@ -6,11 +6,10 @@
 // takes over PID 1. The init reports to the CLI over fd 4, one JSON line a message
 // (InitMessage); that fd is close-on-exec, so after "exec" end-of-file means success.
 // Keep imports light: this file is on the start-up path of every container.
-import { accessSync, constants, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readSync, statSync, writeSync } from 'node:fs';
 import {
   ALL_FDS,
   CLOSE_RANGE_CLOEXEC,
-  CLONE_NEWCGROUP,
   MS_NODEV,
   MS_NOEXEC,
   MS_NOSUID,
@@ -19,6 +18,9 @@ import {
   native,
 } from './native.js';
 import type { InitMessage, InitSpec } from './container/spec.js';
+// <chapter 02-cgroups>
+import { joinCgroups, openCgroups } from './cgroups/join.js';
+// </chapter 02-cgroups>
 // <chapter 03-rootfs>
 import { setupRootfs } from './rootfs/setup.js';
 // </chapter 03-rootfs>
@@ -76,14 +78,6 @@ function mountProc(): void {
   native.mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
 }
 
-/** join the container's cgroups, then make them this process's cgroup namespace root */
-function joinCgroups(procsFds: number[]): void {
-  if (!procsFds.length) return;
-  // writing "0" to cgroup.procs moves the writer; from here the limits hold
-  for (const fd of procsFds) writeSync(fd, '0');
-  native.unshare(CLONE_NEWCGROUP);
-}
-
 /** execve's lookup, with docker's exit codes: 127 not found, 126 not executable */
 function resolveCommand(file: string, env: string[]): string {
   if (file.includes('/')) return file;
@@ -111,8 +105,9 @@ function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
 
 function main(): void {
   const { spec, goSent } = readSpec();
-  // opened now: once the container's root replaces ours, /sys/fs/cgroup is out of reach
-  const cgroupFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'));
+  // <chapter 02-cgroups>
+  const cgroupFds = openCgroups(spec.cgroupProcs); // before /sys/fs/cgroup goes out of reach
+  // </chapter 02-cgroups>
   // nothing we mount may propagate back to the host (systemd makes / shared)
   native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
   // <replaced-by 03-rootfs>
@@ -134,7 +129,9 @@ function main(): void {
   }
   const file = resolveCommand(spec.args[0], spec.env);
   waitForGo(goSent);
+  // <chapter 02-cgroups>
   joinCgroups(cgroupFds);
+  // </chapter 02-cgroups>
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
   report({ exec: true });

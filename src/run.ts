@@ -8,6 +8,10 @@ import type { InitSpec } from './container/spec.js';
 import { attach } from './container/stdio.js';
 import type { ExitInfo } from './native.js';
 import { log } from './log.js';
+// <chapter 02-cgroups>
+import { createCgroup } from './cgroups/index.js';
+import type { Resources } from './cgroups/limits.js';
+// </chapter 02-cgroups>
 // <chapter 03-rootfs>
 import { createRecord } from './container/create.js';
 // </chapter 03-rootfs>
@@ -20,6 +24,11 @@ export interface RunOptions {
   hostname?: string;
   /** -e values: KEY=VALUE, or KEY to copy it from the CLI's environment */
   env: string[];
+  // <chapter 02-cgroups>
+  resources: Resources;
+  /** the container's cgroup is <cgroupParent>/<id> in each hierarchy */
+  cgroupParent: string;
+  // </chapter 02-cgroups>
   // <chapter 03-rootfs>
   /** absent: chapter 01's mode, the command runs on the host's files */
   image?: string;
@@ -47,6 +56,11 @@ export async function run(root: string, o: RunOptions): Promise<number> {
       cwd: '/',
       tty: o.tty,
     };
+    // <chapter 02-cgroups>
+    const cgroup = createCgroup(`${o.cgroupParent}/${id}`, o.resources); // limits in place before the command starts
+    cleanup.add('remove the cgroup', () => cgroup.remove());
+    spec.cgroupProcs = cgroup.procs;
+    // </chapter 02-cgroups>
     // <chapter 03-rootfs>
     const record = createRecord(root, id, o, spec); // the image, the record, the rootfs
     cleanup.add('record how it ended', (failure) => record.finished(failure));
@@ -69,6 +83,9 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     await init.started;
     const exit = await init.exited;
     await io.drained;
+    // <chapter 02-cgroups>
+    if (exit.signal === constants.signals.SIGKILL && cgroup.oomKilled()) log.debug(`container ${id} was killed by the kernel's OOM killer (memory limit ${o.resources.memory} bytes)`);
+    // </chapter 02-cgroups>
     // <chapter 03-rootfs>
     record.exited(exitStatus(exit));
     // </chapter 03-rootfs>

@@ -3,6 +3,9 @@
 // here, before anything is created: a bad one is a UsageError (exit 125).
 import { list, str, UsageError, type OptSpec, type OptValues } from './args.js';
 import type { RunOptions } from '../run.js';
+// <chapter 02-cgroups>
+import { parseCgroupParent, parseResources } from '../cgroups/limits.js';
+// </chapter 02-cgroups>
 
 export const help: OptSpec = { long: 'help', desc: 'Print usage' };
 
@@ -11,6 +14,16 @@ export const runOptions: OptSpec[] = [
   { long: 'tty', short: 't', desc: 'Allocate a pseudo-TTY' },
   { long: 'hostname', short: 'h', value: 'name', desc: 'Container host name (default: the short container id)' },
   { long: 'env', short: 'e', value: 'KEY=VALUE', repeat: true, desc: 'Set an environment variable (repeatable)' },
+  // <chapter 02-cgroups>
+  { long: 'memory', short: 'm', value: 'bytes', desc: 'Memory limit (b, k, m, g)' },
+  { long: 'memory-swap', value: 'bytes', desc: 'Memory plus swap limit; -1 for unlimited swap' },
+  { long: 'cpus', value: 'decimal', desc: 'Number of CPUs' },
+  { long: 'cpu-shares', short: 'c', value: 'int', desc: 'CPU shares (relative weight)' },
+  { long: 'cpuset-cpus', value: 'list', desc: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { long: 'cpuset-mems', value: 'list', desc: 'Memory nodes in which to allow execution (0-3, 0,1)' },
+  { long: 'pids-limit', value: 'int', desc: 'Tune container pids limit (-1 for unlimited)' },
+  { long: 'cgroup-parent', value: 'path', desc: 'Parent cgroup for the container (default: mydocker)' },
+  // </chapter 02-cgroups>
   // <chapter 03-rootfs>
   { long: 'name', value: 'name', desc: 'Assign a name to the container' },
   { long: 'rm', desc: 'Remove the container when it exits' },
@@ -48,6 +61,18 @@ export function runOptionsFrom(opts: OptValues, rest: string[]): RunOptions {
     tty: opts.tty === true,
     hostname,
     env: list(opts.env),
+    // <chapter 02-cgroups>
+    resources: parseResources({
+      memory: str(opts.memory),
+      memorySwap: str(opts['memory-swap']),
+      cpus: str(opts.cpus),
+      cpuShares: str(opts['cpu-shares']),
+      cpusetCpus: str(opts['cpuset-cpus']),
+      cpusetMems: str(opts['cpuset-mems']),
+      pidsLimit: str(opts['pids-limit']),
+    }),
+    cgroupParent: parseCgroupParent(str(opts['cgroup-parent']) ?? 'mydocker'),
+    // </chapter 02-cgroups>
     // <chapter 03-rootfs>
     image,
     command: image ? rest.slice(1) : rest,

@@ -11,8 +11,10 @@ export interface InitSpec {
   cwd: string;
   /** -t: the init makes a terminal for the command (in the container's own /dev/pts) */
   tty: boolean;
-  /** cgroup.procs files the init writes itself into right before exec (chapter 02) */
+  // <chapter 02-cgroups>
+  /** cgroup.procs files the init writes itself into right before exec */
   cgroupProcs?: string[];
+  // </chapter 02-cgroups>
   /** the container's root filesystem (chapter 03); absent: the host's files */
   rootfs?: RootfsSpec;
 }

@@ -1,0 +1,18 @@
+// chapter: 02-cgroups
+// The init's side of cgroups (on the container's start-up path: node:fs and the
+// addon only). The files are opened before pivot_root hides /sys/fs/cgroup, and
+// written right before execve, so the limits hold from the command's first instruction.
+import { openSync, writeSync } from 'node:fs';
+import { CLONE_NEWCGROUP, native } from '../native.js';
+
+export function openCgroups(procs: string[] = []): number[] {
+  return procs.map((file) => openSync(file, 'w'));
+}
+
+/** join the container's cgroups, then make them the root of a new cgroup namespace */
+export function joinCgroups(procsFds: number[]): void {
+  if (!procsFds.length) return;
+  // writing "0" to cgroup.procs moves the writer
+  for (const fd of procsFds) writeSync(fd, '0');
+  native.unshare(CLONE_NEWCGROUP);
+}

@@ -1,0 +1,73 @@
+// chapter: 02-cgroups
+// cgroup v1: one hierarchy per controller (or a few controllers mounted together),
+// each with its own copy of the container's cgroup. File names as runc writes them.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Cgroup } from './index.js';
+import { makeDirs, read, readKey, removeDir, removeNow, write } from './fs.js';
+import { CPU_PERIOD, type Resources } from './limits.js';
+
+/** the controllers a container is placed in (cpuacct for accounting, the rest for limits) */
+const CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'];
+
+/** controller → its hierarchy's mount point, from /proc/self/mountinfo */
+export function v1Hierarchies(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of mountinfo.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!right?.startsWith('cgroup ')) continue;
+    const mountPoint = left.split(' ')[4];
+    const superOptions = right.split(' ')[2] ?? '';
+    for (const opt of superOptions.split(',')) if (CONTROLLERS.includes(opt) && !found.has(opt)) found.set(opt, mountPoint);
+  }
+  return found;
+}
+
+export function createV1(path: string, r: Resources): Cgroup {
+  const hierarchies = v1Hierarchies();
+  const dirs: string[] = [];
+  const remove = async () => {
+    for (const dir of dirs.splice(0).reverse()) await removeDir(dir);
+  };
+  try {
+    for (const base of new Set(hierarchies.values())) {
+      const isCpuset = hierarchies.get('cpuset') === base;
+      makeDirs(base, path, (dir, parent) => {
+        if (dir === `${base}/${path}`) dirs.push(dir);
+        // a new cpuset cgroup starts with no CPUs and no memory nodes: a task cannot
+        // join it (ENOSPC) until both are copied down from the parent
+        if (!isCpuset) return;
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(dir, f) === '') write(dir, f, read(parent, f));
+      });
+    }
+    const at = (controller: string) => `${hierarchies.get(controller)}/${path}`;
+    if (r.memory !== undefined) {
+      const dir = at('memory');
+      write(dir, 'memory.limit_in_bytes', r.memory);
+      // memsw exists only with swap accounting; docker's default swap is as much again as -m
+      if (existsSync(`${dir}/memory.memsw.limit_in_bytes`)) write(dir, 'memory.memsw.limit_in_bytes', r.memorySwap ?? 2 * r.memory);
+    }
+    if (r.cpus !== undefined) {
+      write(at('cpu'), 'cpu.cfs_period_us', CPU_PERIOD);
+      write(at('cpu'), 'cpu.cfs_quota_us', Math.round(r.cpus * CPU_PERIOD));
+    }
+    if (r.cpuShares !== undefined) write(at('cpu'), 'cpu.shares', r.cpuShares);
+    if (r.cpusetCpus !== undefined) write(at('cpuset'), 'cpuset.cpus', r.cpusetCpus);
+    if (r.cpusetMems !== undefined) write(at('cpuset'), 'cpuset.mems', r.cpusetMems);
+    if (r.pidsLimit !== undefined) write(at('pids'), 'pids.max', r.pidsLimit);
+    const memory = hierarchies.has('memory') ? at('memory') : undefined;
+    return {
+      dirs: [...dirs],
+      procs: dirs.map((d) => `${d}/cgroup.procs`),
+      // oom_kill in memory.oom_control since Linux 4.13; before that, a hit limit is the best sign
+      oomKilled: () => {
+        if (!memory) return false;
+        const control = read(memory, 'memory.oom_control');
+        return /^oom_kill /m.test(control) ? readKey(memory, 'memory.oom_control', 'oom_kill') > 0 : Number(read(memory, 'memory.failcnt')) > 0;
+      },
+      remove,
+    };
+  } catch (e) {
+    removeNow(dirs);
+    throw e;
+  }
+}

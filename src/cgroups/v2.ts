@@ -1,0 +1,60 @@
+// chapter: 02-cgroups
+// cgroup v2: one unified tree. A controller works in a cgroup only when every
+// level above it lists the controller in cgroup.subtree_control. Conversions as runc does them.
+import { existsSync } from 'node:fs';
+import type { Cgroup } from './index.js';
+import { makeDirs, read, readKey, removeDir, removeNow, write } from './fs.js';
+import { CPU_PERIOD, type Resources } from './limits.js';
+
+const CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'];
+
+/** cpu.shares (2..262144, default 1024) onto cpu.weight (1..10000, default 100), as runc maps them */
+export function sharesToWeight(shares: number): number {
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** cpu.max: "<quota> <period>" in microseconds, or "max <period>" for no limit */
+export function cpuMax(cpus: number | undefined): string {
+  return `${cpus === undefined ? 'max' : Math.round(cpus * CPU_PERIOD)} ${CPU_PERIOD}`;
+}
+
+/** memory.swap.max holds swap alone: (memory+swap) − memory; docker's default swap equals -m */
+export function swapMax(memory: number, memorySwap: number | undefined): string | number {
+  if (memorySwap === -1) return 'max';
+  return memorySwap === undefined ? memory : memorySwap - memory;
+}
+
+export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): Cgroup {
+  const leaf = `${base}/${path}`;
+  const enable = (dir: string) => {
+    const available = read(dir, 'cgroup.controllers').split(' ');
+    const wanted = CONTROLLERS.filter((c) => available.includes(c));
+    if (wanted.length) write(dir, 'cgroup.subtree_control', wanted.map((c) => `+${c}`).join(' '));
+  };
+  const made: string[] = [];
+  try {
+    enable(base);
+    makeDirs(base, path, (dir) => {
+      if (dir === leaf) made.push(dir);
+      else enable(dir);
+    });
+    if (r.memory !== undefined) {
+      write(leaf, 'memory.max', r.memory);
+      if (existsSync(`${leaf}/memory.swap.max`)) write(leaf, 'memory.swap.max', swapMax(r.memory, r.memorySwap));
+    }
+    if (r.cpus !== undefined) write(leaf, 'cpu.max', cpuMax(r.cpus));
+    if (r.cpuShares !== undefined) write(leaf, 'cpu.weight', sharesToWeight(r.cpuShares));
+    if (r.cpusetCpus !== undefined) write(leaf, 'cpuset.cpus', r.cpusetCpus);
+    if (r.cpusetMems !== undefined) write(leaf, 'cpuset.mems', r.cpusetMems);
+    if (r.pidsLimit !== undefined) write(leaf, 'pids.max', r.pidsLimit);
+  } catch (e) {
+    removeNow(made);
+    throw e;
+  }
+  return {
+    dirs: [leaf],
+    procs: [`${leaf}/cgroup.procs`],
+    oomKilled: () => readKey(leaf, 'memory.events', 'oom_kill') > 0,
+    remove: () => removeDir(leaf),
+  };
+}
