@@ -1,0 +1,429 @@
+// The book's code excerpts (`npm run book`, `npm run book:check`).
+// Every `<!-- code: src/FILE.ts#TARGET -->` line in book/*.md is followed by a fenced
+// block holding that piece of src/ exactly as it stands at the end of the book file's
+// chapter (book/NN-name.md ↔ chapter NN; see chapters/README.md for the markers).
+//   node tools/book.mjs            fill every block from src/
+//   node tools/book.mjs --check    change nothing; fail, one `file:line: problem` a line,
+//                                  when a block is stale, a directive dangles, or a file
+//                                  a chapter brings (or changes) is never shown
+//   --repo DIR                     work on DIR instead of this repository (tests)
+// TARGET is a top-level declaration (function, class, interface, type, enum, const),
+// a member `Class.member`, or `chapter NN-name`: that chapter's inline blocks in FILE.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+
+const DIRECTIVE_RE = /^\s*<!--\s*code:\s*(\S+?)#(.+?)\s*-->\s*$/;
+const NOT_SHOWN_RE = /^\s*<!--\s*not-shown:\s*(\S+)\s*(?:(?:—|–|--?|:)\s*(.*?))?\s*-->\s*$/;
+const HEADER_RE = /^\/\/ chapter: (\d+)-([\w-]+)\s*$/;
+const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\d+)-([\w-]+)>\s*$/;
+const REPLACED_PREFIX_RE = /^(\s*)\/\/~ ?/;
+const FENCE_RE = /^(`{3,})(.*)$/;
+
+/** chapter number of a book file (book/03-rootfs.md → 3), or null (README.md) */
+export function bookChapter(bookRel) {
+  const m = /^(\d+)-[^/]*\.md$/.exec(bookRel.split('/').pop());
+  return m ? Number(m[1]) : null;
+}
+
+// ---- the source side -------------------------------------------------------------
+
+/**
+ * A src file split into lines, each classified by the marker grammar: `marker` lines
+ * (the header and the begin/end markers) never show; a line in a `<chapter NN>` block
+ * shows from chapter NN on; a line in a `<replaced-by NN>` block shows, uncommented,
+ * only before chapter NN.
+ */
+export function loadSource(repo, rel, cache = new Map()) {
+  if (cache.has(rel)) return cache.get(rel);
+  const abs = join(repo, rel);
+  let src = null;
+  if (existsSync(abs) && statSync(abs).isFile()) {
+    const text = readFileSync(abs, 'utf8');
+    const lines = text.split('\n');
+    const info = lines.map(() => ({ marker: false, chapter: null, replacedBy: null, blockId: null }));
+    const problems = [];
+    let header = null;
+    const h = HEADER_RE.exec(lines[0] ?? '');
+    if (h) {
+      header = { num: Number(h[1]), id: `${h[1]}-${h[2]}` };
+      info[0].marker = true;
+    }
+    let open = null; // { kind, num, id, line }
+    lines.forEach((line, i) => {
+      const m = MARKER_RE.exec(line);
+      if (m) {
+        const [, close, kind, num, name] = m;
+        const id = `${num}-${name}`;
+        info[i].marker = true;
+        if (!close) {
+          if (open) problems.push({ file: rel, line: i + 1, msg: `<${kind} ${id}> inside <${open.kind} ${open.id}> (line ${open.line}): blocks do not nest` });
+          open = { kind, num: Number(num), id, line: i + 1 };
+        } else if (!open || open.kind !== kind || open.id !== id) {
+          problems.push({ file: rel, line: i + 1, msg: `</${kind} ${id}> closes ${open ? `<${open.kind} ${open.id}> (line ${open.line})` : 'nothing'}` });
+          open = null;
+        } else {
+          open = null;
+        }
+        return;
+      }
+      if (!open) return;
+      info[i].blockId = `${open.kind}:${open.id}:${open.line}`;
+      if (open.kind === 'chapter') info[i].chapter = { num: open.num, id: open.id };
+      else {
+        info[i].replacedBy = { num: open.num, id: open.id };
+        if (line.trim() && !REPLACED_PREFIX_RE.test(line)) problems.push({ file: rel, line: i + 1, msg: `a line in <replaced-by ${open.id}> must start with //~` });
+      }
+    });
+    if (open) problems.push({ file: rel, line: open.line, msg: `<${open.kind} ${open.id}> is never closed` });
+    src = { rel, text, lines, info, header, problems, sf: null };
+  }
+  cache.set(rel, src);
+  return src;
+}
+
+/** line i of src as it reads at the end of chapter `num` (null: the final code), or null when it is not there */
+function viewLine(src, i, num) {
+  const inf = src.info[i];
+  if (inf.marker) return null;
+  if (inf.chapter) return num === null || inf.chapter.num <= num ? src.lines[i] : null;
+  if (inf.replacedBy) return num !== null && inf.replacedBy.num > num ? src.lines[i].replace(REPLACED_PREFIX_RE, '$1') : null;
+  return src.lines[i];
+}
+
+function dedent(lines) {
+  while (lines.length && !lines[0].trim()) lines.shift();
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  const indents = lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)[0].length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => (l.trim() ? l.slice(cut).trimEnd() : ''));
+}
+
+function sourceFile(src) {
+  src.sf ??= ts.createSourceFile(src.rel, src.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  return src.sf;
+}
+
+function declName(node) {
+  if (ts.isConstructorDeclaration(node)) return 'constructor';
+  const n = node.name;
+  if (!n) return undefined;
+  if (ts.isIdentifier(n) || ts.isPrivateIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  return undefined;
+}
+
+/** top-level declarations named `name` (several for overloads and merged declarations) */
+function topLevel(sf, name) {
+  const found = [];
+  for (const st of sf.statements) {
+    if (ts.isVariableStatement(st)) {
+      if (st.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) found.push(st);
+    } else if (
+      (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) ||
+        ts.isTypeAliasDeclaration(st) || ts.isEnumDeclaration(st) || ts.isModuleDeclaration(st)) &&
+      declName(st) === name
+    ) {
+      found.push(st);
+    }
+  }
+  return found;
+}
+
+/** the nodes `Name` or `Class.member` stands for, or an error message */
+function resolveSymbol(src, symbol) {
+  const sf = sourceFile(src);
+  const [outer, member, ...more] = symbol.split('.');
+  if (more.length || !outer) return { error: `"${symbol}" is neither NAME nor Class.member` };
+  const tops = topLevel(sf, outer);
+  if (!tops.length) return { error: `no top-level declaration "${outer}" in ${src.rel}` };
+  if (member === undefined) return { nodes: tops };
+  const nodes = tops
+    .filter((t) => ts.isClassDeclaration(t) || ts.isInterfaceDeclaration(t) || ts.isEnumDeclaration(t))
+    .flatMap((t) => t.members.filter((m) => declName(m) === member));
+  if (!nodes.length) return { error: `"${outer}" in ${src.rel} has no member "${member}"` };
+  return { nodes };
+}
+
+/** first line (0-based) of node, taking in the comments right above it (no blank line between, no markers) */
+function firstLine(src, node) {
+  const sf = sourceFile(src);
+  const lineOf = (pos) => sf.getLineAndCharacterOfPosition(pos).line;
+  let start = node.getStart(sf);
+  const comments = ts.getLeadingCommentRanges(src.text, node.getFullStart()) ?? [];
+  for (let k = comments.length - 1; k >= 0; k--) {
+    const c = comments[k];
+    if (lineOf(start) - lineOf(c.end) > 1) break; // a blank line: this comment is about something else
+    const first = lineOf(c.pos);
+    if (src.info[first].marker) break;
+    start = c.pos;
+  }
+  return lineOf(start);
+}
+
+/** the ranges (0-based, inclusive lines) of the nodes, merged when they touch */
+function symbolRanges(src, nodes) {
+  const sf = sourceFile(src);
+  const ranges = nodes
+    .map((n) => [firstLine(src, n), sf.getLineAndCharacterOfPosition(n.getEnd()).line])
+    .sort((a, b) => a[0] - b[0]);
+  const merged = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    const gapIsBlank = last && src.lines.slice(last[1] + 1, r[0]).every((l) => !l.trim());
+    if (last && gapIsBlank) last[1] = Math.max(last[1], r[1]);
+    else merged.push([...r]);
+  }
+  return merged;
+}
+
+const SEPARATOR = '// ...';
+
+/**
+ * The text a directive stands for, as of chapter `num` (null: final code):
+ * { text, lines } where lines are the 0-based src lines shown, or { error }.
+ */
+export function excerpt(repo, fileRel, target, num, cache = new Map()) {
+  const src = loadSource(repo, fileRel, cache);
+  if (!src) return { error: `no such file ${fileRel}` };
+  if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
+  if (num !== null && src.header && src.header.num > num)
+    return { error: `${fileRel} arrives in chapter ${src.header.id}, after this chapter` };
+
+  let ranges;
+  const ch = /^chapter[\s:]+(\d+)(?:-([\w-]+))?$/.exec(target.trim());
+  if (ch) {
+    const wantNum = Number(ch[1]);
+    const wantId = ch[2] ? `${ch[1]}-${ch[2]}` : null;
+    if (num !== null && wantNum > num) return { error: `chapter ${ch[1]} comes after this chapter` };
+    ranges = [];
+    let prev = null;
+    src.info.forEach((inf, i) => {
+      const hit = inf.chapter && (wantId ? inf.chapter.id === wantId : inf.chapter.num === wantNum);
+      if (!hit) return;
+      if (prev === inf.blockId) ranges[ranges.length - 1][1] = i;
+      else ranges.push([i, i]);
+      prev = inf.blockId;
+    });
+    if (!ranges.length) return { error: `no <chapter ${wantId ?? ch[1]}> block in ${fileRel}` };
+  } else {
+    const r = resolveSymbol(src, target.trim());
+    if (r.error) return r;
+    ranges = symbolRanges(src, r.nodes);
+  }
+
+  const shown = [];
+  let text = null;
+  let context = null;
+  for (const [a, b] of ranges) {
+    const part = [];
+    for (let i = a; i <= b; i++) {
+      const l = viewLine(src, i, num);
+      if (l === null) continue;
+      part.push(l);
+      shown.push(i);
+    }
+    const d = dedent(part);
+    if (!d.length) continue;
+    // a chapter's blocks out of their code: say which declaration each one goes in
+    const where = ch ? enclosing(src, a) : null;
+    if (text === null) text = (where ? `// in ${where}:\n` : '') + d.join('\n');
+    else if (where === context) text += `\n${SEPARATOR}\n` + d.join('\n');
+    else text += '\n\n' + (where ? `// in ${where}:\n` : '') + d.join('\n');
+    context = where;
+  }
+  if (text === null) return { error: `${fileRel}#${target} is not in the code at the end of chapter ${num}` };
+  return { text, lines: shown };
+}
+
+/** "function run", "interface RunOptions", "Cleanup.add"...: the declaration around line i, or null at top level */
+function enclosing(src, i) {
+  const sf = sourceFile(src);
+  const pos = sf.getPositionOfLineAndCharacter(i, 0);
+  const inside = (n) => n.getStart(sf) < pos && pos < n.getEnd();
+  const st = sf.statements.find(inside);
+  if (!st) return null;
+  let name;
+  let kind;
+  if (ts.isVariableStatement(st)) {
+    const d = st.declarationList.declarations.find(inside) ?? st.declarationList.declarations[0];
+    name = ts.isIdentifier(d.name) ? d.name.text : undefined;
+    kind = st.declarationList.flags & ts.NodeFlags.Const ? 'const' : 'let';
+  } else {
+    name = declName(st);
+    kind = ts.isFunctionDeclaration(st) ? 'function' : ts.isClassDeclaration(st) ? 'class' : ts.isInterfaceDeclaration(st)
+      ? 'interface' : ts.isTypeAliasDeclaration(st) ? 'type' : ts.isEnumDeclaration(st) ? 'enum' : null;
+    if (name && ts.isClassDeclaration(st)) {
+      const m = st.members.find(inside);
+      if (m && declName(m)) return `${name}.${declName(m)}`;
+    }
+  }
+  return name && kind ? `${kind} ${name}` : null;
+}
+
+// ---- the book side ---------------------------------------------------------------
+
+function fenceFor(text) {
+  const runs = text.match(/`{3,}/g) ?? [];
+  return '`'.repeat(Math.max(3, ...runs.map((r) => r.length + 1)));
+}
+
+/**
+ * Check (and with write, fill) one book file. Returns
+ * { problems: [{file,line,msg}], text (the filled markdown), shown: Map<file, Set<line>>, notShown: Map<file, line> }
+ */
+export function processBook(repo, bookRel, cache = new Map()) {
+  const num = bookChapter(bookRel);
+  const lines = readFileSync(join(repo, bookRel), 'utf8').split('\n');
+  const out = [];
+  const problems = [];
+  const shown = new Map();
+  const notShown = new Map();
+  const at = (i, msg) => problems.push({ file: bookRel, line: i + 1, msg });
+  let fence = null; // inside someone's fenced block: directives there are examples, not directives
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (fence) {
+      out.push(line);
+      if (line.startsWith(fence) && !line.slice(fence.length).trim()) fence = null;
+      continue;
+    }
+    const f = FENCE_RE.exec(line);
+    if (f) {
+      fence = f[1];
+      out.push(line);
+      continue;
+    }
+    const ns = NOT_SHOWN_RE.exec(line);
+    if (ns) {
+      out.push(line);
+      if (!loadSource(repo, ns[1], cache)) at(i, `not-shown names a missing file ${ns[1]}`);
+      else if (!ns[2]) at(i, `not-shown ${ns[1]} needs a reason: <!-- not-shown: ${ns[1]} — why -->`);
+      else notShown.set(ns[1], i);
+      continue;
+    }
+    const d = DIRECTIVE_RE.exec(line);
+    if (!d) {
+      if (/<!--\s*code:/.test(line)) at(i, 'malformed directive: write <!-- code: src/FILE.ts#NAME --> on a line of its own');
+      out.push(line);
+      continue;
+    }
+    out.push(line);
+    const [, fileRel, target] = d;
+    const ex = excerpt(repo, fileRel, target, num, cache);
+    // the block that follows (if any): the very next line opens it
+    let end = i; // last line of the existing block, or i when there is none
+    let old = null;
+    const open = FENCE_RE.exec(lines[i + 1] ?? '');
+    if (open) {
+      let j = i + 2;
+      while (j < lines.length && !(lines[j].startsWith(open[1]) && !lines[j].slice(open[1].length).trim())) j++;
+      if (j < lines.length) {
+        old = lines.slice(i + 2, j).join('\n');
+        end = j;
+      } else {
+        at(i + 1, 'code block is never closed');
+      }
+    }
+    if (ex.error) {
+      at(i, `dangling directive ${fileRel}#${target}: ${ex.error}`);
+      out.push(...lines.slice(i + 1, end + 1));
+    } else {
+      for (const l of ex.lines) {
+        if (!shown.has(fileRel)) shown.set(fileRel, new Set());
+        shown.get(fileRel).add(l);
+      }
+      if (old === null) at(i, `no code block after ${fileRel}#${target} (run npm run book)`);
+      else if (old !== ex.text || open[2].trim() !== 'ts') at(i, `stale excerpt ${fileRel}#${target} (run npm run book)`);
+      const fenceStr = fenceFor(ex.text);
+      out.push(fenceStr + 'ts', ...ex.text.split('\n'), fenceStr);
+    }
+    i = end;
+  }
+  if (num !== null) problems.push(...unshown(repo, bookRel, num, shown, notShown, cache));
+  return { problems, text: out.join('\n') };
+}
+
+function srcFiles(repo) {
+  const found = [];
+  const walk = (dir) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(m|c)?ts$/.test(e.name) && !e.name.endsWith('.d.ts')) found.push(relative(repo, p).split('\\').join('/'));
+    }
+  };
+  walk(join(repo, 'src'));
+  return found.sort();
+}
+
+/**
+ * A chapter's new code must be shown: every file whose header names the chapter, and
+ * every file with an inline block of the chapter (at least one line of those blocks),
+ * unless the book says why not with <!-- not-shown: src/FILE.ts — reason -->.
+ */
+function unshown(repo, bookRel, num, shown, notShown, cache) {
+  const problems = [];
+  for (const rel of srcFiles(repo)) {
+    if (notShown.has(rel)) continue;
+    const src = loadSource(repo, rel, cache);
+    const seen = shown.get(rel);
+    if (src.header?.num === num) {
+      if (!seen?.size)
+        problems.push({ file: bookRel, line: 1, msg: `${rel} arrives in chapter ${src.header.id} but is never shown: add <!-- code: ${rel}#NAME --> or <!-- not-shown: ${rel} — reason -->` });
+      continue;
+    }
+    const blockLines = src.info.flatMap((inf, i) => (inf.chapter?.num === num ? [i] : []));
+    if (blockLines.length && !blockLines.some((i) => seen?.has(i))) {
+      const id = src.info[blockLines[0]].chapter.id;
+      problems.push({ file: bookRel, line: 1, msg: `${rel} changes in chapter ${id} (line ${blockLines[0] + 1}) but the change is never shown: add <!-- code: ${rel}#chapter ${id} --> or <!-- not-shown: ${rel} — reason -->` });
+    }
+  }
+  return problems;
+}
+
+export function bookFiles(repo) {
+  const dir = join(repo, 'book');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => `book/${f}`);
+}
+
+/** check (write=false) or fill (write=true) every book file; returns { problems, changed } */
+export function runBook(repo, { write = false } = {}) {
+  const cache = new Map();
+  const problems = [];
+  const changed = [];
+  for (const rel of srcFiles(repo)) problems.push(...loadSource(repo, rel, cache).problems);
+  for (const bookRel of bookFiles(repo)) {
+    const r = processBook(repo, bookRel, cache);
+    let ps = r.problems;
+    if (write) {
+      const before = readFileSync(join(repo, bookRel), 'utf8');
+      if (r.text !== before) {
+        writeFileSync(join(repo, bookRel), r.text);
+        changed.push(bookRel);
+      }
+      ps = ps.filter((p) => !/^(stale excerpt|no code block after)/.test(p.msg));
+    }
+    problems.push(...ps);
+  }
+  return { problems, changed };
+}
+
+function main(argv) {
+  const check = argv.includes('--check');
+  const r = argv.indexOf('--repo');
+  const repo = resolve(r >= 0 ? argv[r + 1] ?? '.' : join(dirname(fileURLToPath(import.meta.url)), '..'));
+  const { problems, changed } = runBook(repo, { write: !check });
+  for (const f of changed) console.log(`updated ${f}`);
+  for (const p of problems) console.log(`${p.file}:${p.line}: ${p.msg}`);
+  if (problems.length) {
+    console.log(`book: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+    return 1;
+  }
+  console.log(check ? 'book: every excerpt matches src/' : 'book: up to date');
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
