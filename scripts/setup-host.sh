@@ -12,6 +12,7 @@ packages=(
   busybox-static                          # the test and demo rootfs
   runc hyperfine                          # the benchmark's peer and timer
   qemu-system-x86 cpio xz-utils zstd      # the cgroup v2 test VM
+  git                                     # npm run chapter: the diff from the chapter before
   ca-certificates curl
 )
 missing=()
@@ -28,8 +29,13 @@ node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo
 if [ "$(node_major)" -lt 20 ]; then
   # the distribution's Node is too old (Ubuntu 24.04 ships 18): the official build
   version=v20.19.5
-  echo "setup: installing Node $version"
-  curl -fsSL "https://nodejs.org/dist/$version/node-$version-linux-x64.tar.xz" | tar -xJ -C /usr/local --strip-components=1
+  case $(uname -m) in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) echo "setup: no official Node build for $(uname -m): install Node >= 20 yourself" >&2; exit 1 ;;
+  esac
+  echo "setup: installing Node $version ($arch)"
+  curl -fsSL "https://nodejs.org/dist/$version/node-$version-linux-$arch.tar.xz" | tar -xJ -C /usr/local --strip-components=1
   hash -r
 fi
 
