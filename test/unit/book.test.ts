@@ -1,0 +1,157 @@
+// tools/book.mjs on a small fake repository: it fills excerpts exactly (JSDoc in,
+// chapter markers out, the code as of the book's chapter), and its check catches
+// stale excerpts, dangling directives and a chapter's code that is never shown.
+import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { REPO } from '../harness/index.js';
+
+const TOOL = join(REPO, 'tools', 'book.mjs');
+
+const DEMO_TS = `// chapter: 03-demo
+// A file chapter 03 brings.
+import { base } from './base.js';
+
+/** adds one */
+export function addOne(n: number): number {
+  return base(n) + 1;
+}
+
+// about something else
+
+export class Box {
+  /** the value inside */
+  value = 0;
+  /** put v in the box */
+  put(v: number): void {
+    this.value = v;
+  }
+}
+`;
+
+const BASE_TS = `// chapter: 01-start
+export function base(n: number): number {
+  // <replaced-by 03-demo>
+  //~ return n;
+  // </replaced-by 03-demo>
+  // <chapter 03-demo>
+  return n * 2;
+  // </chapter 03-demo>
+}
+`;
+
+const BOOK = (extra = '') => `# Chapter 03 — demo
+
+Prose stays as it is.
+
+<!-- code: src/demo.ts#addOne -->
+\`\`\`ts
+\`\`\`
+
+<!-- code: src/demo.ts#Box.put -->
+\`\`\`ts
+\`\`\`
+
+<!-- code: src/base.ts#chapter 03-demo -->
+\`\`\`ts
+\`\`\`
+${extra}`;
+
+const BOOK01 = `# Chapter 01
+
+<!-- code: src/base.ts#base -->
+\`\`\`ts
+\`\`\`
+
+An example in a fence is not a directive:
+
+\`\`\`md
+<!-- code: src/nowhere.ts#nothing -->
+\`\`\`
+`;
+
+function fixture(t: Test, book = BOOK()): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mydocker-book-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const put = (rel: string, text: string) => {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  };
+  put('src/demo.ts', DEMO_TS);
+  put('src/base.ts', BASE_TS);
+  put('book/03-demo.md', book);
+  put('book/01-start.md', BOOK01);
+  return dir;
+}
+
+function tool(dir: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [TOOL, '--repo', dir, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+const block = (md: string, directive: string) => {
+  const at = md.indexOf(directive);
+  const open = md.indexOf('```ts\n', at) + 6;
+  return md.slice(open, md.indexOf('\n```', open));
+};
+
+t.test('a filled book passes the check, and the excerpts are the source text', async (t) => {
+  const dir = fixture(t);
+  t.equal(tool(dir, '--check').code, 1, 'empty blocks are stale before filling');
+  const fill = tool(dir);
+  t.equal(fill.code, 0, fill.out);
+  const check = tool(dir, '--check');
+  t.equal(check.code, 0, check.out);
+  const md = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
+  t.match(md, /^# Chapter 03 — demo\n\nProse stays as it is.\n/, 'prose untouched');
+  t.equal(block(md, 'src/demo.ts#addOne'), '/** adds one */\nexport function addOne(n: number): number {\n  return base(n) + 1;\n}');
+  t.equal(block(md, 'src/demo.ts#Box.put'), '/** put v in the box */\nput(v: number): void {\n  this.value = v;\n}', 'a member, dedented, with its JSDoc');
+  t.equal(block(md, 'src/base.ts#chapter 03-demo'), '// in function base:\nreturn n * 2;', 'marker lines stripped');
+  const md01 = readFileSync(join(dir, 'book/01-start.md'), 'utf8');
+  t.equal(block(md01, 'src/base.ts#base'), 'export function base(n: number): number {\n  return n;\n}', 'chapter 01 sees the code as it was before chapter 03');
+  t.equal(tool(dir).out.trim(), 'book: up to date', 'a second fill changes nothing');
+});
+
+t.test('a stale excerpt is reported with file:line', async (t) => {
+  const dir = fixture(t);
+  t.equal(tool(dir).code, 0);
+  writeFileSync(join(dir, 'src/demo.ts'), DEMO_TS.replace('+ 1', '+ 2'));
+  const r = tool(dir, '--check');
+  t.equal(r.code, 1);
+  t.match(r.out, /^book\/03-demo\.md:5: stale excerpt src\/demo\.ts#addOne/m);
+  t.notMatch(r.out, /Box\.put/, 'only the changed excerpt is reported');
+});
+
+t.test('dangling directives are reported', async (t) => {
+  const dir = fixture(t, BOOK('\n<!-- code: src/demo.ts#noSuchThing -->\n```ts\n```\n\n<!-- code: src/gone.ts#x -->\n```ts\n```\n'));
+  const r = tool(dir, '--check');
+  t.equal(r.code, 1);
+  t.match(r.out, /^book\/03-demo\.md:17: dangling directive src\/demo\.ts#noSuchThing: no top-level declaration "noSuchThing"/m);
+  t.match(r.out, /^book\/03-demo\.md:21: dangling directive src\/gone\.ts#x: no such file/m);
+  t.notMatch(r.out, /nowhere/, 'a directive inside a fenced example is ignored');
+  t.equal(tool(dir).code, 1, 'filling does not hide a dangling directive');
+});
+
+t.test("a chapter's file that is never shown fails, unless the book says why", async (t) => {
+  const dir = fixture(t);
+  writeFileSync(join(dir, 'src/extra.ts'), '// chapter: 03-demo\nexport const X = 1;\n');
+  t.equal(tool(dir).code, 1);
+  const r = tool(dir, '--check');
+  t.equal(r.code, 1);
+  t.match(r.out, /^book\/03-demo\.md:1: src\/extra\.ts arrives in chapter 03-demo but is never shown/m);
+  t.equal(r.out.split('\n').filter((l) => /^book\//.test(l)).length, 1, 'one line for the one problem');
+
+  const md = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
+  writeFileSync(join(dir, 'book/03-demo.md'), md + '\n<!-- not-shown: src/extra.ts — a constant, nothing to learn -->\n');
+  const ok = tool(dir, '--check');
+  t.equal(ok.code, 0, ok.out);
+});
+
+t.test("a chapter's inline block in an older file must be shown too", async (t) => {
+  const dir = fixture(t, BOOK().replace(/<!-- code: src\/base\.ts#chapter 03-demo -->\n```ts\n```\n/, ''));
+  const r = tool(dir, '--check');
+  t.equal(r.code, 1);
+  t.match(r.out, /^book\/03-demo\.md:1: src\/base\.ts changes in chapter 03-demo \(line 7\) but the change is never shown/m);
+});
