@@ -19,7 +19,8 @@ const NOT_SHOWN_RE = /^\s*<!--\s*not-shown:\s*(\S+)\s*(?:(?:—|–|--?|:)\s*(.*
 const HEADER_RE = /^\/\/ chapter: (\d+)-([\w-]+)\s*$/;
 const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\d+)-([\w-]+)>\s*$/;
 const REPLACED_PREFIX_RE = /^(\s*)\/\/~ ?/;
-const FENCE_RE = /^(`{3,})(.*)$/;
+const FENCE_RE = /^\s*(`{3,})(.*)$/;
+const isClose = (line, fence) => line.trim().startsWith(fence) && !line.trim().slice(fence.length).trim();
 
 /** chapter number of a book file (book/03-rootfs.md → 3), or null (README.md) */
 export function bookChapter(bookRel) {
@@ -285,7 +286,7 @@ export function processBook(repo, bookRel, cache = new Map()) {
     const line = lines[i];
     if (fence) {
       out.push(line);
-      if (line.startsWith(fence) && !line.slice(fence.length).trim()) fence = null;
+      if (isClose(line, fence)) fence = null;
       continue;
     }
     const f = FENCE_RE.exec(line);
@@ -317,7 +318,7 @@ export function processBook(repo, bookRel, cache = new Map()) {
     const open = FENCE_RE.exec(lines[i + 1] ?? '');
     if (open) {
       let j = i + 2;
-      while (j < lines.length && !(lines[j].startsWith(open[1]) && !lines[j].slice(open[1].length).trim())) j++;
+      while (j < lines.length && !isClose(lines[j], open[1])) j++;
       if (j < lines.length) {
         old = lines.slice(i + 2, j).join('\n');
         end = j;
@@ -408,7 +409,27 @@ export function runBook(repo, { write = false } = {}) {
     }
     problems.push(...ps);
   }
+  problems.push(...contents(repo));
   return { problems, changed };
+}
+
+/** book/README.md's contents link every chapter file there is, and only those */
+function contents(repo) {
+  const readme = 'book/README.md';
+  if (!existsSync(join(repo, readme))) return [];
+  const problems = [];
+  const linked = new Set();
+  readFileSync(join(repo, readme), 'utf8').split('\n').forEach((line, i) => {
+    for (const m of line.matchAll(/\]\((?:\.\/)?(\d+-[^)#\s/]+\.md)(?:#[^)]*)?\)/g)) {
+      linked.add(m[1]);
+      if (!existsSync(join(repo, 'book', m[1]))) problems.push({ file: readme, line: i + 1, msg: `links to book/${m[1]}, which does not exist` });
+    }
+  });
+  for (const f of bookFiles(repo)) {
+    const name = f.slice('book/'.length);
+    if (bookChapter(f) !== null && !linked.has(name)) problems.push({ file: readme, line: 1, msg: `the contents do not link to ${f}: add [${name.slice(0, -3)}](${name})` });
+  }
+  return problems;
 }
 
 function main(argv) {

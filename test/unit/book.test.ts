@@ -155,3 +155,14 @@ t.test("a chapter's inline block in an older file must be shown too", async (t) 
   t.equal(r.code, 1);
   t.match(r.out, /^book\/03-demo\.md:1: src\/base\.ts changes in chapter 03-demo \(line 7\) but the change is never shown/m);
 });
+
+t.test("book/README.md's contents link every chapter file, and only existing ones", async (t) => {
+  const dir = fixture(t);
+  t.equal(tool(dir).code, 0);
+  writeFileSync(join(dir, 'book/README.md'), '# Book\n\n- [03-demo](03-demo.md)\n- [09-later](09-later.md)\n');
+  const r = tool(dir, '--check');
+  t.equal(r.code, 1);
+  t.match(r.out, /^book\/README\.md:4: links to book\/09-later\.md, which does not exist/m);
+  t.match(r.out, /^book\/README\.md:1: the contents do not link to book\/01-start\.md/m);
+  t.notMatch(r.out, /03-demo\.md/, 'a linked chapter is fine');
+});
