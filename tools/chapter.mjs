@@ -1,0 +1,347 @@
+// The chapter splitter: `npm run chapter -- N [--diff] [--no-build]` writes the complete
+// runnable code as it stands at the end of chapter N to build/chapters/NN-name/ (its own
+// package: src/, tsconfig, bin/mydocker, the chapter's tests; node_modules and the built
+// addon are symlinks to the repo's), builds it with tsc, and prints what changed since
+// chapter N-1. N is 1, 01 or 01-namespaces.
+//
+// The chapters and their tests are listed in chapters/index.json, one entry a chapter:
+//   { "id": "03-rootfs", "title": "…", "tests": ["test/chapters/03-rootfs.test.ts", …],
+//     "exceptions": { "failsOnPrevious": "reason" | { "test/chapters/FILE": "reason" } } }
+// `exceptions.failsOnPrevious` excuses this chapter's tests (all, or the files named) from
+// failing against the previous chapter's code (tools/course-check.mjs), with the reason.
+//
+// The marker grammar (chapters/README.md) is applied by chapterSource(), a pure function.
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const ID_RE = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const HEADER_RE = /^\/\/ chapter: (\S+)\s*$/;
+const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\S+)>\s*$/;
+const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|replaced-by)\b/;
+const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
+
+export class MarkerError extends Error {}
+
+/** the chapter number of an id ("03-rootfs" → 3), an index entry, or a number */
+export function chapterNumber(id) {
+  if (typeof id === 'number') return id;
+  if (id && typeof id === 'object') id = id.id; // an index entry
+  const m = ID_RE.exec(id);
+  if (!m) throw new MarkerError(`"${id}" is not a chapter id (NN-name)`);
+  return Number(m[1]);
+}
+
+/**
+ * One src/ file as it stands at the end of `chapter` (a number or an id), or null when
+ * the file arrives later. Applies the marker grammar of chapters/README.md:
+ * - the header `// chapter: NN-name` (first line) names the file's chapter;
+ * - lines inside `// <chapter NN-name>` … `// </chapter NN-name>` are kept from chapter NN on;
+ * - lines inside `// <replaced-by NN-name>` … `// </replaced-by NN-name>` are `//~ `-commented
+ *   code: uncommented before chapter NN, dropped from NN on;
+ * - marker lines never appear in the output, and a removed block leaves no doubled blank line.
+ * `knownIds` (optional): every chapter id a marker may name; anything else is an error.
+ * Returns { text, lines } where lines[i] is the 1-based source line of output line i+1.
+ * Throws MarkerError (with file:line) on malformed or unbalanced markers.
+ */
+export function chapterSource(text, chapter, { file = '<input>', knownIds } = {}) {
+  const n = chapterNumber(chapter);
+  const src = text.split('\n');
+  const where = (i) => `${file}:${i + 1}`;
+  const checkId = (id, i) => {
+    if (!ID_RE.test(id)) throw new MarkerError(`${where(i)}: "${id}" is not a chapter id (NN-name)`);
+    if (knownIds && !knownIds.has(id)) {
+      throw new MarkerError(`${where(i)}: chapter "${id}" is not in chapters/index.json (known: ${[...knownIds].join(', ')})`);
+    }
+    return chapterNumber(id);
+  };
+  const header = HEADER_RE.exec(src[0] ?? '');
+  if (!header) throw new MarkerError(`${where(0)}: the first line must be the header "// chapter: NN-name"`);
+  if (checkId(header[1], 0) > n) return null;
+
+  const out = [];
+  const lines = [];
+  let block = null; // { kind, id, num, start }
+  let removed = false; // something was left out since the last line written
+  const emit = (line, i) => {
+    if (removed && line.trim() === '' && (out.length === 0 || out[out.length - 1].trim() === '')) return;
+    removed = false;
+    out.push(line);
+    lines.push(i + 1);
+  };
+  for (let i = 1; i < src.length; i++) {
+    const line = src[i];
+    const m = MARKER_RE.exec(line);
+    if (!m && MARKERISH_RE.test(line)) {
+      throw new MarkerError(`${where(i)}: malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// </replaced-by NN-name>", …)`);
+    }
+    if (m) {
+      const [, close, kind, id] = m;
+      const num = checkId(id, i);
+      if (!close) {
+        if (block) throw new MarkerError(`${where(i)}: "${line.trim()}" inside the ${block.kind} block opened at line ${block.start + 1} (blocks do not nest)`);
+        block = { kind, id, num, start: i };
+      } else {
+        if (!block) throw new MarkerError(`${where(i)}: "${line.trim()}" closes a block that was never opened`);
+        if (block.kind !== kind || block.id !== id) {
+          throw new MarkerError(`${where(i)}: "${line.trim()}" does not close "// <${block.kind} ${block.id}>" (line ${block.start + 1})`);
+        }
+        block = null;
+      }
+      removed = true;
+      continue;
+    }
+    if (block?.kind === 'replaced-by') {
+      const c = COMMENTED_RE.exec(line);
+      if (!c) {
+        if (line.trim() === '') {
+          if (n < block.num) emit(line, i);
+          else removed = true;
+          continue;
+        }
+        throw new MarkerError(`${where(i)}: a line inside a replaced-by block must start with "//~ " (the earlier chapters' code, commented out)`);
+      }
+      if (n < block.num) emit(c[1] + (c[2] ?? ''), i);
+      else removed = true;
+      continue;
+    }
+    if (COMMENTED_RE.test(line)) throw new MarkerError(`${where(i)}: a "//~" line outside a replaced-by block`);
+    if (block?.kind === 'chapter' && block.num > n) {
+      removed = true;
+      continue;
+    }
+    emit(line, i);
+  }
+  if (block) throw new MarkerError(`${where(block.start)}: "// <${block.kind} ${block.id}>" is never closed`);
+  return { text: out.join('\n'), lines };
+}
+
+/** chapters/index.json, checked */
+export function loadIndex(repo = REPO) {
+  const file = join(repo, 'chapters', 'index.json');
+  const index = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(index)) throw new Error(`${file}: expected a list of chapters`);
+  let last = 0;
+  for (const c of index) {
+    if (!c || typeof c.id !== 'string' || !ID_RE.test(c.id)) throw new Error(`${file}: bad chapter id ${JSON.stringify(c?.id)}`);
+    if (chapterNumber(c.id) <= last) throw new Error(`${file}: chapters must be in increasing order (${c.id})`);
+    last = chapterNumber(c.id);
+    if (typeof c.title !== 'string') throw new Error(`${file}: ${c.id} has no title`);
+    if (!Array.isArray(c.tests) || !c.tests.every((t) => typeof t === 'string')) throw new Error(`${file}: ${c.id}: tests must be a list of paths`);
+  }
+  return index;
+}
+
+/** "1", "01", "01-namespaces" → the index entry */
+export function findChapter(index, arg) {
+  const s = String(arg ?? '').trim();
+  const c = /^\d+$/.test(s) ? index.find((x) => chapterNumber(x.id) === Number(s)) : index.find((x) => x.id === s);
+  if (!c) throw new Error(`no chapter "${s}" in chapters/index.json (chapters: ${index.map((x) => x.id).join(', ')})`);
+  return c;
+}
+
+/** the chapters up to and including `chapter` */
+export function chaptersUpTo(index, chapter) {
+  return index.filter((c) => chapterNumber(c.id) <= chapterNumber(chapter.id));
+}
+
+function walk(dir, base = dir) {
+  const files = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) files.push(...walk(p, base));
+    else if (e.isFile()) files.push(relative(base, p));
+  }
+  return files.sort();
+}
+
+/** every src/ file of `chapter` → { text, lines }; throws MarkerError listing every problem */
+export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo) } = {}) {
+  const knownIds = new Set(index.map((c) => c.id));
+  const tree = new Map();
+  const problems = [];
+  for (const rel of walk(join(repo, 'src'))) {
+    const file = join('src', rel);
+    const text = readFileSync(join(repo, file), 'utf8');
+    if (!rel.endsWith('.ts')) {
+      tree.set(rel, { text, lines: null }); // not TypeScript: no markers, always there
+      continue;
+    }
+    try {
+      const r = chapterSource(text, chapter, { file, knownIds });
+      if (r) tree.set(rel, r);
+    } catch (e) {
+      if (!(e instanceof MarkerError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length) throw new MarkerError(problems.join('\n'));
+  return tree;
+}
+
+export function chapterDir(chapter, repo = REPO) {
+  return join(repo, 'build', 'chapters', chapter.id);
+}
+
+/**
+ * Write chapter's code to build/chapters/<id>/ (replacing what was there) and, unless
+ * build is false, compile it. Returns { dir, tree, build: { ok, output, ms } | null }.
+ */
+export function generate(chapter, { repo = REPO, index = loadIndex(repo), build = true } = {}) {
+  const tree = chapterTree(chapter, { repo, index });
+  const dir = chapterDir(chapter, repo);
+  rmSync(dir, { recursive: true, force: true }); // symlinks go, their targets stay
+  mkdirSync(dir, { recursive: true });
+  for (const [rel, { text }] of tree) {
+    mkdirSync(dirname(join(dir, 'src', rel)), { recursive: true });
+    writeFileSync(join(dir, 'src', rel), text);
+  }
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+  const nn = chapter.id.slice(0, 2);
+  const own = {
+    name: `mydocker-ch${nn}`,
+    version: pkg.version,
+    description: `mydocker at the end of chapter ${chapter.id} (${chapter.title}); generated by \`npm run chapter -- ${nn}\` from the repo's src/`,
+    type: 'module',
+    private: true,
+    license: pkg.license,
+    engines: pkg.engines,
+    bin: { mydocker: 'bin/mydocker' },
+    scripts: {
+      build: 'tsc -p tsconfig.json',
+      test: 'tap --disable-coverage -R tap --jobs=1 test/chapters',
+    },
+    dependencies: pkg.dependencies,
+    devDependencies: pkg.devDependencies,
+  };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(own, null, 2) + '\n');
+  copyFileSync(join(repo, 'tsconfig.json'), join(dir, 'tsconfig.json'));
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(repo, 'bin', 'mydocker'), join(dir, 'bin', 'mydocker'));
+  chmodSync(join(dir, 'bin', 'mydocker'), 0o755);
+  // shared with the repo: the npm packages, the built addon (src/native.ts loads
+  // ../native/build/Release/mydocker.node from dist/), the fixture scripts
+  const up = relative(dir, repo);
+  for (const shared of ['node_modules', 'native', 'scripts']) {
+    if (existsSync(join(repo, shared))) symlinkSync(join(up, shared), join(dir, shared));
+  }
+  // the tests of chapters 1..N and their harness, so that `npm test` there checks this code
+  mkdirSync(join(dir, 'test', 'chapters'), { recursive: true });
+  cpSync(join(repo, 'test', 'harness'), join(dir, 'test', 'harness'), { recursive: true });
+  if (existsSync(join(repo, 'test', 'fixtures'))) symlinkSync(join('..', up, 'test', 'fixtures'), join(dir, 'test', 'fixtures'));
+  for (const c of chaptersUpTo(index, chapter)) {
+    for (const t of c.tests) if (existsSync(join(repo, t))) copyFileSync(join(repo, t), join(dir, t));
+  }
+  writeFileSync(
+    join(dir, 'README.md'),
+    `# mydocker at the end of chapter ${chapter.id}: ${chapter.title}\n\n` +
+      `Generated by \`npm run chapter -- ${nn}\` from the repository's \`src/\`; do not edit (it is rewritten).\n\n` +
+      '```sh\nsudo bin/mydocker run /bin/echo hi     # run it\nsudo npm test                          # the tests of chapters 1..' +
+      `${nn} against this code\n` +
+      '```\n',
+  );
+  return { dir, tree, build: build ? compile(dir, tree) : null };
+}
+
+/** tsc in the generated folder; errors are mapped back to the lines of the repo's src/ */
+export function compile(dir, tree) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8' });
+  const ms = Date.now() - t0;
+  const raw = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  const output = raw
+    .split('\n')
+    .map((l) => {
+      const m = /^src\/(\S+?\.ts)\((\d+),(\d+)\)/.exec(l);
+      const at = m && tree.get(m[1])?.lines?.[Number(m[2]) - 1];
+      return at ? `${l}\n    ↳ in the repo: src/${m[1]}:${at}${laterImportHint(l, m[1], tree)}` : l;
+    })
+    .join('\n');
+  return { ok: r.status === 0, output, ms };
+}
+
+/** "Cannot find module './x.js'" where src/x.ts exists but arrives later: say so */
+function laterImportHint(line, file, tree) {
+  const m = /Cannot find module '(\.{1,2}\/[^']+)\.js'/.exec(line);
+  if (!m) return '';
+  const target = join(dirname(file), `${m[1]}.ts`);
+  const path = join(REPO, 'src', target);
+  if (tree.has(target) || !existsSync(path)) return '';
+  const header = HEADER_RE.exec(readFileSync(path, 'utf8').split('\n')[0]);
+  return `: it imports src/${target}, which arrives in chapter ${header?.[1] ?? '?'}; wrap the import and its uses in "// <chapter ${header?.[1] ?? 'NN-name'}>" markers`;
+}
+
+/** git diff --no-index between the src/ of two chapters (prev null: from nothing) */
+export function chapterDiff(prev, chapter, { repo = REPO, index = loadIndex(repo), stat = true, color = false } = {}) {
+  const tmp = mkdtempSync(join(tmpdir(), 'mydocker-chapter-diff-'));
+  try {
+    const side = (c, name) => {
+      const d = join(tmp, name);
+      mkdirSync(d);
+      if (c) for (const [rel, { text }] of chapterTree(c, { repo, index })) {
+        mkdirSync(dirname(join(d, rel)), { recursive: true });
+        writeFileSync(join(d, rel), text);
+      }
+      return name;
+    };
+    const a = side(prev, prev ? prev.id : '00-nothing');
+    const b = side(chapter, chapter.id);
+    const args = ['diff', '--no-index', color ? '--color=always' : '--color=never', ...(stat ? ['--stat=100'] : []), a, b];
+    const r = spawnSync('git', args, { cwd: tmp, encoding: 'utf8' });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`git diff: ${r.stderr || r.error}`);
+    return r.stdout;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function main(argv) {
+  const args = argv.filter((a) => !a.startsWith('--'));
+  if (args.length !== 1 || argv.includes('--help')) {
+    console.error('usage: npm run chapter -- N [--diff] [--no-build]   (N: 1, 01 or 01-namespaces)');
+    return argv.includes('--help') ? 0 : 2;
+  }
+  const index = loadIndex();
+  const chapter = findChapter(index, args[0]);
+  const at = index.indexOf(chapter);
+  const prev = at > 0 ? index[at - 1] : null;
+  const { dir, build } = generate(chapter, { index, build: !argv.includes('--no-build') });
+  const rel = relative(process.cwd(), dir) || '.';
+  if (build && !build.ok) {
+    console.error(build.output);
+    console.error(`\nchapter ${chapter.id}: written to ${rel}, but it does not build (above: tsc's errors, mapped to the repo's src/)`);
+    return 1;
+  }
+  console.log(`chapter ${chapter.id} (${chapter.title}): ${rel}${build ? ` (built in ${build.ms} ms)` : ' (not built)'}`);
+  console.log(`\nchanges since ${prev ? `chapter ${prev.id}` : 'nothing'}:`);
+  process.stdout.write(chapterDiff(prev, chapter, { index, stat: !argv.includes('--diff'), color: process.stdout.isTTY }));
+  if (!argv.includes('--diff')) console.log(`(the full diff: npm run chapter -- ${chapter.id.slice(0, 2)} --diff)`);
+  console.log(`\nrun it:   sudo ${rel}/bin/mydocker run /bin/echo hi`);
+  console.log(`test it:  sudo npm run check -- --chapter ${chapter.id.slice(0, 2)} --impl chapter`);
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.error(e instanceof MarkerError ? `marker errors in src/:\n${e.message}` : `chapter: ${e.message}`);
+    process.exitCode = 1;
+  }
+}
