@@ -37,7 +37,9 @@ const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\S+)>\s*$/;
 const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|replaced-by)\b/;
 const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
 
-export class MarkerError extends Error {}
+export class MarkerError extends Error {
+  name = 'MarkerError';
+}
 
 /** the chapter number of an id ("03-rootfs" → 3), an index entry, or a number */
 export function chapterNumber(id) {
@@ -117,7 +119,7 @@ export function chapterSource(text, chapter, { file = '<input>', knownIds } = {}
         }
         throw new MarkerError(`${where(i)}: a line inside a replaced-by block must start with "//~ " (the earlier chapters' code, commented out)`);
       }
-      if (n < block.num) emit(c[1] + (c[2] ?? ''), i);
+      if (n < block.num) emit(c[2] ? c[1] + c[2] : '', i);
       else removed = true;
       continue;
     }
