@@ -146,6 +146,11 @@ export function loadIndex(repo = REPO) {
     last = chapterNumber(c.id);
     if (typeof c.title !== 'string') throw new Error(`${file}: ${c.id} has no title`);
     if (!Array.isArray(c.tests) || !c.tests.every((t) => typeof t === 'string')) throw new Error(`${file}: ${c.id}: tests must be a list of paths`);
+    const e = c.exceptions?.failsOnPrevious;
+    const reasons = typeof e === 'string' ? [e] : e && typeof e === 'object' ? Object.values(e) : e === undefined ? [] : [null];
+    if (!reasons.every((r) => typeof r === 'string' && r.trim())) {
+      throw new Error(`${file}: ${c.id}: exceptions.failsOnPrevious must be a reason, or { "test file": "reason" }`);
+    }
   }
   return index;
 }

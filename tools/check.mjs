@@ -1,0 +1,332 @@
+// Check an implementation chapter by chapter: runs the black-box tests of chapters
+// 1..N (chapters/index.json) against a mydocker binary, ours or anyone's.
+//   sudo npm run check -- --chapter N                 tests 1..N against bin/mydocker
+//   sudo npm run check -- --chapter N --latest-only   only chapter N's tests
+//   sudo npm run check -- --chapter N --impl PATH     against any executable (any language)
+//   sudo npm run check -- --chapter N --impl chapter  against the generated code of chapter N
+//                                                     (npm run chapter -- N, built first)
+//   sudo npm run check -- --doctor [--chapter N]      check the host first (alone: only that)
+//   --lock FILE                                       run the tests under flock FILE
+// N is 1, 01 or 01-namespaces; without --chapter, the last chapter. Ends with the line
+// `N passed, N failed`; exits non-zero when a test fails or a listed test file is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, openSync, readSync, closeSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { delimiter, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chapterNumber, chaptersUpTo, findChapter, generate, loadIndex, REPO } from './chapter.mjs';
+
+/** the test files of chapters 1..N (or N only): { files, missing: [{ chapter, file }] } */
+export function testFiles(index, chapter, { latestOnly = false, repo = REPO } = {}) {
+  const chapters = latestOnly ? [chapter] : chaptersUpTo(index, chapter);
+  const files = [];
+  const missing = [];
+  for (const c of chapters) {
+    if (!c.tests.length) missing.push({ chapter: c.id, file: '(no test files listed in chapters/index.json)' });
+    for (const f of c.tests) {
+      if (existsSync(join(repo, f))) files.push(f);
+      else missing.push({ chapter: c.id, file: f });
+    }
+  }
+  return { files, missing };
+}
+
+/** the executable behind --impl: "ours" (bin/mydocker), "chapter" (generated and built), or a path */
+export function resolveImpl(impl, chapter, { index, repo = REPO, log = console.log } = {}) {
+  if (!impl || impl === 'ours') {
+    if (!existsSync(join(repo, 'dist', 'cli.js'))) throw new Error('bin/mydocker needs dist/: run `npm run build` first');
+    return join(repo, 'bin', 'mydocker');
+  }
+  if (impl === 'chapter') {
+    const g = generate(chapter, { repo, index });
+    if (!g.build.ok) throw new Error(`the code of chapter ${chapter.id} does not build:\n${g.build.output}`);
+    log(`chapter ${chapter.id}: generated and built in ${relative(process.cwd(), g.dir)} (${g.build.ms} ms)`);
+    return join(g.dir, 'bin', 'mydocker');
+  }
+  const path = resolve(impl);
+  try {
+    accessSync(path, constants.X_OK);
+    if (!statSync(path).isFile()) throw new Error('not a file');
+  } catch {
+    throw new Error(`--impl ${impl}: not an executable file (${path})`);
+  }
+  return path;
+}
+
+/**
+ * tools/test.mjs over `files` with MYDOCKER=impl, from the repo. quiet: capture instead
+ * of printing. Returns { code, pass, fail, skip, files: Map<file, boolean>, output }.
+ */
+export function runTests(files, impl, { lock, quiet = false, repo = REPO } = {}) {
+  const cmd = [process.execPath, join(repo, 'tools', 'test.mjs'), ...files];
+  if (lock) cmd.unshift('flock', lock);
+  return new Promise((done, fail) => {
+    const child = spawn(cmd[0], cmd.slice(1), {
+      cwd: repo,
+      env: { ...process.env, MYDOCKER: impl },
+      stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
+    });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const n = (re) => Number(re.exec(output)?.[1] ?? 0);
+      const perFile = new Map();
+      for (const m of output.matchAll(/^(not )?ok \d+ - (\S+\.test\.ts)\b/gm)) perFile.set(m[2], !m[1]);
+      done({
+        code: code ?? 1,
+        pass: n(/^(\d+) passed, \d+ failed$/m),
+        fail: n(/^\d+ passed, (\d+) failed$/m),
+        skip: n(/^(\d+) skipped$/m),
+        files: perFile,
+        output,
+      });
+    });
+  });
+}
+
+// ---- the doctor ----------------------------------------------------------------------------
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+function which(name) {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** a 64-bit little-endian ELF without a PT_INTERP program header is statically linked */
+export function isStaticElf(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const h = Buffer.alloc(64);
+    readSync(fd, h, 0, 64, 0);
+    if (h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2 || h[5] !== 1) return false;
+    const phoff = Number(h.readBigUInt64LE(0x20));
+    const phentsize = h.readUInt16LE(0x36);
+    const phnum = h.readUInt16LE(0x38);
+    const ph = Buffer.alloc(phentsize * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3) return false; // PT_INTERP
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** unified (cgroup v2 only), hybrid (v1 controllers + cgroup2 at /sys/fs/cgroup/unified), legacy, or none */
+export function cgroupMode() {
+  const magic = (p) => {
+    try {
+      return statfsSync(p).type;
+    } catch {
+      return null;
+    }
+  };
+  if (magic('/sys/fs/cgroup') === CGROUP2_SUPER_MAGIC) return 'unified';
+  if (magic('/sys/fs/cgroup/unified') === CGROUP2_SUPER_MAGIC) return 'hybrid';
+  if (existsSync('/sys/fs/cgroup/memory')) return 'legacy';
+  return 'none';
+}
+
+function cgroupControllers(mode) {
+  const want = ['memory', 'cpu', 'pids', 'cpuset'];
+  if (mode === 'unified') {
+    const have = readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').trim().split(/\s+/);
+    return want.filter((c) => !have.includes(c));
+  }
+  return want.filter((c) => !existsSync(join('/sys/fs/cgroup', c)));
+}
+
+const tool = (name, pkg, chapter, why) => ({
+  name,
+  chapter,
+  check() {
+    const p = which(name);
+    return p ? { ok: true, detail: p } : { ok: false, detail: `${why}; install: apt-get install ${pkg}` };
+  },
+});
+
+/**
+ * What the host needs. chapter: the first chapter that needs it (a number), or a word
+ * ("bench", "vm") for what no chapter's tests need.
+ */
+export const HOST_CHECKS = [
+  {
+    name: 'root',
+    chapter: 1,
+    check: () => (process.getuid?.() === 0 ? { ok: true, detail: 'uid 0' } : { ok: false, detail: 'namespaces, mounts and cgroups need root: run with sudo' }),
+  },
+  {
+    name: 'node',
+    chapter: 1,
+    check: () => {
+      const major = Number(process.versions.node.split('.')[0]);
+      return major >= 20 ? { ok: true, detail: `v${process.versions.node}` } : { ok: false, detail: `v${process.versions.node}, need ≥ 20 (scripts/setup-host.sh installs it)` };
+    },
+  },
+  {
+    name: 'kernel',
+    chapter: 1,
+    check: () => {
+      const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+      const [maj, min] = release.split(/[.-]/).map(Number);
+      const ok = maj > 5 || (maj === 5 && min >= 11);
+      return { ok, detail: ok ? release : `${release}, need ≥ 5.11 (pidfd_getfd, close_range with CLOSE_RANGE_CLOEXEC)` };
+    },
+  },
+  {
+    name: 'namespaces',
+    chapter: 1,
+    check: () => {
+      const missing = ['pid', 'mnt', 'uts', 'ipc', 'net'].filter((n) => !existsSync(`/proc/self/ns/${n}`));
+      return missing.length ? { ok: false, detail: `the kernel lacks ${missing.join(', ')} namespaces` } : { ok: true, detail: 'pid mnt uts ipc net' };
+    },
+  },
+  {
+    name: 'npm packages and addon',
+    chapter: 1,
+    check: () => {
+      const missing = [];
+      if (!existsSync(join(REPO, 'node_modules', 'tap'))) missing.push('node_modules (npm ci)');
+      if (!existsSync(join(REPO, 'native', 'build', 'Release', 'mydocker.node'))) missing.push('the addon (npm run build)');
+      if (!existsSync(join(REPO, 'dist', 'cli.js'))) missing.push('dist/ (npm run build)');
+      return missing.length ? { ok: false, detail: `missing: ${missing.join(', ')}` } : { ok: true, detail: 'node_modules, native addon, dist/' };
+    },
+  },
+  tool('script', 'bsdutils', 1, 'the -t (terminal) tests run the CLI under script(1)'),
+  {
+    name: 'cgroups',
+    chapter: 2,
+    check: () => {
+      const mode = cgroupMode();
+      if (mode === 'none') return { ok: false, detail: 'no cgroup filesystem at /sys/fs/cgroup' };
+      const what = { unified: 'unified (cgroup v2 only)', hybrid: 'hybrid (v1 controllers; cgroup2 at /sys/fs/cgroup/unified)', legacy: 'legacy (cgroup v1)' }[mode];
+      const missing = cgroupControllers(mode);
+      return missing.length ? { ok: false, detail: `${what}, but controllers missing: ${missing.join(', ')}` } : { ok: true, detail: `${what}; memory cpu pids cpuset` };
+    },
+  },
+  {
+    name: 'overlay',
+    chapter: 3,
+    check: () => {
+      const ok = /\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'));
+      return ok ? { ok: true, detail: 'overlay in /proc/filesystems' } : { ok: false, detail: 'overlay is not in /proc/filesystems: modprobe overlay (as root)' };
+    },
+  },
+  {
+    name: 'busybox-static',
+    chapter: 3,
+    check: () => {
+      if (!existsSync('/bin/busybox')) return { ok: false, detail: 'no /bin/busybox (the tests’ rootfs); install: apt-get install busybox-static' };
+      return isStaticElf('/bin/busybox')
+        ? { ok: true, detail: '/bin/busybox, statically linked' }
+        : { ok: false, detail: '/bin/busybox is dynamically linked (package busybox); install: apt-get install busybox-static' };
+    },
+  },
+  tool('ip', 'iproute2', 5, 'networks: bridges, veths, addresses'),
+  tool('iptables', 'iptables', 5, 'networks: NAT and port mapping'),
+  tool('docker-registry', 'docker-registry', 6, 'the image tests pull from a local registry'),
+  tool('skopeo', 'skopeo', 6, 'the image tests push fixtures to the registry'),
+  tool('runc', 'runc', 'bench', 'the benchmarks compare with runc'),
+  tool('hyperfine', 'hyperfine', 'bench', 'the benchmarks time with hyperfine'),
+  tool('qemu-system-x86_64', 'qemu-system-x86', 'vm', 'npm run test:vm boots a cgroup v2 kernel'),
+];
+
+/** run the host checks for chapters 1..n; prints a report, returns true when nothing required is missing */
+export function doctor(n, { log = console.log } = {}) {
+  log(`doctor: can this host run the tests of chapters 1..${String(n).padStart(2, '0')}?`);
+  let ok = true;
+  for (const c of HOST_CHECKS) {
+    let r;
+    try {
+      r = c.check();
+    } catch (e) {
+      r = { ok: false, detail: `check failed: ${e.message}` };
+    }
+    const required = typeof c.chapter === 'number' && c.chapter <= n;
+    const need = typeof c.chapter === 'number' ? `chapter ${String(c.chapter).padStart(2, '0')}` : c.chapter === 'bench' ? 'benchmarks only' : 'test:vm only';
+    const mark = r.ok ? 'ok     ' : required ? 'MISSING' : 'absent ';
+    if (!r.ok && required) ok = false;
+    log(`  ${mark} ${c.name.padEnd(22)} ${r.detail}${r.ok ? '' : ` (${need}${required ? '' : ', not needed now'})`}`);
+  }
+  log(ok ? 'doctor: ready' : 'doctor: something required is missing (above); scripts/setup-host.sh installs all of it');
+  return ok;
+}
+
+// ---- the command ----------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = { latestOnly: false, doctor: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--chapter') o.chapter = value();
+    else if (flag === '--impl') o.impl = value();
+    else if (flag === '--lock') o.lock = value();
+    else if (flag === '--latest-only') o.latestOnly = true;
+    else if (flag === '--doctor') o.doctor = true;
+    else if (flag === '--help' || flag === '-h') o.help = true;
+    else throw new Error(`unknown argument "${argv[i]}" (see --help)`);
+  }
+  return o;
+}
+
+async function main(argv) {
+  const o = parseArgs(argv);
+  if (o.help) {
+    const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+    console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
+    return 0;
+  }
+  const index = loadIndex();
+  const chapter = o.chapter === undefined ? index[index.length - 1] : findChapter(index, o.chapter);
+  if (o.doctor) {
+    if (!doctor(chapterNumber(chapter.id))) return 1;
+    if (o.chapter === undefined && o.impl === undefined && !o.latestOnly) return 0; // --doctor alone
+    console.log('');
+  }
+  if (process.getuid?.() !== 0) {
+    console.error('check: the chapter tests need root (they would all be skipped): sudo npm run check -- …');
+    return 2;
+  }
+  const { files, missing } = testFiles(index, chapter, { latestOnly: o.latestOnly });
+  const impl = resolveImpl(o.impl, chapter, { index });
+  const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters 1..${chapter.id}`;
+  console.log(`check: the tests of ${scope} against ${relative(process.cwd(), impl) || impl}`);
+  let code = 0;
+  if (files.length) {
+    const r = await runTests(files, impl, { lock: o.lock });
+    code = r.code;
+    if (r.code === 0 && r.pass === 0) console.log('check: no test passed: were they all skipped?');
+  }
+  if (missing.length) {
+    for (const m of missing) console.error(`check: chapter ${m.chapter}: test file ${m.file} does not exist (yet)`);
+    console.log(`0 passed, ${missing.length} failed`); // one failure per missing file, for CI's sum
+    code = 1;
+  }
+  return code;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      console.error(`check: ${e.message}`);
+      process.exitCode = 2;
+    },
+  );
+}
