@@ -263,11 +263,11 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
       `${nn} against this code\n` +
       '```\n',
   );
-  return { dir, tree, build: build ? compile(dir, tree) : null };
+  return { dir, tree, build: build ? compile(dir, tree, repo) : null };
 }
 
 /** tsc in the generated folder; errors are mapped back to the lines of the repo's src/ */
-export function compile(dir, tree) {
+export function compile(dir, tree, repo = REPO) {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: dir, encoding: 'utf8' });
   const ms = Date.now() - t0;
@@ -277,18 +277,18 @@ export function compile(dir, tree) {
     .map((l) => {
       const m = /^src\/(\S+?\.ts)\((\d+),(\d+)\)/.exec(l);
       const at = m && tree.get(m[1])?.lines?.[Number(m[2]) - 1];
-      return at ? `${l}\n    ↳ in the repo: src/${m[1]}:${at}${laterImportHint(l, m[1], tree)}` : l;
+      return at ? `${l}\n    ↳ in the repo: src/${m[1]}:${at}${laterImportHint(l, m[1], tree, repo)}` : l;
     })
     .join('\n');
   return { ok: r.status === 0, output, ms };
 }
 
 /** "Cannot find module './x.js'" where src/x.ts exists but arrives later: say so */
-function laterImportHint(line, file, tree) {
+function laterImportHint(line, file, tree, repo) {
   const m = /Cannot find module '(\.{1,2}\/[^']+)\.js'/.exec(line);
   if (!m) return '';
   const target = join(dirname(file), `${m[1]}.ts`);
-  const path = join(REPO, 'src', target);
+  const path = join(repo, 'src', target);
   if (tree.has(target) || !existsSync(path)) return '';
   const header = HEADER_RE.exec(readFileSync(path, 'utf8').split('\n')[0]);
   return `: it imports src/${target}, which arrives in chapter ${header?.[1] ?? '?'}; wrap the import and its uses in "// <chapter ${header?.[1] ?? 'NN-name'}>" markers`;

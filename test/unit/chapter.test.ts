@@ -124,3 +124,14 @@ t.test('chapter arguments: 1, 01, 01-name', async (t) => {
   t.throws(() => findChapter(index, '2'), /no chapter "2"/);
   t.equal(chapterNumber('12-x'), 12);
 });
+
+t.test("the index's exceptions excuse a next chapter's test file from failing on the previous code", async (t) => {
+  // @ts-ignore: a plain ESM tool without type declarations
+  const { failsOnPreviousException } = await import('../../tools/course-check.mjs');
+  const all = { id: '04-x', exceptions: { failsOnPrevious: 'the flag existed already' } };
+  const one = { id: '04-x', exceptions: { failsOnPrevious: { 'test/chapters/04-a.test.ts': 'a reason' } } };
+  t.equal(failsOnPreviousException(all, 'test/chapters/04-b.test.ts'), 'the flag existed already', 'a reason for all files');
+  t.equal(failsOnPreviousException(one, 'test/chapters/04-a.test.ts'), 'a reason', 'a reason for one file');
+  t.equal(failsOnPreviousException(one, 'test/chapters/04-b.test.ts'), null, 'not for the others');
+  t.equal(failsOnPreviousException({ id: '04-x' }, 'test/chapters/04-a.test.ts'), null, 'no exceptions: none');
+});
