@@ -53,8 +53,8 @@ export function resolveImpl(impl, chapter, { index, repo = REPO, log = console.l
 }
 
 /**
- * tools/test.mjs over `files` with MYDOCKER=impl, from the repo. quiet: capture instead
- * of printing. Returns { code, pass, fail, skip, files: Map<file, boolean>, output }.
+ * tools/test.mjs over `files` with MYDOCKER=impl, from the repo. quiet: only capture the
+ * output (else also print it). Returns { code, pass, fail, skip, files: Map<file, boolean>, output }.
  */
 export function runTests(files, impl, { lock, quiet = false, repo = REPO } = {}) {
   const cmd = [process.execPath, join(repo, 'tools', 'test.mjs'), ...files];
@@ -63,11 +63,17 @@ export function runTests(files, impl, { lock, quiet = false, repo = REPO } = {})
     const child = spawn(cmd[0], cmd.slice(1), {
       cwd: repo,
       env: { ...process.env, MYDOCKER: impl },
-      stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout?.on('data', (d) => (output += d));
-    child.stderr?.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => {
+      output += d;
+      if (!quiet) process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+      if (!quiet) process.stderr.write(d);
+    });
     child.on('error', fail);
     child.on('close', (code) => {
       const n = (re) => Number(re.exec(output)?.[1] ?? 0);
@@ -305,7 +311,7 @@ async function main(argv) {
   }
   const { files, missing } = testFiles(index, chapter, { latestOnly: o.latestOnly });
   const impl = resolveImpl(o.impl, chapter, { index });
-  const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters 1..${chapter.id}`;
+  const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters ${chaptersUpTo(index, chapter).map((c) => c.id).join(', ')}`;
   console.log(`check: the tests of ${scope} against ${relative(process.cwd(), impl) || impl}`);
   let code = 0;
   if (files.length) {
