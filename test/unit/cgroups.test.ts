@@ -1,0 +1,112 @@
+// Unit tests (no root): docker's resource flags and the drivers' conversions.
+import t from 'tap';
+import { formatList, MIN_MEMORY, parseBytes, parseCgroupParent, parseCpuList, parseResources } from '../../src/cgroups/limits.js';
+import { cpuMax, sharesToWeight, swapMax } from '../../src/cgroups/v2.js';
+import { v1Hierarchies } from '../../src/cgroups/v1.js';
+
+const host = { cpus: [0, 1], mems: [0] };
+const MiB = 1024 * 1024;
+
+t.test('sizes in docker units (binary multiples)', async (t) => {
+  t.equal(parseBytes('1024', '-m'), 1024);
+  t.equal(parseBytes('64m', '-m'), 64 * MiB);
+  t.equal(parseBytes('64M', '-m'), 64 * MiB);
+  t.equal(parseBytes('1.5g', '-m'), 1.5 * 1024 * MiB);
+  t.equal(parseBytes('512k', '-m'), 512 * 1024);
+  t.equal(parseBytes('64MiB', '-m'), 64 * MiB);
+  t.equal(parseBytes('64mb', '-m'), 64 * MiB);
+  t.equal(parseBytes('10b', '-m'), 10);
+  for (const bad of ['abc', '', '12x', '-5m', 'm', '1.2.3m', '64ib'])
+    t.throws(() => parseBytes(bad, '--memory'), { message: new RegExp(`invalid argument "${bad.replace('.', '\\.')}" for "--memory"`), status: 125 }, `"${bad}" refused`);
+});
+
+t.test('cpu lists', async (t) => {
+  t.same(parseCpuList('0-2,5'), [0, 1, 2, 5]);
+  t.same(parseCpuList('3,1,1'), [1, 3]);
+  t.equal(parseCpuList('2-1'), undefined);
+  t.equal(parseCpuList('a'), undefined);
+  t.equal(parseCpuList(''), undefined);
+  t.equal(formatList([0, 1, 2, 5, 7, 8]), '0-2,5,7-8');
+  t.equal(formatList([3]), '3');
+});
+
+t.test('resources: the values docker would use', async (t) => {
+  t.same(parseResources({}, host), {}, 'no flags, no limits');
+  t.same(parseResources({ memory: '64m' }, host), { memory: 64 * MiB });
+  t.same(parseResources({ memory: '64m', memorySwap: '-1' }, host), { memory: 64 * MiB, memorySwap: -1 });
+  t.same(parseResources({ memory: '64m', memorySwap: '128m' }, host), { memory: 64 * MiB, memorySwap: 128 * MiB });
+  t.same(parseResources({ cpus: '0.5' }, host), { cpus: 0.5 });
+  t.same(parseResources({ cpus: '2' }, host), { cpus: 2 }, 'all CPUs');
+  t.same(parseResources({ cpuShares: '512' }, host), { cpuShares: 512 });
+  t.same(parseResources({ cpuShares: '0' }, host), {}, 'shares 0: the default');
+  t.same(parseResources({ cpusetCpus: '1,0' }, host), { cpusetCpus: '0-1' });
+  t.same(parseResources({ cpusetMems: '0' }, host), { cpusetMems: '0' });
+  t.same(parseResources({ pidsLimit: '20' }, host), { pidsLimit: 20 });
+  t.same(parseResources({ pidsLimit: '-1' }, host), {}, 'pids -1: unlimited');
+  t.same(parseResources({ pidsLimit: '0' }, host), {}, 'pids 0: unlimited');
+  t.equal(parseResources({ memory: String(MIN_MEMORY) }, host).memory, MIN_MEMORY, 'the minimum itself is allowed');
+});
+
+t.test('resources: what docker refuses, with its messages', async (t) => {
+  const refuse = (f: Parameters<typeof parseResources>[0], msg: RegExp) =>
+    t.throws(() => parseResources(f, host), { message: msg, status: 125 }, JSON.stringify(f));
+  refuse({ memory: '1m' }, /^Minimum memory limit allowed is 6MB$/);
+  refuse({ memorySwap: '100m' }, /always set the Memory limit when using Memoryswap/);
+  refuse({ memory: '64m', memorySwap: '32m' }, /memoryswap limit should be larger than memory limit/);
+  refuse({ cpus: '-1' }, /^Range of CPUs is from 0\.01 to 2\.00, as there are only 2 CPUs available$/);
+  refuse({ cpus: '0.001' }, /Range of CPUs/);
+  refuse({ cpus: '3' }, /Range of CPUs/);
+  refuse({ cpus: 'half' }, /invalid argument "half" for "--cpus"/);
+  refuse({ cpus: '' }, /invalid argument "" for "--cpus"/);
+  refuse({ cpuShares: '1' }, /range is 2 to 262144/);
+  refuse({ cpuShares: '300000' }, /range is 2 to 262144/);
+  refuse({ cpuShares: '1.5' }, /not a whole number/);
+  refuse({ cpusetCpus: '99' }, /^Requested CPUs are not available - requested 99, available: 0-1$/);
+  refuse({ cpusetCpus: '0-2' }, /requested 0-2/);
+  refuse({ cpusetCpus: 'x' }, /expected a list/);
+  refuse({ cpusetMems: '1' }, /^Requested Memory nodes are not available/);
+  refuse({ pidsLimit: 'lots' }, /not a whole number/);
+});
+
+t.test('--cgroup-parent stays inside the hierarchy', async (t) => {
+  t.equal(parseCgroupParent('mydocker'), 'mydocker');
+  t.equal(parseCgroupParent('/a/b/'), 'a/b');
+  t.equal(parseCgroupParent('./a//b'), 'a/b');
+  for (const bad of ['..', 'a/../..', '/', ''])
+    t.throws(() => parseCgroupParent(bad), { status: 125 }, `"${bad}" refused`);
+});
+
+t.test('v2 conversions as runc does them', async (t) => {
+  t.equal(sharesToWeight(2), 1, 'the least shares: weight 1');
+  t.equal(sharesToWeight(262144), 10000, 'the most shares: weight 10000');
+  t.equal(sharesToWeight(1024), 39, "docker's default shares");
+  t.equal(sharesToWeight(512), 20);
+  t.equal(cpuMax(0.5), '50000 100000');
+  t.equal(cpuMax(1.25), '125000 100000');
+  t.equal(cpuMax(undefined), 'max 100000');
+  t.equal(swapMax(64 * MiB, undefined), 64 * MiB, 'default: as much swap again as memory');
+  t.equal(swapMax(64 * MiB, 100 * MiB), 36 * MiB, 'memory.swap.max is swap alone');
+  t.equal(swapMax(64 * MiB, 64 * MiB), 0, 'memory-swap = memory: no swap');
+  t.equal(swapMax(64 * MiB, -1), 'max');
+});
+
+t.test('v1 hierarchies from mountinfo, co-mounted controllers included', async (t) => {
+  const mountinfo = [
+    '25 1 0:23 / /sys/fs/cgroup rw,nosuid - tmpfs tmpfs ro,mode=755',
+    '26 25 0:24 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw',
+    '27 25 0:25 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct',
+    '28 25 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+    '29 25 0:27 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids',
+    '30 25 0:28 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset,clone_children',
+    '31 25 0:29 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd',
+    '32 25 0:30 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer',
+  ].join('\n');
+  const h = v1Hierarchies(mountinfo);
+  t.same(Object.fromEntries(h), {
+    cpu: '/sys/fs/cgroup/cpu,cpuacct',
+    cpuacct: '/sys/fs/cgroup/cpu,cpuacct',
+    memory: '/sys/fs/cgroup/memory',
+    pids: '/sys/fs/cgroup/pids',
+    cpuset: '/sys/fs/cgroup/cpuset',
+  });
+});
