@@ -92,10 +92,10 @@ export function parseResources(f: ResourceFlags, host: Host = hostResources()): 
   if (f.cpus !== undefined) {
     const n = Number(f.cpus);
     if (f.cpus.trim() === '' || !Number.isFinite(n)) throw new RuntimeError(`invalid argument "${f.cpus}" for "--cpus" flag: not a number`);
-    const nano = Math.round(n * 1e9);
-    if (nano < 1e7 || n > host.cpus.length)
+    const nano = Math.round(n * 1e9); // docker keeps CPUs as billionths
+    if (nano !== 0 && (nano < 1e7 || n > host.cpus.length))
       throw new RuntimeError(`Range of CPUs is from 0.01 to ${host.cpus.length.toFixed(2)}, as there are only ${host.cpus.length} CPUs available`);
-    r.cpus = nano / 1e9;
+    if (nano !== 0) r.cpus = nano / 1e9; // 0: no limit, as in docker
   }
   if (f.cpuShares !== undefined) {
     if (!/^\d+$/.test(f.cpuShares)) throw new RuntimeError(`invalid argument "${f.cpuShares}" for "--cpu-shares" flag: not a whole number`);

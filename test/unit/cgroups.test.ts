@@ -37,6 +37,7 @@ t.test('resources: the values docker would use', async (t) => {
   t.same(parseResources({ memory: '64m', memorySwap: '128m' }, host), { memory: 64 * MiB, memorySwap: 128 * MiB });
   t.same(parseResources({ cpus: '0.5' }, host), { cpus: 0.5 });
   t.same(parseResources({ cpus: '2' }, host), { cpus: 2 }, 'all CPUs');
+  t.same(parseResources({ cpus: '0' }, host), {}, 'cpus 0: no limit, as in docker');
   t.same(parseResources({ cpuShares: '512' }, host), { cpuShares: 512 });
   t.same(parseResources({ cpuShares: '0' }, host), {}, 'shares 0: the default');
   t.same(parseResources({ cpusetCpus: '1,0' }, host), { cpusetCpus: '0-1' });
