@@ -5,7 +5,8 @@
 //   sudo npm run check -- --chapter N --impl PATH     against any executable (any language)
 //   sudo npm run check -- --chapter N --impl chapter  against the generated code of chapter N
 //                                                     (npm run chapter -- N, built first)
-//   sudo npm run check -- --doctor [--chapter N]      check the host first (alone: only that)
+//   sudo npm run check -- --doctor [--chapter N]      only check the host: is it ready for chapters
+//                                                     1..N? (what is missing, how to install it)
 //   --lock FILE                                       run the tests under flock FILE
 // N is 1, 01 or 01-namespaces; without --chapter, the last chapter. Ends with the line
 // `N passed, N failed`; exits non-zero when a test fails or a listed test file is missing.
@@ -199,14 +200,20 @@ export const HOST_CHECKS = [
     },
   },
   {
-    name: 'npm packages and addon',
+    name: 'npm packages',
     chapter: 1,
+    check: () =>
+      existsSync(join(REPO, 'node_modules', 'tap')) ? { ok: true, detail: 'node_modules' } : { ok: false, detail: 'no node_modules/tap: run `npm ci`' },
+  },
+  {
+    name: 'our build',
+    chapter: 1,
+    ours: true, // not needed to test another implementation (--impl PATH)
     check: () => {
       const missing = [];
-      if (!existsSync(join(REPO, 'node_modules', 'tap'))) missing.push('node_modules (npm ci)');
-      if (!existsSync(join(REPO, 'native', 'build', 'Release', 'mydocker.node'))) missing.push('the addon (npm run build)');
-      if (!existsSync(join(REPO, 'dist', 'cli.js'))) missing.push('dist/ (npm run build)');
-      return missing.length ? { ok: false, detail: `missing: ${missing.join(', ')}` } : { ok: true, detail: 'node_modules, native addon, dist/' };
+      if (!existsSync(join(REPO, 'native', 'build', 'Release', 'mydocker.node'))) missing.push('the native addon');
+      if (!existsSync(join(REPO, 'dist', 'cli.js'))) missing.push('dist/');
+      return missing.length ? { ok: false, detail: `missing ${missing.join(' and ')}: run \`npm run build\`` } : { ok: true, detail: 'native addon, dist/' };
     },
   },
   tool('script', 'bsdutils', 1, 'the -t (terminal) tests run the CLI under script(1)'),
@@ -249,10 +256,11 @@ export const HOST_CHECKS = [
 ];
 
 /** run the host checks for chapters 1..n; prints a report, returns true when nothing required is missing */
-export function doctor(n, { log = console.log } = {}) {
-  log(`doctor: can this host run the tests of chapters 1..${String(n).padStart(2, '0')}?`);
+export function doctor(n, { log = console.log, quiet = false, ours = true } = {}) {
+  if (!quiet) log(`doctor: can this host run the tests of chapters 1..${String(n).padStart(2, '0')}?`);
   let ok = true;
   for (const c of HOST_CHECKS) {
+    if (c.ours && !ours) continue;
     let r;
     try {
       r = c.check();
@@ -263,9 +271,10 @@ export function doctor(n, { log = console.log } = {}) {
     const need = typeof c.chapter === 'number' ? `chapter ${String(c.chapter).padStart(2, '0')}` : c.chapter === 'bench' ? 'benchmarks only' : 'test:vm only';
     const mark = r.ok ? 'ok     ' : required ? 'MISSING' : 'absent ';
     if (!r.ok && required) ok = false;
+    if (quiet && (r.ok || !required)) continue;
     log(`  ${mark} ${c.name.padEnd(22)} ${r.detail}${r.ok ? '' : ` (${need}${required ? '' : ', not needed now'})`}`);
   }
-  log(ok ? 'doctor: ready' : 'doctor: something required is missing (above); scripts/setup-host.sh installs all of it');
+  if (!quiet) log(ok ? 'doctor: ready' : 'doctor: something required is missing (above); scripts/setup-host.sh installs all of it');
   return ok;
 }
 
@@ -300,16 +309,17 @@ async function main(argv) {
   }
   const index = loadIndex();
   const chapter = o.chapter === undefined ? index[index.length - 1] : findChapter(index, o.chapter);
-  if (o.doctor) {
-    if (!doctor(chapterNumber(chapter.id))) return 1;
-    if (o.chapter === undefined && o.impl === undefined && !o.latestOnly) return 0; // --doctor alone
-    console.log('');
-  }
+  if (o.doctor) return doctor(chapterNumber(chapter.id)) ? 0 : 1;
   if (process.getuid?.() !== 0) {
     console.error('check: the chapter tests need root (they would all be skipped): sudo npm run check -- …');
     return 2;
   }
   const { files, missing } = testFiles(index, chapter, { latestOnly: o.latestOnly });
+  // the host first: say what is missing (the tests that need it will fail), then go on
+  const ours = !o.impl || o.impl === 'ours' || o.impl === 'chapter';
+  if (!doctor(chapterNumber(chapter.id), { quiet: true, ours, log: (l) => console.error(`check: host: ${l.trim()}`) })) {
+    console.error('check: host: see `npm run check -- --doctor` (scripts/setup-host.sh installs everything)');
+  }
   const impl = resolveImpl(o.impl, chapter, { index });
   const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters ${chaptersUpTo(index, chapter).map((c) => c.id).join(', ')}`;
   console.log(`check: the tests of ${scope} against ${relative(process.cwd(), impl) || impl}`);
