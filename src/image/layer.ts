@@ -1,13 +1,14 @@
 // chapter: 03-rootfs
 // A layer is a tarball, and a tarball is untrusted input. node-tar does the
-// extraction and already refuses `..` in names, hardlinks out of the layer and any
-// write through a symlink; this module adds what a runtime needs on top:
+// extraction and already refuses `..` in names and hardlinks out of the layer;
+// this module adds what a runtime needs on top:
+//   - symlinks are made after everything else, with their targets exactly as written
+//     (node-tar would make /bin/busybox relative), and no entry may go through one;
 //   - OCI whiteouts become overlay's: `.wh.NAME` → a 0/0 character device NAME,
 //     `.wh..wh..opq` → the xattr trusted.overlay.opaque=y on its directory;
-//   - symlinks keep their targets exactly (node-tar would make /bin/busybox relative);
 //   - anything node-tar had to refuse fails the whole layer: no partial image.
 // packLayer goes the other way, from a container's upper directory to a layer tar.
-import { createReadStream, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, lchownSync } from 'node:fs';
+import { createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, lchownSync } from 'node:fs';
 import { join } from 'node:path';
 import { Header, Pack, ReadEntry, extract } from 'tar';
 import { RuntimeError } from '../errors.js';
@@ -58,7 +59,8 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  const links: LinkFix[] = [];
+  // symlinks are made last, by us: while node-tar writes, dest holds none to write through
+  const links = new Map<string, LinkFix>();
   let failure: string | undefined;
   // modes exactly as in the layer (setuid bits, sticky /tmp): no umask while unpacking
   const umask = process.umask(0);
@@ -75,6 +77,13 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
           failure ??= (err as Error).message.replace(/^invalid layer: /, '');
           return false;
         }
+        // a name below an earlier symlink would be written through it: docker calls that a breakout
+        for (let i = name.indexOf('/'); i > 0; i = name.indexOf('/', i + 1)) {
+          if (links.has(name.slice(0, i))) {
+            failure ??= `entry "${path}" goes through the symlink "${name.slice(0, i)}"`;
+            return false;
+          }
+        }
         const base = name.slice(name.lastIndexOf('/') + 1);
         const dir = name.slice(0, name.length - base.length);
         if (base === OPAQUE) {
@@ -85,7 +94,11 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
           whiteouts.push(dir + base.slice(WH.length));
           return false;
         }
-        if (e.type === 'SymbolicLink') links.push({ path: name, target: String(e.linkpath), uid: e.uid ?? 0, gid: e.gid ?? 0 });
+        links.delete(name); // a later entry of the same name replaces the link
+        if (e.type === 'SymbolicLink') {
+          links.set(name, { path: name, target: String(e.linkpath), uid: e.uid ?? 0, gid: e.gid ?? 0 });
+          return false;
+        }
         return true;
       },
       onwarn(code, message) {
@@ -106,19 +119,11 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
     .finally(() => process.umask(umask));
   if (failure) throw new RuntimeError(`invalid layer: ${failure}`);
 
-  // nothing writes into dest any more: the fix-ups cannot race with the extraction
-  for (const l of links) {
+  // nothing writes into dest any more. A symlink is only a name, its target kept
+  // exactly (absolute, or climbing above the root): the container resolves it in its own root
+  for (const l of links.values()) {
     const at = pathInside(dest, l.path);
-    let st;
-    try {
-      st = lstatSync(at);
-    } catch {
-      // node-tar refused a link whose target leaves the layer: a symlink is only a
-      // name, harmless until followed, and a container follows it inside its own root
-    }
-    if (st && !st.isSymbolicLink()) continue; // a later entry replaced it
-    if (st && readlinkSync(at) === l.target) continue;
-    rmSync(at, { force: true });
+    rmSync(at, { recursive: true, force: true });
     symlinkSync(l.target, at);
     lchownSync(at, l.uid, l.gid);
   }

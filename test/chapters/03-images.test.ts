@@ -103,6 +103,7 @@ test('hostile layers: nothing is written outside the layer', async (t) => {
     ['hardlink-rel', [{ path: 'hl', type: 'Link', linkpath: `${up}etc/passwd` }]],
     ['hardlink-abs', [{ path: 'hl', type: 'Link', linkpath: '/etc/passwd' }]],
     ['whiteout-dotdot', [{ path: `${up}${outside.slice(1)}/.wh.victim`, data: '' }]],
+    ['whiteout-through-symlink', [{ path: 'evil', type: 'SymbolicLink', linkpath: outside }, { path: 'evil/.wh.victim', data: '' }]],
   ];
   writeFileSync(join(outside, 'victim'), 'keep');
   const passwdLinks = statSync('/etc/passwd').nlink;
@@ -124,12 +125,16 @@ test('hostile layers: absolute names and device nodes stay harmless', async (t) 
       { path: 'evil-null', type: 'CharacterDevice', devmaj: 1, devmin: 3 },
       { path: 'evil-disk', type: 'BlockDevice', devmaj: 8, devmin: 0 },
       { path: 'fifo', type: 'FIFO' },
+      { path: 'lib/', type: 'Directory' },
+      { path: 'lib/climb', type: 'SymbolicLink', linkpath: '../../../../bin/busybox' },
     ]),
   );
   t.equal((await mydocker(['import', file, 'abs'], { root })).code, 0, 'an absolute name is read as relative, like docker');
   t.notOk(existsSync(hostPath), 'the absolute name did not land on the host');
   const r = await mydocker(['run', '--rm', 'abs', '/bin/busybox', 'sh', '-c', `cat ${hostPath}; echo; for f in /evil-null /evil-disk; do test -e $f; echo $f=$?; done`], { root });
   t.equal(r.code, 0, r.stderr);
+  const climb = await mydocker(['run', '--rm', 'abs', '/bin/busybox', 'sh', '-c', 'readlink /lib/climb; test -x /lib/climb && echo followed inside'], { root });
+  t.equal(climb.stdout, '../../../../bin/busybox\nfollowed inside\n', 'a symlink climbing above the root is kept as written and resolves inside the container, as in docker');
   t.equal(r.stdout, `inside\n/evil-null=1\n/evil-disk=1\n`, 'the file is in the image; device nodes were not created');
 });
 
