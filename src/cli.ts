@@ -98,7 +98,9 @@ async function printHelp(command?: CommandDef): Promise<void> {
   const cli = cac('mydocker');
   for (const o of globalOptions) cli.option(rawName(o), o.desc);
   for (const c of commands) {
-    const cmd = cli.command(`${c.name} ${c.args}`.replace(/\[OPTIONS\] /, ''), c.desc);
+    // cac takes every word outside <> or [] as part of the command's name
+    const args = c.args.replace(/\[OPTIONS\] ?/, '').split(' ').filter(Boolean).map((w) => (/^[[<]/.test(w) ? w : `<${w}>`));
+    const cmd = cli.command([c.name, ...args].join(' '), c.desc);
     for (const o of c.options) if (o !== help) cmd.option(rawName(o), o.desc);
   }
   cli.help();
