@@ -96,7 +96,7 @@ const commands: CommandDef[] = [
 async function printHelp(command?: CommandDef): Promise<void> {
   const { cac } = await import('cac'); // only the help path pays for it
   const cli = cac('mydocker');
-  for (const o of globalOptions) cli.option(rawName(o), o.desc);
+  for (const o of globalOptions) if (o !== help) cli.option(rawName(o), o.desc); // cac adds its own --help
   for (const c of commands) {
     // cac takes every word outside <> or [] as part of the command's name
     const args = c.args.replace(/\[OPTIONS\] ?/, '').split(' ').filter(Boolean).map((w) => (/^[[<]/.test(w) ? w : `<${w}>`));
