@@ -1,0 +1,537 @@
+// Chapter 01 — a container is a process in new namespaces. `run /abs/cmd` runs the
+// command on the host's own files (no image) as PID 1 of new UTS, PID, mount, IPC
+// and network namespaces, with docker's exit codes, environment, stdio and signals.
+// Black-box: everything goes through the binary named by env MYDOCKER.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  MYDOCKER,
+  childrenOf,
+  isRoot,
+  mountPoints,
+  mydocker,
+  needsRoot,
+  noLeaks,
+  snapshot,
+  tmpRoot,
+  waitFor,
+} from '../harness/index.js';
+
+const before = snapshot();
+const root = tmpRoot(t);
+
+/** a running `mydocker run`, watched while it runs */
+interface Live {
+  pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** stdin stays open until this is called (or the CLI exits) */
+  write(data: string | Buffer): void;
+  end(): void;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }>;
+}
+
+/**
+ * start `mydocker --root ROOT ARGS...` and return at once. On timeout the
+ * container's processes are killed first (the CLI's children), then the CLI, so a
+ * failing test leaves nothing behind.
+ */
+function start(args: string[], timeoutMs = 30_000): Live {
+  const child = spawn(MYDOCKER, ['--root', root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d) => (err += d));
+  child.stdin.on('error', () => {}); // the CLI may exit before reading its stdin
+  const timer = setTimeout(() => {
+    for (const pid of childrenOf(child.pid!)) killQuietly(pid, 'SIGKILL');
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const done = new Promise<Awaited<Live['done']>>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+  });
+  return {
+    pid: child.pid!,
+    stdout: () => Buffer.concat(out).toString(),
+    stderr: () => err,
+    write: (d) => void child.stdin.write(d),
+    end: () => void child.stdin.end(),
+    done,
+  };
+}
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** single-quote a word for sh */
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const md = (args: string[]) => [MYDOCKER, '--root', root, ...args].map(q).join(' ');
+
+/**
+ * run a shell command line under a real pseudo-terminal of ROWS x COLS (util-linux
+ * `script`); resolves with its exit status and output (\r removed). script's stdin
+ * is a pipe kept open until the end: at end-of-file script would type ^D into the
+ * terminal, and a ^D that arrives before mydocker switches the terminal to raw mode
+ * is turned by the kernel into a NUL byte that `-i` then forwards to the container.
+ */
+function underPty(line: string, o: { rows?: number; cols?: number; input?: (w: (s: string) => void, out: () => string) => Promise<void>; timeoutMs?: number } = {}) {
+  const size = `stty rows ${o.rows ?? 24} cols ${o.cols ?? 80}`;
+  const child = spawn('script', ['-qec', `${size}; ${line}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.stdin.on('error', () => {});
+  const timer = setTimeout(() => {
+    // script → sh → mydocker → the container's init: kill from the bottom up
+    const walk = (pid: number): number[] => [pid, ...childrenOf(pid).flatMap(walk)];
+    for (const pid of walk(child.pid!).reverse()) killQuietly(pid, 'SIGKILL');
+  }, o.timeoutMs ?? 30_000);
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.end();
+      resolve({ code, out: out.replace(/\r/g, '') });
+    }),
+  );
+  if (o.input) void o.input((s) => child.stdin.write(s), () => out);
+  return done;
+}
+
+/** one line of stderr: mydocker's own error message */
+function oneLine(t: Tap.Test, stderr: string, re: RegExp): void {
+  t.equal(stderr.split('\n').filter(Boolean).length, 1, `exactly one line on stderr: ${JSON.stringify(stderr)}`);
+  t.match(stderr, re);
+}
+
+// ---------------------------------------------------------------------------
+// PID namespace
+
+t.test('the command runs as PID 1', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/sh', '-c', 'echo $$'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, '1\n');
+});
+
+t.test('ps lists only the container\'s processes', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/sh', '-c', '/bin/ps -e -o pid=,comm=; echo; ls /proc | grep -c "^[0-9]"'], { root });
+  t.equal(r.code, 0, r.stderr);
+  const [ps, count] = r.stdout.split('\n\n');
+  const rows = ps.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  t.same(rows.map((r) => r[1]), ['sh', 'ps'], 'just PID 1 (sh) and ps itself');
+  t.equal(rows[0][0], '1', 'sh is PID 1');
+  t.equal(count.trim(), '2', "the container's /proc holds two processes (sh, and ls)");
+  t.notOk(
+    rows.some(([pid]) => Number(pid) === process.pid),
+    'the test runner (a host process) is not there',
+  );
+});
+
+t.test('the command itself is PID 1 when it is not a shell', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/ps', '-e', '-o', 'pid=,comm='], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout.trim().replace(/\s+/g, ' '), '1 ps', 'ps was execve\'d in place of the init');
+});
+
+// ---------------------------------------------------------------------------
+// namespaces, seen from /proc/self/ns
+
+t.test('the uts, pid, mnt, ipc and net namespaces are new', { skip: needsRoot }, async (t) => {
+  const kinds = ['uts', 'pid', 'mnt', 'ipc', 'net'];
+  const r = await mydocker(['run', '/bin/sh', '-c', `for n in ${kinds.join(' ')}; do readlink /proc/self/ns/$n; done`], { root });
+  t.equal(r.code, 0, r.stderr);
+  const inside = r.stdout.trim().split('\n');
+  t.equal(inside.length, kinds.length);
+  kinds.forEach((kind, i) => {
+    const host = readlinkSync(`/proc/self/ns/${kind}`);
+    t.match(inside[i], new RegExp(`^${kind}:\\[\\d+\\]$`), `${kind}: a namespace link`);
+    t.not(inside[i], host, `${kind}: differs from the host's ${host}`);
+  });
+});
+
+t.test('the network namespace is empty: only a loopback', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/cat', '/proc/net/dev'], { root });
+  t.equal(r.code, 0, r.stderr);
+  const ifaces = r.stdout.split('\n').slice(2).filter(Boolean).map((l) => l.split(':')[0].trim());
+  t.same(ifaces, ['lo']);
+});
+
+// ---------------------------------------------------------------------------
+// UTS: the hostname
+
+const hostHostname = () => readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+
+t.test('the default hostname is a short random id, also in $HOSTNAME', { skip: needsRoot }, async (t) => {
+  const a = await mydocker(['run', '/bin/sh', '-c', 'hostname; echo $HOSTNAME'], { root });
+  const b = await mydocker(['run', '/bin/hostname'], { root });
+  t.equal(a.code, 0, a.stderr);
+  const [name, env] = a.stdout.trim().split('\n');
+  t.match(name, /^[0-9a-f]{12}$/, 'twelve hex digits, like docker');
+  t.equal(env, name, '$HOSTNAME is the hostname');
+  t.not(b.stdout.trim(), name, 'each container gets its own');
+  t.not(name, hostHostname());
+});
+
+t.test('-h and --hostname set it; the host keeps its own', { skip: needsRoot }, async (t) => {
+  const host = hostHostname();
+  const short = await mydocker(['run', '-h', 'box-one', '/bin/sh', '-c', 'hostname; echo $HOSTNAME'], { root });
+  t.equal(short.code, 0, short.stderr);
+  t.equal(short.stdout, 'box-one\nbox-one\n');
+  const long = await mydocker(['run', '--hostname=box.two', '/bin/hostname'], { root });
+  t.equal(long.stdout, 'box.two\n');
+  t.equal(hostHostname(), host, "the host's hostname did not change");
+});
+
+t.test('a hostname set inside does not change the host\'s', { skip: needsRoot }, async (t) => {
+  const host = hostHostname();
+  const r = await mydocker(['run', '-h', 'first', '/bin/sh', '-c', 'hostname changed-inside && hostname && cat /proc/sys/kernel/hostname'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'changed-inside\nchanged-inside\n');
+  t.equal(hostHostname(), host, "the host's hostname is unchanged");
+});
+
+// ---------------------------------------------------------------------------
+// mount namespace
+
+t.test('a mount made inside is invisible outside; the host\'s /proc still works', { skip: needsRoot }, async (t) => {
+  const dir = mkdtempSync(join(root, 'mnt-'));
+  const procMounts = () => mountPoints().filter((m) => m === '/proc').length;
+  const procBefore = procMounts();
+  const r = await mydocker(
+    ['run', '/bin/sh', '-c', `mount -t tmpfs inside ${q(dir)} && echo hello > ${q(dir)}/file && cat ${q(dir)}/file && grep -c " ${dir} " /proc/self/mountinfo`],
+    { root },
+  );
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'hello\n1\n', 'inside: the tmpfs is mounted and writable');
+  t.notOk(mountPoints().includes(dir), 'outside: the directory is not a mount point');
+  t.notOk(existsSync(join(dir, 'file')), "outside: the file written into the tmpfs is not there");
+  t.same(readdirSync(dir), [], 'outside: the directory is still empty');
+  // the container mounted a new proc on /proc: it must not have replaced the host's
+  t.equal(procMounts(), procBefore, 'the host has as many /proc mounts as before');
+  t.equal(readlinkSync('/proc/self'), String(process.pid), "the host's /proc/self is this process");
+  t.match(readFileSync('/proc/self/status', 'utf8'), new RegExp(`\\nPid:\\s+${process.pid}\\n`));
+  t.ok(readdirSync('/proc').includes(String(process.pid)), "the host's /proc lists host processes");
+});
+
+t.test('the container gets a fresh /proc of its own PID namespace', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/sh', '-c', 'readlink /proc/1/exe; cat /proc/1/cmdline | tr "\\0" " "'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^\/(usr\/)?bin\/(da|ba)?sh\n/, "/proc/1 is the container's PID 1, the shell");
+  t.match(r.stdout, /\n\/bin\/sh -c /);
+});
+
+// ---------------------------------------------------------------------------
+// argv: everything after COMMAND reaches the container untouched
+
+t.test('arguments round-trip byte for byte', { skip: needsRoot }, async (t) => {
+  const args = [
+    'plain',
+    'two words',
+    '  leading and trailing  ',
+    "single ' quote",
+    'double " quote',
+    'back\\slash \\n not a newline',
+    'a\nreal\nnewline',
+    '',
+    'tab\there',
+    '$HOME `id` $(id) *',
+    '-la',
+    '-d',
+    '1',
+    '--rm',
+    '-h',
+    '--',
+    '-e',
+    'X=1',
+    'ünïcødé ✓',
+    '',
+    'x'.repeat(100_000),
+  ];
+  const r = await mydocker(['run', '/usr/bin/printf', '%s\\0', ...args], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.same(r.stdout.split('\0').slice(0, -1), args);
+});
+
+t.test('flags after COMMAND belong to the command: ls -la', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/ls', '-la', '/'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^total \d+\n/, 'ls got -l');
+  t.match(r.stdout, / \.\.\n/, 'ls got -a');
+});
+
+t.test('flags after COMMAND belong to the command: -d 1, -t, -i, -e', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/sh', '-c', 'echo "$#:$*"; test -t 0 && echo tty; echo "[$X]"', 'sh', '-d', '1', '-t', '-i', '-e', 'X=1'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, '6:-d 1 -t -i -e X=1\n[]\n', 'no -t, no -e took effect');
+});
+
+// ---------------------------------------------------------------------------
+// exit status, as docker reports it
+
+t.test('exit status 0 and the container\'s own status', { skip: needsRoot }, async (t) => {
+  const ok = await mydocker(['run', '/bin/true'], { root });
+  t.equal(ok.code, 0, ok.stderr);
+  t.equal(ok.stderr, '');
+  const seven = await mydocker(['run', '/bin/sh', '-c', 'exit 7'], { root });
+  t.equal(seven.code, 7);
+  t.equal(seven.stderr, '', 'the status is the container\'s, not an error of mydocker');
+  const high = await mydocker(['run', '/bin/sh', '-c', 'exit 255'], { root });
+  t.equal(high.code, 255);
+});
+
+t.test('126: the command cannot be executed', { skip: needsRoot }, async (t) => {
+  const file = await mydocker(['run', '/etc/passwd'], { root });
+  t.equal(file.code, 126, 'a file without x permission');
+  oneLine(t, file.stderr, /\/etc\/passwd.*permission denied/);
+  const dir = await mydocker(['run', '/tmp'], { root });
+  t.equal(dir.code, 126, 'a directory');
+  oneLine(t, dir.stderr, /\/tmp/);
+});
+
+t.test('127: the command does not exist', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/no/such/command', 'arg'], { root });
+  t.equal(r.code, 127);
+  t.equal(r.stdout, '');
+  oneLine(t, r.stderr, /\/no\/such\/command.*no such file or directory/);
+});
+
+t.test('137: killed by SIGKILL; PID 1 ignores SIGTERM it has no handler for', { skip: needsRoot }, async (t) => {
+  const live = start(['run', '/bin/sh', '-c', 'echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; echo survived'], 60_000);
+  await waitFor(() => live.stdout().includes('ready'), 10_000, 'the container to start');
+  const [init] = await waitFor(() => childrenOf(live.pid).length && childrenOf(live.pid), 5_000, "the container's init");
+  t.not(readlinkSync(`/proc/${init}/ns/pid`), readlinkSync('/proc/self/ns/pid'), "the CLI's child is in a new PID namespace");
+  t.equal(readFileSync(`/proc/${init}/comm`, 'utf8').trim(), 'sh', 'and it is the command itself (execve kept PID 1)');
+  process.kill(live.pid, 'SIGTERM'); // forwarded to PID 1, which has no handler
+  process.kill(init, 'SIGTERM'); // sent straight from the host: ignored as well
+  await new Promise((r) => setTimeout(r, 500));
+  t.ok(existsSync(`/proc/${init}`), 'still running after SIGTERM');
+  process.kill(init, 'SIGKILL');
+  const r = await live.done;
+  t.equal(r.code, 137, '128 + 9');
+  t.notMatch(r.stdout.toString(), /survived/);
+});
+
+// ---------------------------------------------------------------------------
+// 125: mydocker's own errors, one line on stderr, nothing started
+
+t.test('125: an unknown flag', async (t) => {
+  for (const args of [['run', '--bogus', '/bin/true'], ['run', '-Z', '/bin/true'], ['--bogus-global', 'run', '/bin/true']]) {
+    const r = await mydocker(args, { root });
+    t.equal(r.code, 125, args.join(' '));
+    oneLine(t, r.stderr, /bogus|Z/);
+    t.equal(r.stdout, '');
+  }
+});
+
+t.test('125: a flag without its value', async (t) => {
+  const r = await mydocker(['run', '-e'], { root });
+  t.equal(r.code, 125);
+  oneLine(t, r.stderr, /-e|env/);
+});
+
+t.test('125: run without a command', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run'], { root });
+  t.equal(r.code, 125);
+  oneLine(t, r.stderr, /requires at least 1 argument/);
+  const flagsOnly = await mydocker(['run', '-i', '-t'], { root });
+  t.equal(flagsOnly.code, 125);
+  oneLine(t, flagsOnly.stderr, /requires at least 1 argument/);
+});
+
+t.test('125: an image that does not exist', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', 'nosuchimage', '/bin/true'], { root });
+  t.equal(r.code, 125);
+  oneLine(t, r.stderr, /Unable to find image 'nosuchimage:latest'/);
+});
+
+t.test('125: bad values for -h and -e', { skip: needsRoot }, async (t) => {
+  const host = await mydocker(['run', '-h', 'not_valid!', '/bin/true'], { root });
+  t.equal(host.code, 125);
+  oneLine(t, host.stderr, /hostname/);
+  const env = await mydocker(['run', '-e', '=value', '/bin/true'], { root });
+  t.equal(env.code, 125);
+  oneLine(t, env.stderr, /=value/);
+});
+
+t.test('125: run needs root', { skip: isRoot ? 'runs only without root' : false }, async (t) => {
+  const r = await mydocker(['run', '/bin/true'], { root });
+  t.equal(r.code, 125);
+  oneLine(t, r.stderr, /root/);
+});
+
+// ---------------------------------------------------------------------------
+// environment
+
+const envOf = (stdout: string) => stdout.split('\0').filter(Boolean).sort();
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+t.test("docker's default environment, and nothing from the host", { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '-h', 'envbox', '/usr/bin/env', '-0'], { root, env: { ...process.env, LEAK_ME: 'host-value' } });
+  t.equal(r.code, 0, r.stderr);
+  t.same(envOf(r.stdout), ['HOSTNAME=envbox', DEFAULT_PATH]);
+});
+
+t.test('-t adds TERM=xterm', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '-t', '-h', 'envbox', '/usr/bin/env', '-0'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.same(envOf(r.stdout), ['HOSTNAME=envbox', DEFAULT_PATH, 'TERM=xterm']);
+});
+
+t.test('-e sets, overrides and copies variables', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(
+    [
+      'run', '-h', 'envbox',
+      '-e', 'A=1',
+      '--env', 'B=',
+      '-e', 'C=x=y',
+      '-eD=two words',
+      '-e', 'MULTI=line1\nline2',
+      '-e', 'A=2', // a later value wins
+      '-e', 'FROM_HOST', // copied from the CLI's environment
+      '-e', 'NOT_SET_ANYWHERE', // dropped, as docker does
+      '-e', 'PATH=/bin',
+      '-e', 'HOSTNAME=other',
+      '/usr/bin/env', '-0',
+    ],
+    { root, env: { ...process.env, FROM_HOST: 'copied value', NOT_SET_ANYWHERE: undefined } },
+  );
+  t.equal(r.code, 0, r.stderr);
+  t.same(envOf(r.stdout), ['A=2', 'B=', 'C=x=y', 'D=two words', 'FROM_HOST=copied value', 'HOSTNAME=other', 'MULTI=line1\nline2', 'PATH=/bin']);
+});
+
+// ---------------------------------------------------------------------------
+// stdin
+
+t.test('-i: stdin is piped to the container', { skip: needsRoot }, async (t) => {
+  const text = await mydocker(['run', '-i', '/bin/cat'], { root, input: 'hello\nworld\n' });
+  t.equal(text.code, 0, text.stderr);
+  t.equal(text.stdout, 'hello\nworld\n');
+  const data = randomBytes(4 << 20);
+  const live = start(['run', '-i', '/usr/bin/sha256sum']);
+  live.write(data);
+  live.end();
+  const r = await live.done;
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout.toString().split(' ')[0], createHash('sha256').update(data).digest('hex'), '4 MiB of binary data arrive intact');
+});
+
+t.test('-i: the container reads until end-of-file and sees it', { skip: needsRoot }, async (t) => {
+  const live = start(['run', '-i', '/bin/sh', '-c', 'while read line; do echo "got $line"; done; echo eof']);
+  live.write('one\n');
+  await waitFor(() => live.stdout().includes('got one'), 10_000, 'the first line to come back');
+  live.write('two\n');
+  await waitFor(() => live.stdout().includes('got two'), 10_000, 'the second line');
+  live.end();
+  const r = await live.done;
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout.toString(), 'got one\ngot two\neof\n', 'interactive: each line answered before the next was sent');
+});
+
+t.test('without -i, stdin is /dev/null', { skip: needsRoot }, async (t) => {
+  const r = await mydocker(['run', '/bin/sh', '-c', 'cat; readlink /proc/self/fd/0'], { root, input: 'must not arrive\n' });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, '/dev/null\n');
+});
+
+// ---------------------------------------------------------------------------
+// signals without -t: the CLI passes them on to PID 1
+
+t.test('signals sent to the CLI reach PID 1', { skip: needsRoot }, async (t) => {
+  const signals: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const traps = signals.map((s) => `trap "echo got ${s}" ${s.slice(3)}`).join('; ');
+  const live = start(['run', '/bin/sh', '-c', `${traps}; trap "echo got SIGTERM; exit 3" TERM; echo ready; while :; do sleep 0.05; done`]);
+  await waitFor(() => live.stdout().includes('ready'), 10_000, 'the container to start');
+  for (const s of signals) {
+    process.kill(live.pid, s);
+    await waitFor(() => live.stdout().includes(`got ${s}\n`), 10_000, `the trap for ${s}`);
+    t.pass(`${s} reached the container`);
+  }
+  process.kill(live.pid, 'SIGTERM');
+  const r = await live.done;
+  t.equal(r.code, 3, "SIGTERM ran the trap; the exit status is the trap's");
+  t.match(r.stdout.toString(), /got SIGTERM\n$/);
+});
+
+// ---------------------------------------------------------------------------
+// -t: a real terminal
+
+t.test('-t: the container has a terminal of its own: tty is /dev/pts/N', { skip: needsRoot }, async (t) => {
+  const r = await underPty(`${md(['run', '-t', '/bin/sh', '-c', 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-three'])}; echo "rc=$?"; tty`);
+  t.equal(r.code, 0, r.out);
+  const [inside, all, rc, outside] = r.out.trim().split('\n');
+  t.match(inside, /^\/dev\/pts\/\d+$/);
+  t.equal(all, 'all-three', 'stdin, stdout and stderr are the terminal');
+  t.equal(rc, 'rc=0');
+  t.not(inside, outside, "not the CLI's own terminal");
+});
+
+t.test('without -t the container never gets the CLI\'s terminal', { skip: needsRoot }, async (t) => {
+  const r = await underPty(`${md(['run', '-i', '/bin/sh', '-c', 'for fd in 0 1 2; do test -t $fd && echo "$fd is a tty"; done; echo checked'])}; echo "rc=$?"`);
+  t.equal(r.code, 0, r.out);
+  t.equal(r.out, 'checked\nrc=0\n', 'no fd is a terminal');
+});
+
+t.test('-t: stty size follows the outer terminal, also when it is resized', { skip: needsRoot }, async (t) => {
+  const inner =
+    'stty size; i=0; while [ "$(stty size)" = "13 57" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; stty size';
+  // the resize comes from a background job once the container has printed its first size
+  const r = await underPty(
+    `(while ! grep -q . /tmp/mydocker-01-size-$$ 2>/dev/null; do sleep 0.05; done; stty rows 41 cols 103 </dev/tty) & ` +
+      `${md(['run', '-t', '/bin/sh', '-c', inner])} | tee /tmp/mydocker-01-size-$$; rm -f /tmp/mydocker-01-size-$$`,
+    { rows: 13, cols: 57 },
+  );
+  t.equal(r.code, 0, r.out);
+  t.equal(r.out, '13 57\n41 103\n');
+});
+
+t.test('-ti: keystrokes reach the container and ^C interrupts it', { skip: needsRoot }, async (t) => {
+  const inner = 'trap "echo got-INT; exit 5" INT; read line; echo "read:$line"; echo ready; while :; do sleep 0.05; done';
+  const r = await underPty(`${md(['run', '-ti', '/bin/sh', '-c', inner])}; echo "rc=$?"`, {
+    input: async (write, out) => {
+      await waitFor(() => /\/bin\/sh|trap/.test(out()) || true, 100); // nothing to wait for before typing
+      await new Promise((r) => setTimeout(r, 300));
+      write('typed text\r');
+      await waitFor(() => out().includes('ready'), 10_000, 'the container to read the line');
+      write('\x03');
+    },
+  });
+  t.equal(r.code, 0, r.out);
+  t.match(r.out, /read:typed text\n/, 'the line typed reached the container');
+  t.match(r.out, /got-INT\n/, '^C became SIGINT inside');
+  t.match(r.out, /rc=5\n$/, "the trap's exit status");
+  t.notMatch(r.out, /\^@/, 'no stray NUL byte was typed into the container');
+});
+
+t.test('-ti: the terminal is restored on every exit path', { skip: needsRoot }, async (t) => {
+  const check = (args: string[]) =>
+    underPty(`a=$(stty -g); ${md(args)} </dev/tty; echo "rc=$?"; b=$(stty -g); [ "$a" = "$b" ] && echo restored || echo "changed: $a -> $b"`);
+  const normal = await check(['run', '-ti', '/bin/true']);
+  t.match(normal.out, /rc=0\nrestored\n$/, 'after a normal exit');
+  const status = await check(['run', '-ti', '/bin/sh', '-c', 'exit 7']);
+  t.match(status.out, /rc=7\nrestored\n$/, 'after a non-zero exit');
+  const missing = await check(['run', '-ti', '/no/such/command']);
+  t.match(missing.out, /rc=127\nrestored\n$/, 'after the command was not found');
+  const bad = await check(['run', '-ti', '-h', 'bad_name!', '/bin/true']);
+  t.match(bad.out, /rc=125\nrestored\n$/, 'after a usage error');
+});
+
+t.test('-t: no output is lost at exit', { skip: needsRoot }, async (t) => {
+  const r = await underPty(`${md(['run', '-t', '/bin/sh', '-c', 'seq 1 20000; echo last-line'])}; echo "rc=$?"`);
+  t.equal(r.code, 0);
+  const lines = r.out.split('\n');
+  t.equal(lines.filter((l) => /^\d+$/.test(l)).length, 20000, 'every line arrived');
+  t.match(r.out, /20000\nlast-line\nrc=0\n$/);
+});
+
+noLeaks(t, before);
