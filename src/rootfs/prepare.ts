@@ -47,12 +47,13 @@ export function parseVolume(root: string, spec: string): Volume {
   if (!isAbsolute(target) || normalize(target) === '/')
     throw new RuntimeError(`invalid volume specification: "${spec}": the container path must be absolute and not "/"`);
   const readonly = mode === 'ro';
+  const clean = normalize(target).replace(/\/+$/, '');
   if (isAbsolute(source)) {
     if (!existsSync(source)) throw new RuntimeError(`invalid volume specification: "${spec}": bind source path does not exist: ${source}`);
-    return { source, target: normalize(target), readonly };
+    return { source, target: clean, readonly };
   }
   if (!VOLUME_NAME_RE.test(source)) throw new RuntimeError(`invalid volume specification: "${spec}": "${source}" is neither an absolute path nor a valid volume name`);
-  return { source: join(root, 'volumes', source), target: normalize(target), readonly, name: source };
+  return { source: join(root, 'volumes', source), target: clean, readonly, name: source };
 }
 
 export interface RootfsInput {
