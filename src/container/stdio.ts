@@ -6,7 +6,7 @@
 // Without -i, stdin is /dev/null.
 // With -t: a new pseudo-terminal; its slave becomes the container's stdio and
 // controlling terminal, the CLI's own terminal goes raw and we copy both ways.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import net from 'node:net';
 import tty from 'node:tty';
 import { O_CLOEXEC, native } from '../native.js';
@@ -100,6 +100,10 @@ function attachTerminal(interactive: boolean): Attachment {
       master = fd;
       size();
       process.on('SIGWINCH', size);
+      // our own copy of the master, for the last read: the stream closes its fd when it ends
+      const last = openSync('/dev/null', 'r');
+      native.dup2(master, last);
+      native.setCloexec(last, true);
       const term = new tty.ReadStream(master); // a duplex stream on the master side
       drained(
         new Promise<void>((resolve) => {
@@ -108,7 +112,12 @@ function attachTerminal(interactive: boolean): Attachment {
           term.on('error', () => resolve());
           term.on('end', resolve);
           term.on('close', () => resolve());
-        }).then(() => void term.destroy()),
+        }).then(() => {
+          term.destroy();
+          // libuv stops at the hang-up, but the terminal may still hold output the
+          // container wrote just before it exited: read until the kernel says EIO
+          drainTerminal(last);
+        }),
       );
       if (interactive) {
         if (process.stdin.isTTY) {
@@ -122,6 +131,17 @@ function attachTerminal(interactive: boolean): Attachment {
     drained: whenDrained.then((p) => p),
     restore,
   };
+}
+
+/** read what a closed terminal still holds, then close our fd */
+function drainTerminal(fd: number): void {
+  const buf = Buffer.alloc(64 * 1024);
+  try {
+    for (let n; (n = readSync(fd, buf)) > 0; ) process.stdout.write(buf.subarray(0, n));
+  } catch {
+    // EIO: empty and hung up; EAGAIN: nothing more
+  }
+  closeSync(fd);
 }
 
 function copy(from: net.Socket, to: NodeJS.WriteStream): Promise<void> {

@@ -540,9 +540,6 @@ t.test(
   'no output is lost at exit: with -t',
   {
     skip: needsRoot,
-    todo:
-      'bug: src/container/stdio.ts reads the pty master with tty.ReadStream; libuv ends the stream (EOF) on POLLHUP after a ' +
-      'short read, so whatever the terminal still buffers when the container exits is dropped; drain with readSync until EIO',
   },
   async (t) => {
     for (let i = 1; i <= 4; i++) {
