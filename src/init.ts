@@ -128,13 +128,15 @@ function main(): void {
     throw new InitError(`cannot change to working directory ${spec.cwd}: no such directory`, 126);
   }
   const file = resolveCommand(spec.args[0], spec.env);
+  const ready = performance.now(); // ms since this process started: node, imports, setup
   waitForGo(goSent);
+  const waited = performance.now() - ready;
   // <chapter 02-cgroups>
   joinCgroups(cgroupFds);
   // </chapter 02-cgroups>
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
-  report({ exec: true });
+  report({ exec: true, ms: Math.round(performance.now() - waited) });
   try {
     native.execve(file, spec.args, spec.env);
   } catch (e) {

@@ -109,7 +109,7 @@ export function containerEnv(o: Pick<RunOptions, 'env' | 'tty'>, hostname: strin
   put(`PATH=${DEFAULT_PATH}`);
   put(`HOSTNAME=${hostname}`);
   if (o.tty) put('TERM=xterm');
-  base.forEach(put);
+  for (const kv of base) if (kv.indexOf('=') > 0) put(kv); // the image's: never copied from our environment
   o.env.forEach(put);
   return [...env.values()];
 }

@@ -70,6 +70,11 @@ export function parseOptions(argv: string[], specs: OptSpec[], interspersed = fa
         const spec = byShort.get(arg[j]);
         if (!spec) throw new UsageError(`unknown shorthand flag: '${arg[j]}' in ${arg}`);
         if (!spec.value) {
+          // -t=false: a boolean's value, as docker's flag parser reads it
+          if (arg[j + 1] === '=') {
+            set(spec, parseBool(spec.long, arg.slice(j + 2)));
+            break;
+          }
           set(spec, true);
           continue;
         }
@@ -87,9 +92,10 @@ export function parseOptions(argv: string[], specs: OptSpec[], interspersed = fa
   return { opts, rest: [...positional, ...argv.slice(i)] };
 }
 
+/** Go's strconv.ParseBool, which docker's flags use */
 function parseBool(name: string, v: string): boolean {
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
   throw new UsageError(`invalid argument "${v}" for "--${name}" flag: expected true or false`);
 }
 

@@ -17,6 +17,7 @@ import {
   type ExitInfo,
 } from '../native.js';
 import { RuntimeError } from '../errors.js';
+import { log } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
 
 export const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
@@ -77,7 +78,10 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
     readLines(reportRead, (line) => {
       const m = JSON.parse(line) as InitMessage;
       if (m.pty !== undefined) onTerminal(native.pidfdGetfd(child.pidfd, m.pty));
-      if (m.exec) execed = true;
+      if (m.exec) {
+        execed = true;
+        log.debug(`init: ${m.ms} ms of its own (node start, imports, namespaces, rootfs) before execve`);
+      }
       if (m.error) failure = m;
     }).then(() => {
       if (failure) reject(new RuntimeError(failure.error!, failure.code));

@@ -45,6 +45,8 @@ export interface InitMessage {
   pty?: number;
   /** sent right before execve */
   exec?: true;
+  /** with exec: the init's own time from its process start, without waiting for "go" (ms) */
+  ms?: number;
   /** the init gave up: this message, this exit status */
   error?: string;
   code?: number;

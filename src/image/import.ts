@@ -4,7 +4,7 @@
 // blob, unpacked once by diff id, an image config, a manifest, a tag.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -151,22 +151,60 @@ export function applyChanges(config: ContainerDefaults, changes: string[]): Cont
         config.Entrypoint = commandForm(change, arg);
         break;
       case 'WORKDIR':
-        config.WorkingDir = arg;
+        config.WorkingDir = posix.resolve(config.WorkingDir || '/', arg); // relative to the current one
         break;
       case 'USER':
         config.User = arg;
         break;
-      case 'ENV': {
-        const eq = /^([^\s=]+)=(.*)$/.exec(arg) ?? /^(\S+)\s+(.*)$/.exec(arg);
-        if (!eq) throw new RuntimeError(`invalid --change "${change}": ENV needs KEY=VALUE`);
-        config.Env = [...(config.Env ?? []).filter((e) => !e.startsWith(`${eq[1]}=`)), `${eq[1]}=${eq[2]}`];
+      case 'ENV':
+        for (const [key, value] of envPairs(change, arg)) config.Env = [...(config.Env ?? []).filter((e) => !e.startsWith(`${key}=`)), `${key}=${value}`];
         break;
-      }
       default:
         throw new RuntimeError(`invalid --change "${change}": ${word} is not supported (CMD, ENTRYPOINT, ENV, WORKDIR, USER)`);
     }
   }
   return config;
+}
+
+/**
+ * ENV's two forms, as docker reads them: `KEY=VALUE ...` (several pairs; quotes and
+ * backslashes as in a shell word) or the legacy `KEY VALUE` (the rest of the line)
+ */
+export function envPairs(change: string, arg: string): [string, string][] {
+  const legacy = /^([^\s=]+)\s+([\s\S]*)$/.exec(arg);
+  if (legacy && !/^[^\s=]+=/.test(arg)) return [[legacy[1], legacy[2]]];
+  const pairs: [string, string][] = [];
+  for (const word of shellWords(change, arg)) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new RuntimeError(`invalid --change "${change}": ENV needs KEY=VALUE`);
+    pairs.push([word.slice(0, eq), word.slice(eq + 1)]);
+  }
+  return pairs;
+}
+
+/** split on blanks outside quotes; "..." keeps \" and \\ escapes, '...' keeps everything */
+function shellWords(change: string, s: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === '"' || c === "'") {
+      const end = s.indexOf(c, i + 1);
+      if (end < 0) throw new RuntimeError(`invalid --change "${change}": unmatched ${c}`);
+      const inner = s.slice(i + 1, end);
+      word = (word ?? '') + (c === '"' ? inner.replace(/\\(["\\$`])/g, '$1') : inner);
+      i = end;
+    } else if (c === '\\' && i + 1 < s.length) {
+      word = (word ?? '') + s[++i];
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /** exec form ["a", "b"] as is; shell form runs under /bin/sh -c, as docker does */

@@ -6,7 +6,10 @@
 // Target: the re-exec'd init costs ≤ 1.2× a bare `node -e 0` started with a clean
 // environment (the init itself always starts with an empty one).
 //
-// "Init cost" is measured from outside as  run − bare CLI start  (medians). That is
+// The target is judged on the init's own report: right before execve it tells the CLI
+// how long it has lived (performance.now(), from its process start, node's own start-up
+// included) minus its wait for the CLI's "go"; `--debug` prints it.
+// A second "init cost" is measured from outside as  run − bare CLI start  (medians). That is
 // an upper bound, not the init alone: besides the init's node start, its imports and
 // its work (private mounts, /proc, hostname, execve), it also holds everything the CLI
 // does for `run` beyond parsing argv — loading the run pipeline and the addon, the
@@ -22,7 +25,7 @@
 // is sensitive to a busy machine (hyperfine times one command's runs after the other's),
 // so the same ratio from the fastest runs (min) is printed beside it: start-up costs
 // only ever grow under load, and the minimum is the closest to what they cost alone.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,8 +56,21 @@ try {
   console.log(`\n## 01-namespaces: start a container (median of ${runs}, clean environment)`);
   results.forEach((r, i) => console.log(`  ${r.command.padEnd(40)} ${ms(r.median * 1000)}`));
   console.log(`  ${'init cost = run − bare CLI start'.padEnd(40)} ${ms(init)}`);
-  const ratio = init / node;
-  console.log(`  ratio ${ratio.toFixed(2)}× node -e 0 for the re-exec'd init (target ≤ 1.2×) ${ratio <= 1.2 ? 'ok' : 'MISSED'}`);
+  // the init's own account: it reports, right before execve, how long it has lived
+  // (performance.now(): from its process start, node's own start-up included) minus
+  // the time it spent waiting for the CLI's "go"
+  const own = [];
+  for (let i = 0; i < runs; i++) {
+    const { stderr } = spawnSync(mydocker, ['--root', root, '--debug', 'run', '/bin/true'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const m = /init: (\d+) ms of its own/.exec(stderr);
+    if (m) own.push(Number(m[1]));
+  }
+  own.sort((a, b) => a - b);
+  const initOwn = own[Math.floor(own.length / 2)];
+  console.log(`  ${"init's own time (its report, median)".padEnd(40)} ${ms(initOwn)}`);
+  const ratio = initOwn / node;
+  console.log(`  ratio ${ratio.toFixed(2)}× node -e 0 for the re-exec'd init, its own time (target ≤ 1.2×) ${ratio <= 1.2 ? 'ok' : 'MISSED'}`);
+  console.log(`  ratio ${(init / node).toFixed(2)}× node -e 0 for run − bare CLI start (an upper bound: CLI's run pipeline included)`);
   console.log(`  ratio ${((runMin - cliMin) / nodeMin).toFixed(2)}× node -e 0 for the re-exec'd init, from the fastest runs (${(runMin - cliMin).toFixed(1)} / ${nodeMin.toFixed(1)} ms)`);
   console.log(`  ratio ${(run / node).toFixed(2)}× node -e 0 for the whole run (CLI + init: two node starts)`);
   console.log(`  ratio ${(run / unshare).toFixed(1)}× unshare -pfmuin for the whole run`);
