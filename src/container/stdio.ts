@@ -137,7 +137,7 @@ function attachTerminal(interactive: boolean): Attachment {
 function drainTerminal(fd: number): void {
   const buf = Buffer.alloc(64 * 1024);
   try {
-    for (let n; (n = readSync(fd, buf)) > 0; ) process.stdout.write(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf)) > 0; ) process.stdout.write(Buffer.from(buf.subarray(0, n))); // a copy: a full pipe queues the write
   } catch {
     // EIO: empty and hung up; EAGAIN: nothing more
   }

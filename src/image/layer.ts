@@ -91,6 +91,10 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
           return false;
         }
         if (base.startsWith(WH)) {
+          if (base === WH) {
+            failure ??= `entry "${path}" is a whiteout of nothing`;
+            return false;
+          }
           whiteouts.push(dir + base.slice(WH.length));
           return false;
         }

@@ -103,6 +103,7 @@ test('hostile layers: nothing is written outside the layer', async (t) => {
     ['hardlink-rel', [{ path: 'hl', type: 'Link', linkpath: `${up}etc/passwd` }]],
     ['hardlink-abs', [{ path: 'hl', type: 'Link', linkpath: '/etc/passwd' }]],
     ['whiteout-dotdot', [{ path: `${up}${outside.slice(1)}/.wh.victim`, data: '' }]],
+    ['whiteout-of-nothing', [{ path: 'd/', type: 'Directory' }, { path: 'd/.wh.', data: '' }]],
     ['whiteout-through-symlink', [{ path: 'evil', type: 'SymbolicLink', linkpath: outside }, { path: 'evil/.wh.victim', data: '' }]],
   ];
   writeFileSync(join(outside, 'victim'), 'keep');
