@@ -145,10 +145,10 @@ export function applyChanges(config: ContainerDefaults, changes: string[]): Cont
     const [, word, arg] = m;
     switch (word.toUpperCase()) {
       case 'CMD':
-        config.Cmd = commandForm(change, arg);
+        config.Cmd = commandForm(arg);
         break;
       case 'ENTRYPOINT':
-        config.Entrypoint = commandForm(change, arg);
+        config.Entrypoint = commandForm(arg);
         break;
       case 'WORKDIR':
         config.WorkingDir = posix.resolve(config.WorkingDir || '/', arg); // relative to the current one
@@ -207,17 +207,18 @@ function shellWords(change: string, s: string): string[] {
   return words;
 }
 
-/** exec form ["a", "b"] as is; shell form runs under /bin/sh -c, as docker does */
-function commandForm(change: string, arg: string): string[] {
-  if (!arg.startsWith('[')) return ['/bin/sh', '-c', arg];
-  let list: unknown;
+/**
+ * exec form ["a", "b"] as is; anything else — including text that only looks like
+ * JSON — is shell form and runs under /bin/sh -c, as docker's Dockerfile parser does
+ */
+function commandForm(arg: string): string[] {
   try {
-    list = JSON.parse(arg);
+    const list: unknown = JSON.parse(arg);
+    if (Array.isArray(list) && list.every((s) => typeof s === 'string')) return list;
   } catch {
-    throw new RuntimeError(`invalid --change "${change}": not a JSON array`);
+    // not JSON: shell form
   }
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new RuntimeError(`invalid --change "${change}": not a list of strings`);
-  return list;
+  return ['/bin/sh', '-c', arg];
 }
 
 function tap(fn: (chunk: Buffer) => void): Transform {
