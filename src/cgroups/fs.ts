@@ -27,24 +27,79 @@ export function readKey(dir: string, file: string, key: string): number {
   return line ? Number(line.slice(key.length + 1)) : 0;
 }
 
-/** mkdir each level under base, calling onLevel for each; the leaf must be new */
-export function makeDirs(base: string, path: string, onLevel: (dir: string, parent: string) => void): void {
-  let dir = base;
-  for (const part of path.split('/')) {
-    const parent = dir;
-    dir = `${dir}/${part}`;
-    try {
-      mkdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || dir === `${base}/${path}`)
-        throw new RuntimeError(`cgroups: cannot create ${dir}: ${(e as NodeJS.ErrnoException).code}`);
+/**
+ * The directories of one container's cgroup, in every hierarchy: its leaves, and
+ * the parent levels this run had to make. Removal takes back exactly those; a parent
+ * that already existed (docker's habit is to keep /docker) or still holds another
+ * container's cgroup stays.
+ */
+export class CgroupDirs {
+  readonly leaves: string[] = [];
+  private made: string[] = [];
+
+  /** mkdir each level of path under base, calling onLevel for each; the leaf must be new */
+  make(base: string, path: string, onLevel: (dir: string, parent: string) => void): void {
+    const leaf = `${base}/${path}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.walk(base, path, leaf, onLevel);
+        return;
+      } catch (e) {
+        // ENOENT: another run's teardown removed a parent we found a moment ago: walk again
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw errorOf(e, leaf);
+      }
     }
-    onLevel(dir, parent);
+  }
+
+  private walk(base: string, path: string, leaf: string, onLevel: (dir: string, parent: string) => void): void {
+    let dir = base;
+    for (const part of path.split('/')) {
+      const parent = dir;
+      dir = `${dir}/${part}`;
+      try {
+        mkdirSync(dir);
+        this.made.push(dir);
+        if (dir === leaf) this.leaves.push(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || dir === leaf) throw e;
+      }
+      onLevel(dir, parent);
+    }
+  }
+
+  /** a failed start: nothing ever joined, so everything goes at once (best effort) */
+  removeNow(): void {
+    for (const dir of this.made.splice(0).reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // already gone, or another container's parent now
+      }
+    }
+  }
+
+  /** after the container: each leaf once its last task has left, then the parents we made if empty */
+  async remove(): Promise<void> {
+    for (const dir of this.leaves) await removeDir(dir);
+    for (const dir of this.made.splice(0).reverse()) {
+      if (this.leaves.includes(dir)) continue;
+      try {
+        rmdirSync(dir);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'EBUSY' && code !== 'ENOTEMPTY') throw new RuntimeError(`cgroups: cannot remove ${dir}: ${code}`);
+      }
+    }
   }
 }
 
+function errorOf(e: unknown, leaf: string): Error {
+  if (e instanceof RuntimeError) return e;
+  return new RuntimeError(`cgroups: cannot create ${leaf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+}
+
 /** rmdir a cgroup; the last task may take a moment to leave after the container's PID 1 exits */
-export async function removeDir(dir: string): Promise<void> {
+async function removeDir(dir: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
       rmdirSync(dir);
@@ -54,17 +109,6 @@ export async function removeDir(dir: string): Promise<void> {
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || i >= 50) throw new RuntimeError(`cgroups: cannot remove ${dir}: ${code}`);
       await sleep(20);
-    }
-  }
-}
-
-/** a failed start: the cgroups never held a task, so they go at once (best effort) */
-export function removeNow(dirs: string[]): void {
-  for (const dir of [...dirs].reverse()) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // already gone
     }
   }
 }

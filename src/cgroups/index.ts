@@ -11,8 +11,6 @@ import { createV2 } from './v2.js';
 export interface Cgroup {
   /** cgroup.procs files: writing "0" into each moves the writer into the container's cgroup */
   procs: string[];
-  /** the cgroup's directories, one per hierarchy */
-  dirs: string[];
   /** did the kernel's OOM killer kill a process of this cgroup? */
   oomKilled(): boolean;
   /** remove the directories; the container's processes must be gone */

@@ -3,7 +3,7 @@
 // each with its own copy of the container's cgroup. File names as runc writes them.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Cgroup } from './index.js';
-import { makeDirs, read, readKey, removeDir, removeNow, write } from './fs.js';
+import { CgroupDirs, read, readKey, write } from './fs.js';
 import { CPU_PERIOD, type Resources } from './limits.js';
 
 /** the controllers a container is placed in (cpuacct for accounting, the rest for limits) */
@@ -24,15 +24,11 @@ export function v1Hierarchies(mountinfo = readFileSync('/proc/self/mountinfo', '
 
 export function createV1(path: string, r: Resources): Cgroup {
   const hierarchies = v1Hierarchies();
-  const dirs: string[] = [];
-  const remove = async () => {
-    for (const dir of dirs.splice(0).reverse()) await removeDir(dir);
-  };
+  const dirs = new CgroupDirs();
   try {
     for (const base of new Set(hierarchies.values())) {
       const isCpuset = hierarchies.get('cpuset') === base;
-      makeDirs(base, path, (dir, parent) => {
-        if (dir === `${base}/${path}`) dirs.push(dir);
+      dirs.make(base, path, (dir, parent) => {
         // a new cpuset cgroup starts with no CPUs and no memory nodes: a task cannot
         // join it (ENOSPC) until both are copied down from the parent
         if (!isCpuset) return;
@@ -56,18 +52,17 @@ export function createV1(path: string, r: Resources): Cgroup {
     if (r.pidsLimit !== undefined) write(at('pids'), 'pids.max', r.pidsLimit);
     const memory = hierarchies.has('memory') ? at('memory') : undefined;
     return {
-      dirs: [...dirs],
-      procs: dirs.map((d) => `${d}/cgroup.procs`),
+      procs: dirs.leaves.map((d) => `${d}/cgroup.procs`),
       // oom_kill in memory.oom_control since Linux 4.13; before that, a hit limit is the best sign
       oomKilled: () => {
         if (!memory) return false;
         const control = read(memory, 'memory.oom_control');
         return /^oom_kill /m.test(control) ? readKey(memory, 'memory.oom_control', 'oom_kill') > 0 : Number(read(memory, 'memory.failcnt')) > 0;
       },
-      remove,
+      remove: () => dirs.remove(),
     };
   } catch (e) {
-    removeNow(dirs);
+    dirs.removeNow();
     throw e;
   }
 }

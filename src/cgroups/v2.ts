@@ -3,7 +3,7 @@
 // level above it lists the controller in cgroup.subtree_control. Conversions as runc does them.
 import { existsSync } from 'node:fs';
 import type { Cgroup } from './index.js';
-import { makeDirs, read, readKey, removeDir, removeNow, write } from './fs.js';
+import { CgroupDirs, read, readKey, write } from './fs.js';
 import { CPU_PERIOD, type Resources } from './limits.js';
 
 const CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'];
@@ -31,12 +31,11 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): C
     const wanted = CONTROLLERS.filter((c) => available.includes(c));
     if (wanted.length) write(dir, 'cgroup.subtree_control', wanted.map((c) => `+${c}`).join(' '));
   };
-  const made: string[] = [];
+  const dirs = new CgroupDirs();
   try {
     enable(base);
-    makeDirs(base, path, (dir) => {
-      if (dir === leaf) made.push(dir);
-      else enable(dir);
+    dirs.make(base, path, (dir) => {
+      if (dir !== leaf) enable(dir);
     });
     if (r.memory !== undefined) {
       write(leaf, 'memory.max', r.memory);
@@ -48,13 +47,12 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): C
     if (r.cpusetMems !== undefined) write(leaf, 'cpuset.mems', r.cpusetMems);
     if (r.pidsLimit !== undefined) write(leaf, 'pids.max', r.pidsLimit);
   } catch (e) {
-    removeNow(made);
+    dirs.removeNow();
     throw e;
   }
   return {
-    dirs: [leaf],
     procs: [`${leaf}/cgroup.procs`],
     oomKilled: () => readKey(leaf, 'memory.events', 'oom_kill') > 0,
-    remove: () => removeDir(leaf),
+    remove: () => dirs.remove(),
   };
 }

@@ -83,7 +83,7 @@ export function pidNamespaces(): Map<string, number[]> {
   return m;
 }
 
-/** cgroup directories mydocker may have created, in every hierarchy */
+/** cgroup directories mydocker may have created, in every hierarchy: parents and containers */
 export function cgroupDirs(): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number) => {
@@ -97,6 +97,7 @@ export function cgroupDirs(): string[] {
     for (const e of entries) {
       const p = join(dir, e);
       if (e === 'mydocker' || e.startsWith('mydocker-test')) {
+        found.push(p); // a parent level mydocker made must go with the container it made it for
         for (const c of readdirSync(p, { withFileTypes: true })) if (c.isDirectory()) found.push(join(p, c.name));
       }
       walk(p, depth + 1);

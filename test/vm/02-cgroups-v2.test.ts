@@ -15,6 +15,7 @@ $M run --cgroup-parent $P -m 64m --cpus 0.5 --cpu-shares 512 --pids-limit 10 --c
   for f in memory.max cpu.max cpu.weight pids.max cpuset.cpus.effective; do echo "$f=$(cat $D/$f)"; done
   echo "cgroup=$(cat /proc/self/cgroup)"
   echo "cpus_allowed=$(grep Cpus_allowed_list /proc/self/status | cut -f2)"
+  echo "subtree=$(cat /sys/fs/cgroup/'$P'/cgroup.subtree_control)"
 '
 echo "values_rc=$?"
 # 2. an allocation beyond -m: the OOM killer, 137, named in the debug log
@@ -30,8 +31,8 @@ $M run --cgroup-parent $P-bad --cpuset-cpus 99 /bin/true 2>/dev/null
 echo "bad_rc=$?"
 [ -e /sys/fs/cgroup/$P-bad ] || echo "bad_nothing_made=yes"
 # 5. nothing left behind
-echo "left=$(find /sys/fs/cgroup/$P -mindepth 1 -type d | wc -l)"
-echo "subtree=$(cat /sys/fs/cgroup/$P/cgroup.subtree_control)"
+echo "left=$(find /sys/fs/cgroup/$P -mindepth 1 -type d 2>/dev/null | wc -l)"
+[ -e /sys/fs/cgroup/$P ] || echo "parent_gone=yes"
 `;
 
 t.test('cgroup v2: limits, OOM, pids, cpuset, namespace, cleanup', { skip: vmAvailable() ?? false }, async (t) => {
@@ -55,4 +56,5 @@ t.test('cgroup v2: limits, OOM, pids, cpuset, namespace, cleanup', { skip: vmAva
   t.equal(field('bad_nothing_made'), 'yes', 'and no cgroup made');
   t.equal(field('left'), '0', 'no container cgroup left behind');
   t.match(field('subtree'), /memory/, 'controllers enabled for the children of the parent');
+  t.equal(field('parent_gone'), 'yes', 'the parent level mydocker made is gone with its last container');
 });
