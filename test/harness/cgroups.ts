@@ -44,10 +44,15 @@ export function cgroupFile(parent: string, name: string, file: string): string {
   return readFileSync(`${controllerBase(controller)}/${parent}/${name}/${file}`, 'utf8').trim();
 }
 
+/** the hierarchies a container's cgroup lives in: the unified tree, or one per v1 controller */
+function hierarchies(): string[] {
+  if (hostMode() === 'unified') return ['/sys/fs/cgroup'];
+  return [...new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'].map(controllerBase))].filter((b): b is string => !!b);
+}
+
 /** every container cgroup left below parent, in any hierarchy */
 export function leftUnder(parent: string): string[] {
-  const bases = hostMode() === 'unified' ? ['/sys/fs/cgroup'] : ['cpu', 'cpuset', 'memory', 'pids'].map(controllerBase);
-  return [...new Set(bases)].flatMap((b) => {
+  return hierarchies().flatMap((b) => {
     const dir = `${b}/${parent}`;
     return existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${dir}/${e.name}`) : [];
   });
@@ -55,8 +60,7 @@ export function leftUnder(parent: string): string[] {
 
 /** remove a test's (empty) parent cgroup from every hierarchy */
 export function removeParent(parent: string): void {
-  const bases = hostMode() === 'unified' ? ['/sys/fs/cgroup'] : ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'].map(controllerBase);
-  for (const b of new Set(bases)) {
+  for (const b of hierarchies()) {
     try {
       rmdirSync(`${b}/${parent}`);
     } catch {
