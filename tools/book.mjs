@@ -13,12 +13,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { MarkerError, parseMarkers } from './chapter.mjs';
 
 const DIRECTIVE_RE = /^\s*<!--\s*code:\s*(\S+?)#(.+?)\s*-->\s*$/;
 const NOT_SHOWN_RE = /^\s*<!--\s*not-shown:\s*(\S+)\s*(?:(?:—|–|--?|:)\s*(.*?))?\s*-->\s*$/;
-const HEADER_RE = /^\/\/ chapter: (\d+)-([\w-]+)\s*$/;
-const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\d+)-([\w-]+)>\s*$/;
-const REPLACED_PREFIX_RE = /^(\s*)\/\/~ ?/;
 const FENCE_RE = /^\s*(`{3,})(.*)$/;
 const isClose = (line, fence) => line.trim().startsWith(fence) && !line.trim().slice(fence.length).trim();
 
@@ -43,42 +41,26 @@ export function loadSource(repo, rel, cache = new Map()) {
   if (existsSync(abs) && statSync(abs).isFile()) {
     const text = readFileSync(abs, 'utf8');
     const lines = text.split('\n');
-    const info = lines.map(() => ({ marker: false, chapter: null, replacedBy: null, blockId: null }));
     const problems = [];
-    let header = null;
-    const h = HEADER_RE.exec(lines[0] ?? '');
-    if (h) {
-      header = { num: Number(h[1]), id: `${h[1]}-${h[2]}` };
-      info[0].marker = true;
+    let parsed = null;
+    try {
+      parsed = parseMarkers(text, { file: rel }); // the grammar as `npm run chapter` reads it
+    } catch (e) {
+      if (!(e instanceof MarkerError)) throw e;
+      problems.push({ file: rel, line: e.line ?? 1, msg: e.detail ?? e.message });
     }
-    let open = null; // { kind, num, id, line }
-    lines.forEach((line, i) => {
-      const m = MARKER_RE.exec(line);
-      if (m) {
-        const [, close, kind, num, name] = m;
-        const id = `${num}-${name}`;
-        info[i].marker = true;
-        if (!close) {
-          if (open) problems.push({ file: rel, line: i + 1, msg: `<${kind} ${id}> inside <${open.kind} ${open.id}> (line ${open.line}): blocks do not nest` });
-          open = { kind, num: Number(num), id, line: i + 1 };
-        } else if (!open || open.kind !== kind || open.id !== id) {
-          problems.push({ file: rel, line: i + 1, msg: `</${kind} ${id}> closes ${open ? `<${open.kind} ${open.id}> (line ${open.line})` : 'nothing'}` });
-          open = null;
-        } else {
-          open = null;
-        }
-        return;
-      }
-      if (!open) return;
-      info[i].blockId = `${open.kind}:${open.id}:${open.line}`;
-      if (open.kind === 'chapter') info[i].chapter = { num: open.num, id: open.id };
-      else {
-        info[i].replacedBy = { num: open.num, id: open.id };
-        if (line.trim() && !REPLACED_PREFIX_RE.test(line)) problems.push({ file: rel, line: i + 1, msg: `a line in <replaced-by ${open.id}> must start with //~` });
-      }
+    const info = lines.map((_, i) => {
+      const l = parsed?.lines[i];
+      const block = l?.block;
+      return {
+        marker: !!l?.marker,
+        chapter: block?.kind === 'chapter' ? { num: block.num, id: block.id } : null,
+        replacedBy: block?.kind === 'replaced-by' ? { num: block.num, id: block.id } : null,
+        blockId: block ? `${block.kind}:${block.id}:${block.start + 1}` : null,
+        code: l?.code ?? lines[i],
+      };
     });
-    if (open) problems.push({ file: rel, line: open.line, msg: `<${open.kind} ${open.id}> is never closed` });
-    src = { rel, text, lines, info, header, problems, sf: null };
+    src = { rel, text, lines, info, header: parsed?.header ?? null, problems, sf: null };
   }
   cache.set(rel, src);
   return src;
@@ -89,7 +71,7 @@ function viewLine(src, i, num) {
   const inf = src.info[i];
   if (inf.marker) return null;
   if (inf.chapter) return num === null || inf.chapter.num <= num ? src.lines[i] : null;
-  if (inf.replacedBy) return num !== null && inf.replacedBy.num > num ? src.lines[i].replace(REPLACED_PREFIX_RE, '$1') : null;
+  if (inf.replacedBy) return num !== null && inf.replacedBy.num > num ? inf.code : null;
   return src.lines[i];
 }
 

@@ -39,6 +39,13 @@ const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
 
 export class MarkerError extends Error {
   name = 'MarkerError';
+  /** where: file and 1-based line, when the error is about a place in a file */
+  constructor(message, where = {}) {
+    super(where.file ? `${where.file}:${where.line}: ${message}` : message);
+    this.file = where.file;
+    this.line = where.line;
+    this.detail = message;
+  }
 }
 
 /** the chapter number of an id ("03-rootfs" → 3), an index entry, or a number */
@@ -62,24 +69,13 @@ export function chapterNumber(id) {
  * Returns { text, lines } where lines[i] is the 1-based source line of output line i+1.
  * Throws MarkerError (with file:line) on malformed or unbalanced markers.
  */
-export function chapterSource(text, chapter, { file = '<input>', knownIds } = {}) {
+export function chapterSource(text, chapter, options = {}) {
   const n = chapterNumber(chapter);
-  const src = text.split('\n');
-  const where = (i) => `${file}:${i + 1}`;
-  const checkId = (id, i) => {
-    if (!ID_RE.test(id)) throw new MarkerError(`${where(i)}: "${id}" is not a chapter id (NN-name)`);
-    if (knownIds && !knownIds.has(id)) {
-      throw new MarkerError(`${where(i)}: chapter "${id}" is not in chapters/index.json (known: ${[...knownIds].join(', ')})`);
-    }
-    return chapterNumber(id);
-  };
-  const header = HEADER_RE.exec(src[0] ?? '');
-  if (!header) throw new MarkerError(`${where(0)}: the first line must be the header "// chapter: NN-name"`);
-  if (checkId(header[1], 0) > n) return null;
+  const parsed = parseMarkers(text, options);
+  if (parsed.header.num > n) return null;
 
   const out = [];
   const lines = [];
-  let block = null; // { kind, id, num, start }
   let removed = false; // something was left out since the last line written
   const emit = (line, i) => {
     if (removed && line.trim() === '' && (out.length === 0 || out[out.length - 1].trim() === '')) return;
@@ -87,51 +83,72 @@ export function chapterSource(text, chapter, { file = '<input>', knownIds } = {}
     out.push(line);
     lines.push(i + 1);
   };
+  parsed.lines.forEach((l, i) => {
+    if (i === 0) return; // the header
+    if (l.marker || (l.block && (l.block.kind === 'replaced-by' ? n >= l.block.num : l.block.num > n))) removed = true;
+    else emit(l.block ? l.code : l.text, i);
+  });
+  return { text: out.join('\n'), lines };
+}
+
+/**
+ * The marker grammar, line by line (shared by `npm run chapter` and the book tool).
+ * Returns the file's chapter { id, num } and, for each line, { text, marker, block,
+ * code }: `marker` for the header and a block's opening or closing line; `block`
+ * ({ kind, id, num, start }) for a line inside one; `code` is the line as its block
+ * would show it (a replaced-by line uncommented). Throws MarkerError (file:line) at
+ * the first malformed, unbalanced or unknown marker.
+ */
+export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
+  const src = text.split('\n');
+  const fail = (i, msg) => new MarkerError(msg, { file, line: i + 1 });
+  const checkId = (id, i) => {
+    if (!ID_RE.test(id)) throw fail(i, `"${id}" is not a chapter id (NN-name)`);
+    if (knownIds && !knownIds.has(id)) {
+      throw fail(i, `chapter "${id}" is not in chapters/index.json (known: ${[...knownIds].join(', ')})`);
+    }
+    return chapterNumber(id);
+  };
+  const header = HEADER_RE.exec(src[0] ?? '');
+  if (!header) throw fail(0, 'the first line must be the header "// chapter: NN-name"');
+  const lines = [{ text: src[0], marker: true, block: null }];
+  const headerNum = checkId(header[1], 0);
+
+  let block = null; // { kind, id, num, start }
   for (let i = 1; i < src.length; i++) {
     const line = src[i];
     const m = MARKER_RE.exec(line);
     if (!m && MARKERISH_RE.test(line)) {
-      throw new MarkerError(`${where(i)}: malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// </replaced-by NN-name>", …)`);
+      throw fail(i, `malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// </replaced-by NN-name>", …)`);
     }
     if (m) {
       const [, close, kind, id] = m;
       const num = checkId(id, i);
       if (!close) {
-        if (block) throw new MarkerError(`${where(i)}: "${line.trim()}" inside the ${block.kind} block opened at line ${block.start + 1} (blocks do not nest)`);
+        if (block) throw fail(i, `"${line.trim()}" inside the ${block.kind} block opened at line ${block.start + 1} (blocks do not nest)`);
         block = { kind, id, num, start: i };
       } else {
-        if (!block) throw new MarkerError(`${where(i)}: "${line.trim()}" closes a block that was never opened`);
+        if (!block) throw fail(i, `"${line.trim()}" closes a block that was never opened`);
         if (block.kind !== kind || block.id !== id) {
-          throw new MarkerError(`${where(i)}: "${line.trim()}" does not close "// <${block.kind} ${block.id}>" (line ${block.start + 1})`);
+          throw fail(i, `"${line.trim()}" does not close "// <${block.kind} ${block.id}>" (line ${block.start + 1})`);
         }
         block = null;
       }
-      removed = true;
+      lines.push({ text: line, marker: true, block: null });
       continue;
     }
+    let code = line;
     if (block?.kind === 'replaced-by') {
       const c = COMMENTED_RE.exec(line);
-      if (!c) {
-        if (line.trim() === '') {
-          if (n < block.num) emit(line, i);
-          else removed = true;
-          continue;
-        }
-        throw new MarkerError(`${where(i)}: a line inside a replaced-by block must start with "//~ " (the earlier chapters' code, commented out)`);
+      if (c) code = c[2] ? c[1] + c[2] : '';
+      else if (line.trim() !== '') {
+        throw fail(i, 'a line inside a replaced-by block must start with "//~ " (the earlier chapters\' code, commented out)');
       }
-      if (n < block.num) emit(c[2] ? c[1] + c[2] : '', i);
-      else removed = true;
-      continue;
-    }
-    if (COMMENTED_RE.test(line)) throw new MarkerError(`${where(i)}: a "//~" line outside a replaced-by block`);
-    if (block?.kind === 'chapter' && block.num > n) {
-      removed = true;
-      continue;
-    }
-    emit(line, i);
+    } else if (COMMENTED_RE.test(line)) throw fail(i, 'a "//~" line outside a replaced-by block');
+    lines.push({ text: line, marker: false, block, code });
   }
-  if (block) throw new MarkerError(`${where(block.start)}: "// <${block.kind} ${block.id}>" is never closed`);
-  return { text: out.join('\n'), lines };
+  if (block) throw fail(block.start, `"// <${block.kind} ${block.id}>" is never closed`);
+  return { header: { id: header[1], num: headerNum }, lines };
 }
 
 /** chapters/index.json, checked */
