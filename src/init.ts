@@ -1,32 +1,14 @@
 // chapter: 01-namespaces
 // The container's init: the CLI re-executes the node binary (/proc/self/exe) on
 // this file, as the first process of new PID, mount, UTS, IPC and network
-// namespaces. It reads its InitSpec from fd 3, prepares the namespaces from the
-// inside, waits for the CLI's "go" and then execve's the user's command, which
-// takes over PID 1. The init reports to the CLI over fd 4, one JSON line a message
-// (InitMessage); that fd is close-on-exec, so after "exec" end-of-file means success.
+// namespaces. It reads its InitSpec from fd 3, runs its steps (src/init-steps.ts)
+// from the inside, waits for the CLI's "go" and then execve's the user's command,
+// which takes over PID 1.
 // Keep imports light: this file is on the start-up path of every container.
-import { accessSync, constants, mkdirSync, readSync, statSync, writeSync } from 'node:fs';
-import {
-  ALL_FDS,
-  CLOSE_RANGE_CLOEXEC,
-  MS_NODEV,
-  MS_NOEXEC,
-  MS_NOSUID,
-  MS_PRIVATE,
-  MS_REC,
-  native,
-} from './native.js';
-import type { InitMessage, InitSpec } from './container/spec.js';
-// <chapter 02-cgroups>
-import { joinCgroups, openCgroups } from './cgroups/join.js';
-// </chapter 02-cgroups>
-// <chapter 03-rootfs>
-import { setupRootfs } from './rootfs/setup.js';
-// </chapter 03-rootfs>
-
-const SPEC_FD = 3;
-const REPORT_FD = 4;
+import { accessSync, constants, statSync } from 'node:fs';
+import { readSpec, report, SPEC_FD, waitForGo } from './container/init-io.js';
+import { initSteps } from './init-steps.js';
+import { ALL_FDS, CLOSE_RANGE_CLOEXEC, native } from './native.js';
 
 class InitError extends Error {
   constructor(
@@ -35,47 +17,6 @@ class InitError extends Error {
   ) {
     super(message);
   }
-}
-
-/** fd 3 carries one line of JSON (the spec), then one byte: "go" */
-function readSpec(): { spec: InitSpec; goSent: boolean } {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    const n = readSync(SPEC_FD, buf, 0, buf.length, null);
-    if (n === 0) process.exit(125); // the CLI gave up before sending the spec
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-    const all = Buffer.concat(chunks);
-    const nl = all.indexOf(10);
-    if (nl >= 0) return { spec: JSON.parse(all.subarray(0, nl).toString()), goSent: all.length > nl + 1 };
-  }
-}
-
-function waitForGo(goSent: boolean): void {
-  if (goSent) return;
-  const n = readSync(SPEC_FD, Buffer.alloc(1), 0, 1, null);
-  if (n === 0) process.exit(125); // end-of-file instead of "go": the CLI aborted the start
-}
-
-function report(m: InitMessage): void {
-  writeSync(REPORT_FD, JSON.stringify(m) + '\n');
-}
-
-/**
- * -t: a new terminal, opened from the container's own /dev/ptmx, becomes the
- * command's stdio and controlling terminal; the CLI takes a copy of the master.
- */
-function openTerminal(): void {
-  const { master, slave } = native.openpty();
-  report({ pty: master });
-  native.setsid();
-  native.setControllingTty(slave);
-  for (const fd of [0, 1, 2]) native.dup2(slave, fd);
-}
-
-function mountProc(): void {
-  // a fresh proc for the new PID namespace; private propagation keeps it out of the host
-  native.mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
 }
 
 /** execve's lookup, with docker's exit codes: 127 not found, 126 not executable */
@@ -105,23 +46,7 @@ function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
 
 function main(): void {
   const { spec, goSent } = readSpec();
-  // <chapter 02-cgroups>
-  const cgroupFds = openCgroups(spec.cgroupProcs); // before /sys/fs/cgroup goes out of reach
-  // </chapter 02-cgroups>
-  // nothing we mount may propagate back to the host (systemd makes / shared)
-  native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
-  // <replaced-by 03-rootfs>
-  //~ mountProc();
-  // </replaced-by 03-rootfs>
-  // <chapter 03-rootfs>
-  if (spec.rootfs) setupRootfs(spec.rootfs); // the image's files, then pivot_root
-  else mountProc(); // chapter 01's way: the host's files
-  // </chapter 03-rootfs>
-  native.sethostname(spec.hostname);
-  if (spec.tty) openTerminal();
-  // <chapter 03-rootfs>
-  if (spec.rootfs) mkdirSync(spec.cwd, { recursive: true }); // docker creates a missing WORKDIR
-  // </chapter 03-rootfs>
+  for (const step of initSteps) step.setup?.(spec);
   try {
     process.chdir(spec.cwd);
   } catch {
@@ -131,9 +56,7 @@ function main(): void {
   const ready = performance.now(); // ms since this process started: node, imports, setup
   waitForGo(goSent);
   const waited = performance.now() - ready;
-  // <chapter 02-cgroups>
-  joinCgroups(cgroupFds);
-  // </chapter 02-cgroups>
+  for (const step of initSteps) step.beforeExec?.(spec);
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
   report({ exec: true, ms: Math.round(performance.now() - waited) });

@@ -27,6 +27,18 @@ export function readKey(dir: string, file: string, key: string): number {
   return line ? Number(line.slice(key.length + 1)) : 0;
 }
 
+/** one container's cgroup, whatever the driver */
+export interface Cgroup {
+  /** the container's cgroup directory in each hierarchy */
+  dirs: string[];
+  /** cgroup.procs files: writing "0" into each moves the writer into the container's cgroup */
+  procs: string[];
+  /** did the kernel's OOM killer kill a process of this cgroup? */
+  oomKilled(): boolean;
+  /** remove the directories; the container's processes must be gone */
+  remove(): Promise<void>;
+}
+
 /**
  * The directories of one container's cgroup, in every hierarchy: its leaves, and
  * the parent levels this run had to make. Removal takes back exactly those; a parent

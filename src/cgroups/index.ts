@@ -4,18 +4,12 @@
 // go, joined by the init itself right before execve, removed when `run` ends.
 import { statfsSync } from 'node:fs';
 import { log } from '../log.js';
+import type { Cgroup } from './fs.js';
 import type { Resources } from './limits.js';
 import { createV1 } from './v1.js';
 import { createV2 } from './v2.js';
 
-export interface Cgroup {
-  /** cgroup.procs files: writing "0" into each moves the writer into the container's cgroup */
-  procs: string[];
-  /** did the kernel's OOM killer kill a process of this cgroup? */
-  oomKilled(): boolean;
-  /** remove the directories; the container's processes must be gone */
-  remove(): Promise<void>;
-}
+export type { Cgroup };
 
 /** unified: cgroup v2 only; hybrid: v1 controllers beside an empty v2 tree; legacy: v1 only */
 export type CgroupMode = 'unified' | 'hybrid' | 'legacy';

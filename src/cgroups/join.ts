@@ -4,13 +4,25 @@
 // written right before execve, so the limits hold from the command's first instruction.
 import { openSync, writeSync } from 'node:fs';
 import { CLONE_NEWCGROUP, native } from '../native.js';
+import type { InitStep } from '../container/step.js';
 
-export function openCgroups(procs: string[] = []): number[] {
-  return procs.map((file) => openSync(file, 'w'));
+declare module '../container/spec.js' {
+  interface InitSpec {
+    /** cgroup.procs files the init writes itself into right before exec */
+    cgroupProcs?: string[];
+  }
 }
 
+let procsFds: number[] = [];
+
+export const cgroupsInit: InitStep = {
+  name: 'cgroups',
+  setup: (spec) => void (procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'))),
+  beforeExec: () => joinCgroups(procsFds),
+};
+
 /** join the container's cgroups, then make them the root of a new cgroup namespace */
-export function joinCgroups(procsFds: number[]): void {
+function joinCgroups(procsFds: number[]): void {
   if (!procsFds.length) return;
   // writing "0" to cgroup.procs moves the writer
   for (const fd of procsFds) writeSync(fd, '0');

@@ -1,23 +1,20 @@
 // chapter: 02-cgroups
 // cgroup v1: one hierarchy per controller (or a few controllers mounted together),
 // each with its own copy of the container's cgroup. File names as runc writes them.
-import { existsSync, readFileSync } from 'node:fs';
-import type { Cgroup } from './index.js';
-import { CgroupDirs, read, readKey, write } from './fs.js';
+import { existsSync } from 'node:fs';
+import { mountinfo, type MountEntry } from '../mountinfo.js';
+import { CgroupDirs, read, readKey, write, type Cgroup } from './fs.js';
 import { CPU_PERIOD, type Resources } from './limits.js';
 
 /** the controllers a container is placed in (cpuacct for accounting, the rest for limits) */
 const CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'];
 
-/** controller → its hierarchy's mount point, from /proc/self/mountinfo */
-export function v1Hierarchies(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): Map<string, string> {
+/** controller → its hierarchy's mount point */
+export function v1Hierarchies(mounts: MountEntry[] = mountinfo()): Map<string, string> {
   const found = new Map<string, string>();
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right?.startsWith('cgroup ')) continue;
-    const mountPoint = left.split(' ')[4];
-    const superOptions = right.split(' ')[2] ?? '';
-    for (const opt of superOptions.split(',')) if (CONTROLLERS.includes(opt) && !found.has(opt)) found.set(opt, mountPoint);
+  for (const m of mounts) {
+    if (m.fstype !== 'cgroup') continue;
+    for (const opt of m.superOptions) if (CONTROLLERS.includes(opt) && !found.has(opt)) found.set(opt, m.mountPoint);
   }
   return found;
 }
@@ -52,6 +49,7 @@ export function createV1(path: string, r: Resources): Cgroup {
     if (r.pidsLimit !== undefined) write(at('pids'), 'pids.max', r.pidsLimit);
     const memory = hierarchies.has('memory') ? at('memory') : undefined;
     return {
+      dirs: dirs.leaves,
       procs: dirs.leaves.map((d) => `${d}/cgroup.procs`),
       // oom_kill in memory.oom_control since Linux 4.13; before that, a hit limit is the best sign
       oomKilled: () => {

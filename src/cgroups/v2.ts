@@ -2,8 +2,7 @@
 // cgroup v2: one unified tree. A controller works in a cgroup only when every
 // level above it lists the controller in cgroup.subtree_control. Conversions as runc does them.
 import { existsSync } from 'node:fs';
-import type { Cgroup } from './index.js';
-import { CgroupDirs, read, readKey, write } from './fs.js';
+import { CgroupDirs, read, readKey, write, type Cgroup } from './fs.js';
 import { CPU_PERIOD, type Resources } from './limits.js';
 
 const CONTROLLERS = ['cpu', 'cpuset', 'memory', 'pids'];
@@ -51,6 +50,7 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): C
     throw e;
   }
   return {
+    dirs: [leaf],
     procs: [`${leaf}/cgroup.procs`],
     oomKilled: () => readKey(leaf, 'memory.events', 'oom_kill') > 0,
     remove: () => dirs.remove(),

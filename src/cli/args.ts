@@ -4,6 +4,7 @@
 // to the container untouched (`run busybox ls -la` must not parse `-la`).
 // A flag that takes a value always consumes the next word, even one starting
 // with "-" (`--memory-swap -1`), as docker's flag parser does.
+import type { RunOptions } from '../container/config.js';
 
 export interface OptSpec {
   long: string;
@@ -17,7 +18,17 @@ export interface OptSpec {
 
 export type OptValues = Record<string, string | boolean | string[] | undefined>;
 
+/** a feature's flags for `run`, and how they fill its part of RunOptions */
+export interface OptionGroup {
+  options: OptSpec[];
+  /** check this group's flags and fill in its fields; rest: the words from [IMAGE] on */
+  fill(v: OptValues, o: RunOptions, rest: string[]): void;
+}
+
 export class UsageError extends Error {}
+
+/** every command's --help */
+export const help: OptSpec = { long: 'help', desc: 'Print usage' };
 
 export interface Parsed {
   opts: OptValues;

@@ -2,6 +2,7 @@
 // What the CLI hands to the container's init over fd 3: everything the init needs
 // to turn itself into the container, as plain JSON. The init imports only the
 // type of this file, so nothing here runs in the container's start-up path.
+// Later chapters add their own fields (`declare module` in their folder).
 
 export interface InitSpec {
   hostname: string;
@@ -9,34 +10,8 @@ export interface InitSpec {
   args: string[];
   env: string[];
   cwd: string;
-  /** -t: the init makes a terminal for the command (in the container's own /dev/pts) */
+  /** -t: the init makes a terminal for the command */
   tty: boolean;
-  // <chapter 02-cgroups>
-  /** cgroup.procs files the init writes itself into right before exec */
-  cgroupProcs?: string[];
-  // </chapter 02-cgroups>
-  /** the container's root filesystem (chapter 03); absent: the host's files */
-  rootfs?: RootfsSpec;
-}
-
-export interface RootfsSpec {
-  /** overlay layers, top first */
-  lower: string[];
-  upper: string;
-  work: string;
-  /** where the overlay is mounted inside the init's mount namespace */
-  target: string;
-  readonlyPaths: string[];
-  maskedPaths: string[];
-  /** bind mounts: volumes, and the generated /etc/hostname, /etc/hosts, /etc/resolv.conf */
-  mounts: MountSpec[];
-}
-
-export interface MountSpec {
-  source: string;
-  /** absolute path inside the container */
-  target: string;
-  readonly: boolean;
 }
 
 /** init → CLI over fd 4, one JSON object a line */

@@ -6,8 +6,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
+import { mountinfo } from '../mountinfo.js';
 import { LOCK_EX, LOCK_UN, native } from '../native.js';
 import { shortId } from './id.js';
+import type { ContainerState } from './state.js';
 
 export interface ContainerConfig {
   id: string;
@@ -25,19 +27,6 @@ export interface ContainerConfig {
   autoRemove: boolean;
   volumes: string[];
   created: string;
-}
-
-export type Status = 'created' | 'running' | 'exited';
-
-export interface ContainerState {
-  status: Status;
-  pid?: number;
-  /** the pid's start time (field 22 of /proc/<pid>/stat): a reused pid is not our container */
-  pidStart?: string;
-  exitCode?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: string;
 }
 
 export const containersDir = (root: string) => join(root, 'containers');
@@ -124,10 +113,8 @@ export function findContainer(root: string, ref: string): ContainerConfig {
 
 /** mount points at or under dir, as this mount namespace sees them */
 export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ')[4].replace(/\\040/g, ' '))
+  return mountinfo()
+    .map((m) => m.mountPoint)
     .filter((m) => m === dir || m.startsWith(dir + '/'));
 }
 

@@ -1,6 +1,7 @@
 // chapter: 03-rootfs
 // The image commands as docker prints them: import, images, rmi, commit.
 import { listContainers } from '../container/store.js';
+import { humanDuration, humanSize, table } from '../cli/format.js';
 import { RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
 import { hex, openImageStore, type Image } from './store.js';
@@ -59,41 +60,7 @@ export function rmiCommand(root: string, refs: string[], force: boolean): number
 }
 
 /** docker's columns: left-aligned, three spaces apart */
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('') + '\n').join('');
-}
 
 function created(image: Image): string {
   return image.created ? `${humanDuration(Date.now() - Date.parse(image.created))} ago` : 'N/A';
-}
-
-/** go-units' HumanDuration, which docker's CREATED column uses */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-  if (s < 1) return 'Less than a second';
-  if (s < 60) return plural(s, 'second');
-  const min = Math.floor(s / 60);
-  if (min === 1) return 'About a minute';
-  if (min < 46) return plural(min, 'minute');
-  const h = Math.round(s / 3600);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return plural(h, 'hour');
-  if (h < 24 * 7 * 2) return plural(Math.floor(h / 24), 'day');
-  if (h < 24 * 30 * 2) return plural(Math.floor(h / 24 / 7), 'week');
-  if (h < 24 * 365 * 2) return plural(Math.floor(h / 24 / 30), 'month');
-  return plural(Math.floor(h / 24 / 365), 'year');
-}
-
-/** go-units' HumanSizeWithPrecision(size, 3): decimal units, 3 significant digits */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  let n = bytes;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(3))}${units[i]}`;
 }

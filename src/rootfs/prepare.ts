@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, normalize } from 'node:path';
 import { containerDir } from '../container/store.js';
-import type { MountSpec, RootfsSpec } from '../container/spec.js';
+import type { MountSpec, RootfsSpec } from './spec.js';
 import { RuntimeError } from '../errors.js';
 
 /** paths runc and docker hide from containers: kernel memory, keys, timing leaks */

@@ -18,11 +18,22 @@ import {
   MS_STRICTATIME,
   native,
 } from '../native.js';
-import type { MountSpec, RootfsSpec } from '../container/spec.js';
+import { mountProc } from '../container/namespaces.js';
+import type { InitStep } from '../container/step.js';
+import type { MountSpec, RootfsSpec } from './spec.js';
 
 const S_IFCHR = 0o020000;
 
-export function setupRootfs(r: RootfsSpec): void {
+export const rootfsInit: InitStep = {
+  name: 'rootfs',
+  setup(spec) {
+    if (!spec.rootfs) return mountProc(); // chapter 01's way: the host's files
+    setupRootfs(spec.rootfs);
+    mkdirSync(spec.cwd, { recursive: true }); // docker creates a missing WORKDIR
+  },
+};
+
+function setupRootfs(r: RootfsSpec): void {
   const root = r.target;
   const data = `lowerdir=${r.lower.join(':')},upperdir=${r.upper},workdir=${r.work}`;
   native.mount('overlay', root, 'overlay', 0, data);

@@ -3,6 +3,7 @@ import t from 'tap';
 import { formatList, MIN_MEMORY, parseBytes, parseCgroupParent, parseCpuList, parseResources } from '../../src/cgroups/limits.js';
 import { cpuMax, sharesToWeight, swapMax } from '../../src/cgroups/v2.js';
 import { v1Hierarchies } from '../../src/cgroups/v1.js';
+import { mountinfo as parseMountinfo } from '../../src/mountinfo.js';
 
 const host = { cpus: [0, 1], mems: [0] };
 const MiB = 1024 * 1024;
@@ -102,7 +103,7 @@ t.test('v1 hierarchies from mountinfo, co-mounted controllers included', async (
     '31 25 0:29 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd',
     '32 25 0:30 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer',
   ].join('\n');
-  const h = v1Hierarchies(mountinfo);
+  const h = v1Hierarchies(parseMountinfo(mountinfo));
   t.same(Object.fromEntries(h), {
     cpu: '/sys/fs/cgroup/cpu,cpuacct',
     cpuacct: '/sys/fs/cgroup/cpu,cpuacct',

@@ -5,7 +5,7 @@ import t from 'tap';
 import { parseOptions, type OptSpec } from '../../src/cli/args.js';
 import { runOptions, runOptionsFrom } from '../../src/cli/run-options.js';
 import { Cleanup } from '../../src/container/cleanup.js';
-import { containerEnv, exitStatus } from '../../src/run.js';
+import { containerEnv, exitStatus } from '../../src/container/config.js';
 
 const specs: OptSpec[] = [
   { long: 'interactive', short: 'i', desc: '' },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseOptions, UsageError, list, str, type OptSpec } from '../../src/cli/args.js';
 import { runOptions, runOptionsFrom } from '../../src/cli/run-options.js';
 import { Cleanup } from '../../src/container/cleanup.js';
-import { containerEnv, exitStatus } from '../../src/run.js';
+import { containerEnv, exitStatus } from '../../src/container/config.js';
 import { applyChanges } from '../../src/image/import.js';
 import { cleanName, pathInside } from '../../src/image/layer.js';
 import { normalizeRef } from '../../src/image/store.js';

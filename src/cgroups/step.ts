@@ -1,0 +1,43 @@
+// chapter: 02-cgroups
+// The cgroups step: the container's cgroup is made, with its limits, before the
+// init starts; the init joins it itself right before execve (src/cgroups/join.ts).
+import { constants } from 'node:os';
+import type { Step } from '../container/step.js';
+import { log } from '../log.js';
+import { createCgroup, type Cgroup } from './index.js';
+import type { Resources } from './limits.js';
+
+declare module '../container/config.js' {
+  interface RunOptions {
+    resources: Resources;
+    /** the container's cgroup is <cgroupParent>/<id> in each hierarchy */
+    cgroupParent: string;
+  }
+}
+
+declare module '../container/step.js' {
+  interface RunContext {
+    cgroup?: Cgroup;
+  }
+}
+
+declare module '../container/state.js' {
+  interface ContainerState {
+    /** the container's cgroup directory in each hierarchy */
+    cgroups?: string[];
+  }
+}
+
+export const cgroupStep: Step = {
+  name: 'cgroups',
+  prepare(ctx) {
+    const cgroup = (ctx.cgroup = createCgroup(`${ctx.options.cgroupParent}/${ctx.id}`, ctx.options.resources));
+    ctx.cleanup.add('remove the cgroup', () => cgroup.remove());
+    ctx.state.update({ cgroups: cgroup.dirs });
+    ctx.spec.cgroupProcs = cgroup.procs;
+  },
+  exited(ctx, exit) {
+    if (exit.signal === constants.signals.SIGKILL && ctx.cgroup?.oomKilled())
+      log.debug(`container ${ctx.id} was killed by the kernel's OOM killer (memory limit ${ctx.options.resources.memory} bytes)`);
+  },
+};

@@ -1,0 +1,37 @@
+// chapter: 03-rootfs
+// How the CLI shows things, as docker does: aligned tables, "2 minutes", "1.2MB".
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('') + '\n').join('');
+}
+
+/** go-units' HumanDuration, which docker's CREATED column uses */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (s < 1) return 'Less than a second';
+  if (s < 60) return plural(s, 'second');
+  const min = Math.floor(s / 60);
+  if (min === 1) return 'About a minute';
+  if (min < 46) return plural(min, 'minute');
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return plural(h, 'hour');
+  if (h < 24 * 7 * 2) return plural(Math.floor(h / 24), 'day');
+  if (h < 24 * 30 * 2) return plural(Math.floor(h / 24 / 7), 'week');
+  if (h < 24 * 365 * 2) return plural(Math.floor(h / 24 / 30), 'month');
+  return plural(Math.floor(h / 24 / 365), 'year');
+}
+
+/** go-units' HumanSizeWithPrecision(size, 3): decimal units, 3 significant digits */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  let n = bytes;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${Number(n.toPrecision(3))}${units[i]}`;
+}

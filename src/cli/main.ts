@@ -1,0 +1,84 @@
+// chapter: 01-namespaces
+// The command line: docker's commands, flags and exit codes. Importing this file
+// runs nothing (src/cli.ts is the entry); each feature brings its own commands.
+import { mkdirSync } from 'node:fs';
+import { help, parseOptions, UsageError, str, type OptSpec } from './args.js';
+import { RuntimeError } from '../errors.js';
+import { setLogLevel } from '../log.js';
+import type { CommandDef } from './command.js';
+import { runOptions, runOptionsFrom } from './run-options.js';
+// <chapter 03-rootfs>
+import { imageCommands } from '../image/cli.js';
+// </chapter 03-rootfs>
+
+const VERSION = '0.1.0';
+
+export const globalOptions: OptSpec[] = [
+  { long: 'root', value: 'dir', desc: 'Where mydocker keeps its state (env MYDOCKER_ROOT, default /var/lib/mydocker)' },
+  { long: 'log-level', short: 'l', value: 'level', desc: 'debug, info, warn, error or fatal (default warn)' },
+  { long: 'debug', short: 'D', desc: 'Same as --log-level debug' },
+  { long: 'version', short: 'v', desc: 'Print the version' },
+  help,
+];
+
+const commands: CommandDef[] = [
+  {
+    name: 'run',
+    args: '[OPTIONS] [IMAGE] COMMAND [ARG...]',
+    desc: 'Run a command in a new container',
+    options: runOptions,
+    root: true,
+    // each command loads its code only when it runs: start-up stays small
+    action: async (opts, rest, g) => (await import('../run.js')).run(g.root, runOptionsFrom(opts, rest)),
+  },
+  // <chapter 03-rootfs>
+  ...imageCommands,
+  // </chapter 03-rootfs>
+];
+
+async function printHelp(command?: CommandDef): Promise<void> {
+  const { cac } = await import('cac'); // only the help path pays for it
+  const cli = cac('mydocker');
+  for (const o of globalOptions) if (o !== help) cli.option(rawName(o), o.desc); // cac adds its own --help
+  for (const c of commands) {
+    // cac takes every word outside <> or [] as part of the command's name
+    const args = c.args.replace(/\[OPTIONS\] ?/, '').split(' ').filter(Boolean).map((w) => (/^[[<]/.test(w) ? w : `<${w}>`));
+    const cmd = cli.command([c.name, ...args].join(' '), c.desc);
+    for (const o of c.options) if (o !== help) cmd.option(rawName(o), o.desc);
+  }
+  cli.help();
+  cli.version(VERSION);
+  cli.parse(['node', 'mydocker', ...(command ? [command.name] : []), '--help'], { run: false });
+}
+
+function rawName(o: OptSpec): string {
+  return `${o.short ? `-${o.short}, ` : ''}--${o.long}${o.value ? ` <${o.value}>` : ''}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const g = parseOptions(argv, globalOptions);
+  if (g.opts.debug) setLogLevel('debug');
+  const level = str(g.opts['log-level']);
+  if (level) setLogLevel(level);
+  if (g.opts.version) {
+    process.stdout.write(`mydocker version ${VERSION}\n`);
+    return 0;
+  }
+  const [name, ...args] = g.rest;
+  const command = commands.find((c) => c.name === name);
+  if (!name || g.opts.help) {
+    await printHelp();
+    return 0;
+  }
+  if (!command) throw new UsageError(`'${name}' is not a mydocker command. See 'mydocker --help'`);
+  const { opts, rest } = parseOptions(args, command.options, command.interspersed);
+  if (opts.help) {
+    await printHelp(command);
+    return 0;
+  }
+  if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
+  const root = str(g.opts.root) ?? process.env.MYDOCKER_ROOT ?? '/var/lib/mydocker';
+  if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
+  return command.action(opts, rest, { root });
+}
+

@@ -1,0 +1,44 @@
+// chapter: 01-namespaces
+// A feature joins `run` as a step: an object with a hook for each moment of a
+// container's start (runc's shape: the parent prepares while the child waits at a
+// barrier). src/steps.ts lists them; src/run.ts calls the hooks in that order.
+import type { ExitInfo } from '../native.js';
+import type { Cleanup } from './cleanup.js';
+import type { RunOptions } from './config.js';
+import type { InitProcess } from './process.js';
+import type { InitSpec } from './spec.js';
+import type { StateRecord } from './state.js';
+
+export interface RunContext {
+  /** the state root (--root) */
+  root: string;
+  id: string;
+  options: RunOptions;
+  /** what the init will be told: refined by each step's configure */
+  spec: InitSpec;
+  /** the container's record: whatever a step makes, it writes down here at once */
+  state: StateRecord;
+  /** undo actions, run last-in first-out when run ends (however it ends) */
+  cleanup: Cleanup;
+}
+
+export interface Step {
+  name: string;
+  /** resolve the request into the spec; makes nothing (may read, e.g. an image's config) */
+  configure?(ctx: RunContext): void | Promise<void>;
+  /** make what the container needs before its init exists; register the undo */
+  prepare?(ctx: RunContext): void | Promise<void>;
+  /** the init exists and waits for "go": set it up from the outside */
+  spawned?(ctx: RunContext, init: InitProcess): void | Promise<void>;
+  /** the container's command has exited */
+  exited?(ctx: RunContext, exit: ExitInfo): void | Promise<void>;
+}
+
+/** what the init does with its spec, inside the container's namespaces */
+export interface InitStep {
+  name: string;
+  /** before "go": namespaces, mounts, the root filesystem */
+  setup?(spec: InitSpec): void;
+  /** after "go", right before execve: the last moment the init is itself */
+  beforeExec?(spec: InitSpec): void;
+}

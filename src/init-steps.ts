@@ -1,0 +1,29 @@
+// chapter: 01-namespaces
+// The init's steps, in order: each does nothing when its part of the spec is empty.
+// Like src/steps.ts for the CLI, this list is where a chapter adds a line.
+import { hostname, privateMounts, terminal } from './container/namespaces.js';
+import type { InitStep } from './container/step.js';
+// <replaced-by 03-rootfs>
+//~ import { procfs } from './container/namespaces.js';
+// </replaced-by 03-rootfs>
+// <chapter 02-cgroups>
+import { cgroupsInit } from './cgroups/join.js';
+// </chapter 02-cgroups>
+// <chapter 03-rootfs>
+import { rootfsInit } from './rootfs/setup.js';
+// </chapter 03-rootfs>
+
+export const initSteps: InitStep[] = [
+  // <chapter 02-cgroups>
+  cgroupsInit, // open cgroup.procs while /sys/fs/cgroup is in reach; join right before exec
+  // </chapter 02-cgroups>
+  privateMounts,
+  // <replaced-by 03-rootfs>
+  //~ procfs,
+  // </replaced-by 03-rootfs>
+  // <chapter 03-rootfs>
+  rootfsInit, // the image's files, then pivot_root (without an image: chapter 01's /proc)
+  // </chapter 03-rootfs>
+  hostname,
+  terminal,
+];

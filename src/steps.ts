@@ -1,0 +1,21 @@
+// chapter: 01-namespaces
+// The steps of `run`, in order: the one place where a chapter adds a line to
+// run's flow. Each hook runs for every step before the next hook (src/run.ts).
+import type { Step } from './container/step.js';
+// <chapter 02-cgroups>
+import { cgroupStep } from './cgroups/step.js';
+// </chapter 02-cgroups>
+// <chapter 03-rootfs>
+import { recordStep } from './container/record.js';
+import { rootfsStep } from './rootfs/step.js';
+// </chapter 03-rootfs>
+
+export const steps: Step[] = [
+  // <chapter 03-rootfs>
+  recordStep, // the container's folder and state.json: everything after is written down
+  rootfsStep, // the image's config and files
+  // </chapter 03-rootfs>
+  // <chapter 02-cgroups>
+  cgroupStep, // limits in place before the command starts
+  // </chapter 02-cgroups>
+];
