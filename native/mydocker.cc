@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -89,16 +88,14 @@ void PrepareStdio() {
 }
 
 // ---------------------------------------------------------------- spawn
+constexpr uint32_t kMaxFds = 64;
+
 struct SpawnArgs {
   const char* file;
   char** argv;
   char** envp;
-  std::vector<int> fds;    // fds[i] becomes fd i in the child; -1 closes it
-  std::vector<int> nsfds;  // setns() into each, in order, before exec
-  bool setsid = false;
-  bool ctty = false;
-  const char* cwd = nullptr;
-  int tmp[256];
+  std::vector<int> fds;  // fds[i] becomes fd i in the child; -1 closes it
+  int tmp[kMaxFds];
   // filled by the child on failure (shared memory: CLONE_VM)
   int err = 0;
   const char* step = nullptr;
@@ -118,10 +115,6 @@ int ChildMain(void* p) {
   for (int s = 1; s < NSIG; s++) {
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);
   }
-  for (int fd : a->nsfds) {
-    if (setns(fd, 0) < 0) ChildFail(a, "setns");
-  }
-  if (a->setsid && setsid() < 0) ChildFail(a, "setsid");
   // dup every source above the targets first, so no dup2 clobbers a later source
   int n = static_cast<int>(a->fds.size());
   int base = n > 3 ? n : 3;
@@ -137,8 +130,6 @@ int ChildMain(void* p) {
     }
   }
   PrepareStdio();
-  if (a->ctty && ioctl(0, TIOCSCTTY, 0) < 0) ChildFail(a, "ioctl(TIOCSCTTY)");
-  if (a->cwd && chdir(a->cwd) < 0) ChildFail(a, "chdir");
   // every other inherited fd closes at exec (CVE-2024-21626 was a leaked fd)
   if (syscall(SYS_close_range, base, ~0U, CLOSE_RANGE_CLOEXEC) < 0) ChildFail(a, "close_range");
   sigset_t none;
@@ -148,30 +139,22 @@ int ChildMain(void* p) {
   ChildFail(a, "execve");
 }
 
-// spawn({file, argv, env, cloneFlags, fds, nsFds, setsid, ctty, cwd}) -> {pid, pidfd}
+// spawn({file, argv, env, cloneFlags, fds}) -> {pid, pidfd}
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
   std::string file = o.Get("file").As<Napi::String>().Utf8Value();
   CStrings argv(o.Get("argv").As<Napi::Array>());
   CStrings envp(o.Get("env").As<Napi::Array>());
-  std::string cwd;
-  bool hasCwd = OptString(o.Get("cwd"), &cwd);
 
   SpawnArgs a;
   a.file = file.c_str();
   a.argv = argv.ptrs.data();
   a.envp = envp.ptrs.data();
-  a.cwd = hasCwd ? cwd.c_str() : nullptr;
-  a.setsid = o.Get("setsid").ToBoolean();
-  a.ctty = o.Get("ctty").ToBoolean();
   if (o.Get("fds").IsArray()) {
     Napi::Array fds = o.Get("fds").As<Napi::Array>();
-    for (uint32_t i = 0; i < fds.Length() && i < 256; i++) a.fds.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
-  }
-  if (o.Get("nsFds").IsArray()) {
-    Napi::Array ns = o.Get("nsFds").As<Napi::Array>();
-    for (uint32_t i = 0; i < ns.Length(); i++) a.nsfds.push_back(ns.Get(i).As<Napi::Number>().Int32Value());
+    if (fds.Length() > kMaxFds) return ThrowErrno(env, "spawn", EMFILE, "(more than 64 fds to pass)");
+    for (uint32_t i = 0; i < fds.Length(); i++) a.fds.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
   }
   int flags = o.Get("cloneFlags").IsNumber() ? o.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
 
@@ -270,10 +253,17 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
   std::string file = info[0].As<Napi::String>().Utf8Value();
   CStrings argv(info[1].As<Napi::Array>());
   CStrings envp(info[2].As<Napi::Array>());
-  PrepareStdio();
-  ResetSignals();
   execve(file.c_str(), argv.ptrs.data(), envp.ptrs.data());
   return ThrowErrno(env, "execve", errno, file);
+}
+
+// resetForExec(): undo what Node set up for itself, which execve would pass on:
+// signal dispositions back to default, no signal blocked, stdio blocking and
+// inherited across exec. Call it right before execve; Node's own handlers are gone.
+Napi::Value ResetForExec(const Napi::CallbackInfo& info) {
+  PrepareStdio();
+  ResetSignals();
+  return info.Env().Undefined();
 }
 
 Napi::Value Mount(const Napi::CallbackInfo& info) {
@@ -308,13 +298,6 @@ Napi::Value Sethostname(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Setns(const Napi::CallbackInfo& info) {
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  int type = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
-  if (setns(fd, type) < 0) return ThrowErrno(info.Env(), "setns", errno);
-  return info.Env().Undefined();
-}
-
 Napi::Value Unshare(const Napi::CallbackInfo& info) {
   if (unshare(info[0].As<Napi::Number>().Int32Value()) < 0) return ThrowErrno(info.Env(), "unshare", errno);
   return info.Env().Undefined();
@@ -341,13 +324,6 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
-  long fd = syscall(SYS_pidfd_open, info[0].As<Napi::Number>().Int32Value(), 0);
-  if (fd < 0) return ThrowErrno(info.Env(), "pidfd_open", errno);
-  fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
-  return Napi::Number::New(info.Env(), static_cast<double>(fd));
-}
-
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value(), sig = info[1].As<Napi::Number>().Int32Value();
   if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) < 0) return ThrowErrno(info.Env(), "pidfd_send_signal", errno);
@@ -365,14 +341,6 @@ Napi::Value CloseRange(const Napi::CallbackInfo& info) {
   unsigned flags = info.Length() > 2 ? info[2].As<Napi::Number>().Uint32Value() : 0;
   if (syscall(SYS_close_range, first, last, flags) < 0) return ThrowErrno(info.Env(), "close_range", errno);
   return info.Env().Undefined();
-}
-
-Napi::Value Prctl(const Napi::CallbackInfo& info) {
-  unsigned long a[5] = {0, 0, 0, 0, 0};
-  for (size_t i = 0; i < 5 && i < info.Length(); i++) a[i] = static_cast<unsigned long>(info[i].As<Napi::Number>().Int64Value());
-  int r = prctl(static_cast<int>(a[0]), a[1], a[2], a[3], a[4]);
-  if (r < 0) return ThrowErrno(info.Env(), "prctl", errno);
-  return Napi::Number::New(info.Env(), r);
 }
 
 Napi::Value Pipe2(const Napi::CallbackInfo& info) {
@@ -393,21 +361,19 @@ Napi::Value Mknod(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  int fl = fcntl(fd, F_GETFD);
-  if (fl < 0) return ThrowErrno(info.Env(), "fcntl", errno);
-  fl = info[1].ToBoolean() ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
-  if (fcntl(fd, F_SETFD, fl) < 0) return ThrowErrno(info.Env(), "fcntl", errno);
-  return info.Env().Undefined();
-}
-
 // pidfdGetfd(pidfd, fd): a copy of another process's fd (the init's pty master)
 Napi::Value PidfdGetfd(const Napi::CallbackInfo& info) {
   int pidfd = info[0].As<Napi::Number>().Int32Value(), target = info[1].As<Napi::Number>().Int32Value();
   long fd = syscall(SYS_pidfd_getfd, pidfd, target, 0);  // the new fd is close-on-exec
   if (fd < 0) return ThrowErrno(info.Env(), "pidfd_getfd", errno);
   return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
+// dupCloexec(fd): a copy of fd (the lowest free number from 3) that closes at exec
+Napi::Value DupCloexec(const Napi::CallbackInfo& info) {
+  int fd = fcntl(info[0].As<Napi::Number>().Int32Value(), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return ThrowErrno(info.Env(), "fcntl(F_DUPFD_CLOEXEC)", errno);
+  return Napi::Number::New(info.Env(), fd);
 }
 
 Napi::Value Dup2(const Napi::CallbackInfo& info) {
@@ -453,24 +419,22 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd));
   exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("resetForExec", Napi::Function::New(env, ResetForExec));
   exports.Set("mount", Napi::Function::New(env, Mount));
   exports.Set("umount2", Napi::Function::New(env, Umount2));
   exports.Set("pivotRoot", Napi::Function::New(env, PivotRoot));
   exports.Set("sethostname", Napi::Function::New(env, Sethostname));
-  exports.Set("setns", Napi::Function::New(env, Setns));
   exports.Set("unshare", Napi::Function::New(env, Unshare));
   exports.Set("openpty", Napi::Function::New(env, Openpty));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
-  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("closeRange", Napi::Function::New(env, CloseRange));
-  exports.Set("prctl", Napi::Function::New(env, Prctl));
   exports.Set("pipe2", Napi::Function::New(env, Pipe2));
   exports.Set("mknod", Napi::Function::New(env, Mknod));
-  exports.Set("setCloexec", Napi::Function::New(env, SetCloexec));
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd));
   exports.Set("dup2", Napi::Function::New(env, Dup2));
+  exports.Set("dupCloexec", Napi::Function::New(env, DupCloexec));
   exports.Set("setsid", Napi::Function::New(env, Setsid));
   exports.Set("setControllingTty", Napi::Function::New(env, SetControllingTty));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));

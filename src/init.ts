@@ -60,6 +60,7 @@ function main(): void {
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
   report({ exec: true, ms: Math.round(performance.now() - waited) });
+  native.resetForExec(); // Node's signal handlers and non-blocking stdio stay behind
   try {
     native.execve(file, spec.args, spec.env);
   } catch (e) {

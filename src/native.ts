@@ -1,21 +1,18 @@
 // chapter: 01-namespaces
-// Typed wrapper around the C++ addon (native/mydocker.cc): the syscalls Node lacks.
-// Errors thrown by the addon carry .code (the errno name), .errno and .syscall.
+// Typed wrapper around the C++ addon (native/mydocker.cc): the syscalls Node lacks,
+// one wrapper each, no policy. Errors thrown by the addon carry .code (the errno
+// name), .errno and .syscall, like Node's own. Each wrapper's doc says what the
+// kernel needs for it to work.
 import { createRequire } from 'node:module';
 
 export interface SpawnOptions {
   file: string;
   argv: string[];
   env: string[];
+  /** CLONE_NEW* flags: the child is the first process of those new namespaces */
   cloneFlags?: number;
-  /** fds[i] becomes fd i in the child (-1 closes it); everything else is closed at exec */
+  /** fds[i] becomes fd i in the child (-1 closes it); everything else is closed at exec; at most 64 */
   fds?: number[];
-  /** namespace fds to setns() into, in order, before exec */
-  nsFds?: number[];
-  setsid?: boolean;
-  /** make fd 0 the controlling terminal (needs setsid) */
-  ctty?: boolean;
-  cwd?: string;
 }
 
 export interface ExitInfo {
@@ -25,31 +22,57 @@ export interface ExitInfo {
 }
 
 interface Addon {
+  /**
+   * clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|cloneFlags) + execve, posix_spawn's way: the
+   * child only resets signals, places fds and execs; an exec error throws here. New
+   * namespaces need CAP_SYS_ADMIN; CLONE_NEWPID makes the child PID 1 of its namespace.
+   */
   spawn(o: SpawnOptions): { pid: number; pidfd: number };
+  /** poll the pidfd on Node's loop, reap with waitid(P_PIDFD); the caller closes the pidfd */
   waitPidfd(pidfd: number, cb: (r: ExitInfo) => void): void;
+  /** replace this process; returns only by throwing. Call resetForExec first. */
   execve(file: string, argv: string[], env: string[]): never;
+  /** signals back to default and unblocked, stdio blocking and inherited: Node's setup undone */
+  resetForExec(): void;
+  /** mount(2); needs CAP_SYS_ADMIN in the mount namespace's user namespace */
   mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string | null): void;
-  umount2(target: string, flags?: number): void;
-  pivotRoot(newRoot: string, putOld: string): void;
+  /** sethostname(2): changes the UTS namespace the caller is in (a new one, we hope) */
   sethostname(name: string): void;
-  setns(fd: number, nstype?: number): void;
+  /** unshare(2) from the calling thread: for the PID namespace only the children move */
   unshare(flags: number): void;
+  /** openpty(3): both sides close-on-exec; the slave's name is in the caller's /dev/pts */
   openpty(): { master: number; slave: number };
+  /** TIOCSWINSZ on a terminal fd: the foreground process group gets SIGWINCH */
   setWinsize(fd: number, rows: number, cols: number): void;
-  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal(2): no pid-reuse race; fails with ESRCH once the process is reaped */
   pidfdSendSignal(pidfd: number, signal: number): void;
-  flock(fd: number, op: number): void;
+  /** close_range(2) (Linux 5.9; CLOSE_RANGE_CLOEXEC 5.11) */
   closeRange(first: number, last: number, flags?: number): void;
-  prctl(option: number, arg2?: number, arg3?: number, arg4?: number, arg5?: number): number;
+  /** pipe2(2) */
   pipe2(flags?: number): [number, number];
-  mknod(path: string, mode: number, major: number, minor: number): void;
-  setCloexec(fd: number, on: boolean): void;
+  /** pidfd_getfd(2) (Linux 5.6): a close-on-exec copy of the process's fd; needs ptrace rights over it */
   pidfdGetfd(pidfd: number, fd: number): number;
   dup2(oldfd: number, newfd: number): void;
+  /** a close-on-exec copy of fd, numbered 3 or above */
+  dupCloexec(fd: number): number;
+  /** setsid(2): fails (EPERM) for a process group leader */
   setsid(): void;
+  /** TIOCSCTTY: the caller must lead a session that has no controlling terminal yet */
   setControllingTty(fd: number): void;
+  // <chapter 03-rootfs>
+  /** umount2(2); MNT_DETACH unmounts lazily, once nothing uses it */
+  umount2(target: string, flags?: number): void;
+  /** pivot_root(2): new_root is a mount point, not on a shared mount; put_old under it */
+  pivotRoot(newRoot: string, putOld: string): void;
+  /** mknod(2); device nodes need CAP_MKNOD */
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  /** flock(2): released by the kernel when the last fd of the open file closes */
+  flock(fd: number, op: number): void;
+  /** lsetxattr(2): never follows a symlink; trusted.* needs CAP_SYS_ADMIN */
   lsetxattr(path: string, name: string, value: string): void;
+  /** lgetxattr(2): null when the attribute is absent */
   lgetxattr(path: string, name: string): string | null;
+  // </chapter 03-rootfs>
 }
 
 const require = createRequire(import.meta.url);
@@ -62,32 +85,31 @@ export function waitPidfd(pidfd: number): Promise<ExitInfo> {
 
 // <sched.h>
 export const CLONE_NEWNS = 0x00020000;
+// <chapter 02-cgroups>
 export const CLONE_NEWCGROUP = 0x02000000;
+// </chapter 02-cgroups>
 export const CLONE_NEWUTS = 0x04000000;
 export const CLONE_NEWIPC = 0x08000000;
-export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 
 // <sys/mount.h>
-export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
 export const MS_NODEV = 4;
 export const MS_NOEXEC = 8;
-export const MS_REMOUNT = 32;
-export const MS_BIND = 4096;
-export const MS_MOVE = 8192;
 export const MS_REC = 16384;
 export const MS_PRIVATE = 1 << 18;
-export const MS_SLAVE = 1 << 19;
+// <chapter 03-rootfs>
+export const MS_RDONLY = 1;
+export const MS_REMOUNT = 32;
+export const MS_BIND = 4096;
 export const MS_STRICTATIME = 1 << 24;
 export const MNT_DETACH = 2;
 
 // <sys/file.h>
-export const LOCK_SH = 1;
 export const LOCK_EX = 2;
-export const LOCK_NB = 4;
 export const LOCK_UN = 8;
+// </chapter 03-rootfs>
 
 // <linux/close_range.h>
 export const CLOSE_RANGE_CLOEXEC = 4;

@@ -101,9 +101,7 @@ function attachTerminal(interactive: boolean): Attachment {
       size();
       process.on('SIGWINCH', size);
       // our own copy of the master, for the last read: the stream closes its fd when it ends
-      const last = openSync('/dev/null', 'r');
-      native.dup2(master, last);
-      native.setCloexec(last, true);
+      const last = native.dupCloexec(master);
       const term = new tty.ReadStream(master); // a duplex stream on the master side
       drained(
         new Promise<void>((resolve) => {
