@@ -5,7 +5,7 @@
 // kernel needs for it to work.
 import { createRequire } from 'node:module';
 
-export interface SpawnOptions {
+interface SpawnOptions {
   file: string;
   argv: string[];
   env: string[];

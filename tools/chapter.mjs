@@ -272,6 +272,18 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
   for (const c of chaptersUpTo(index, chapter)) {
     for (const t of c.tests) if (existsSync(join(repo, t))) copyFileSync(join(repo, t), join(dir, t));
   }
+  // the unit tests whose every src/ import exists in this chapter: what they use counts as used
+  // (knip's check of unused exports, see knip.json)
+  const unit = join(repo, 'test', 'unit');
+  for (const f of existsSync(unit) ? readdirSync(unit).filter((f) => f.endsWith('.test.ts')) : []) {
+    const text = readFileSync(join(unit, f), 'utf8');
+    const imports = [...text.matchAll(/from '\.\.\/\.\.\/src\/([^']+)\.js'/g)].map((m) => `${m[1]}.ts`);
+    if (imports.length && imports.every((i) => tree.has(i))) {
+      mkdirSync(join(dir, 'test', 'unit'), { recursive: true });
+      copyFileSync(join(unit, f), join(dir, 'test', 'unit', f));
+    }
+  }
+  if (existsSync(join(repo, 'knip.json'))) copyFileSync(join(repo, 'knip.json'), join(dir, 'knip.json'));
   writeFileSync(
     join(dir, 'README.md'),
     `# mydocker at the end of chapter ${chapter.id}: ${chapter.title}\n\n` +

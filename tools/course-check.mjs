@@ -10,6 +10,7 @@
 // `N passed, N failed` (counting chapters). Test output goes to build/chapters/course-logs/.
 //   --chapter N   only chapter N (1, 01 or 01-namespaces)
 //   --lock FILE   run each test batch under flock FILE (the machine-wide test lock)
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,12 @@ function failures(output, max = 12) {
   return lines.length > max ? [...lines.slice(0, max), `… ${lines.length - max} more`] : lines;
 }
 
+/** knip's report on a generated chapter, or '' when every export is used */
+function knip(dir) {
+  const r = spawnSync(process.execPath, [join(REPO, 'node_modules', 'knip', 'bin', 'knip.js'), '--no-progress', '--no-config-hints'], { cwd: dir, encoding: 'utf8' });
+  return r.status === 0 ? '' : `${r.stdout}${r.stderr}`.trim() || `knip exited with ${r.status}`;
+}
+
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 /** check one chapter; returns { ok, line, details: string[] } */
@@ -59,6 +66,12 @@ export async function checkChapter(index, chapter, { lock } = {}) {
     return done(false, ['does not build']);
   }
   what.push(`builds (${secs(g.build.ms)})`);
+  // nothing exported that this chapter never uses (tsc already refuses unused locals)
+  const unused = knip(g.dir);
+  if (unused) {
+    details.push(...unused.split('\n').slice(0, 20));
+    return done(false, [...what, 'exports what it never uses (knip)']);
+  }
   const impl = join(g.dir, 'bin', 'mydocker');
   mkdirSync(LOGS, { recursive: true });
   let ok = true;

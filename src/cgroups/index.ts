@@ -12,11 +12,11 @@ import { createV2 } from './v2.js';
 export type { Cgroup };
 
 /** unified: cgroup v2 only; hybrid: v1 controllers beside an empty v2 tree; legacy: v1 only */
-export type CgroupMode = 'unified' | 'hybrid' | 'legacy';
+type CgroupMode = 'unified' | 'hybrid' | 'legacy';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
-export function cgroupMode(base = '/sys/fs/cgroup'): CgroupMode {
+function cgroupMode(base = '/sys/fs/cgroup'): CgroupMode {
   const isV2 = (dir: string) => {
     try {
       return statfsSync(dir).type === CGROUP2_SUPER_MAGIC;

@@ -50,7 +50,7 @@ export function parseCpuList(v: string): number[] | undefined {
 }
 
 /** the kernel's online list, e.g. /sys/devices/system/cpu/online */
-export function onlineList(file: string): number[] {
+function onlineList(file: string): number[] {
   try {
     return parseCpuList(readFileSync(file, 'utf8').trim()) ?? [0];
   } catch {
@@ -58,16 +58,16 @@ export function onlineList(file: string): number[] {
   }
 }
 
-export interface Host {
+interface Host {
   cpus: number[];
   mems: number[];
 }
 
-export function hostResources(): Host {
+function hostResources(): Host {
   return { cpus: onlineList('/sys/devices/system/cpu/online'), mems: onlineList('/sys/devices/system/node/online') };
 }
 
-export interface ResourceFlags {
+interface ResourceFlags {
   memory?: string;
   memorySwap?: string;
   cpus?: string;

@@ -30,7 +30,7 @@ export class UsageError extends Error {}
 /** every command's --help */
 export const help: OptSpec = { long: 'help', desc: 'Print usage' };
 
-export interface Parsed {
+interface Parsed {
   opts: OptValues;
   /** the first positional word and everything after it, untouched */
   rest: string[];

@@ -13,7 +13,7 @@ import { imageCommands } from '../image/cli.js';
 
 const VERSION = '0.1.0';
 
-export const globalOptions: OptSpec[] = [
+const globalOptions: OptSpec[] = [
   { long: 'root', value: 'dir', desc: 'Where mydocker keeps its state (env MYDOCKER_ROOT, default /var/lib/mydocker)' },
   { long: 'log-level', short: 'l', value: 'level', desc: 'debug, info, warn, error or fatal (default warn)' },
   { long: 'debug', short: 'D', desc: 'Same as --log-level debug' },

@@ -13,12 +13,8 @@ export const privateMounts: InitStep = {
 /** a fresh proc for the new PID namespace: ps and /proc show only the container */
 export const procfs: InitStep = {
   name: 'proc',
-  setup: () => mountProc(),
+  setup: () => native.mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, null),
 };
-
-export function mountProc(): void {
-  native.mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
-}
 
 export const hostname: InitStep = {
   name: 'hostname',

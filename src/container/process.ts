@@ -20,7 +20,7 @@ import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
 
-export const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
+const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
 
 const INIT_JS = fileURLToPath(new URL('../init.js', import.meta.url));
 
@@ -133,7 +133,7 @@ function readLines(fd: number, fn: (line: string) => void): Promise<void> {
 }
 
 /** the signals a user sends to `mydocker run` reach the container's PID 1 */
-export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /** returns the function that stops forwarding */
 export function forwardSignals(init: InitProcess): () => void {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 
 export type Status = 'created' | 'running' | 'exited';
 
+/** @public (features add their fields with `declare module`) */
 export interface ContainerState {
   status: Status;
   pid?: number;

@@ -11,7 +11,7 @@ import { LOCK_EX, LOCK_UN, native } from '../native.js';
 import { shortId } from './id.js';
 import type { ContainerState } from './state.js';
 
-export interface ContainerConfig {
+interface ContainerConfig {
   id: string;
   name: string;
   /** the image id ("sha256:…"), or absent when the container runs on the host's files */
@@ -29,7 +29,7 @@ export interface ContainerConfig {
   created: string;
 }
 
-export const containersDir = (root: string) => join(root, 'containers');
+const containersDir = (root: string) => join(root, 'containers');
 export const containerDir = (root: string, id: string) => join(root, 'containers', id);
 
 /** write a file so that readers see the old or the new content, never half of it */
@@ -92,10 +92,6 @@ export function writeState(root: string, id: string, state: ContainerState): voi
   writeAtomic(join(containerDir(root, id), 'state.json'), JSON.stringify(state, null, 2));
 }
 
-export function readState(root: string, id: string): ContainerState {
-  return JSON.parse(readFileSync(join(containerDir(root, id), 'state.json'), 'utf8'));
-}
-
 /** a container by full id, unique id prefix, or name */
 export function findContainer(root: string, ref: string): ContainerConfig {
   const all = listContainers(root);
@@ -112,7 +108,7 @@ export function findContainer(root: string, ref: string): ContainerConfig {
 }
 
 /** mount points at or under dir, as this mount namespace sees them */
-export function mountsUnder(dir: string): string[] {
+function mountsUnder(dir: string): string[] {
   return mountinfo()
     .map((m) => m.mountPoint)
     .filter((m) => m === dir || m.startsWith(dir + '/'));

@@ -18,7 +18,7 @@ import {
   type ContainerDefaults, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest,
 } from './store.js';
 
-export interface NewImageOptions {
+interface NewImageOptions {
   /** NAME[:TAG]; without it the image stays untagged */
   ref?: string;
   /** Dockerfile instructions applied to the config: CMD, ENTRYPOINT, ENV, WORKDIR, USER */
@@ -170,7 +170,7 @@ export function applyChanges(config: ContainerDefaults, changes: string[]): Cont
  * ENV's two forms, as docker reads them: `KEY=VALUE ...` (several pairs; quotes and
  * backslashes as in a shell word) or the legacy `KEY VALUE` (the rest of the line)
  */
-export function envPairs(change: string, arg: string): [string, string][] {
+function envPairs(change: string, arg: string): [string, string][] {
   const legacy = /^([^\s=]+)\s+([\s\S]*)$/.exec(arg);
   if (legacy && !/^[^\s=]+=/.test(arg)) return [[legacy[1], legacy[2]]];
   const pairs: [string, string][] = [];

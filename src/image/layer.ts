@@ -15,7 +15,7 @@ import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native.js';
 
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+const OPAQUE_XATTR = 'trusted.overlay.opaque';
 const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 

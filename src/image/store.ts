@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { withLock, writeAtomic } from '../container/store.js';
 
-export const REF_NAME = 'org.opencontainers.image.ref.name';
-export const SIZE = 'io.mydocker.image.size';
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const SIZE = 'io.mydocker.image.size';
 export const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const CONFIG_TYPE = 'application/vnd.oci.image.config.v1+json';
 export const LAYER_TYPE = 'application/vnd.oci.image.layer.v1.tar';

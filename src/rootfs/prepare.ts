@@ -9,7 +9,7 @@ import type { MountSpec, RootfsSpec } from './spec.js';
 import { RuntimeError } from '../errors.js';
 
 /** paths runc and docker hide from containers: kernel memory, keys, timing leaks */
-export const MASKED_PATHS = [
+const MASKED_PATHS = [
   '/proc/acpi',
   '/proc/asound',
   '/proc/interrupts',
@@ -25,7 +25,7 @@ export const MASKED_PATHS = [
 ];
 
 /** paths a container may read but never write: kernel tunables for the whole host */
-export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export interface Volume {
   /** a host path, or a named volume's folder under <root>/volumes */
@@ -56,7 +56,7 @@ export function parseVolume(root: string, spec: string): Volume {
   return { source: join(root, 'volumes', source), target: clean, readonly, name: source };
 }
 
-export interface RootfsInput {
+interface RootfsInput {
   root: string;
   id: string;
   hostname: string;

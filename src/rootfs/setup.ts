@@ -18,7 +18,7 @@ import {
   MS_STRICTATIME,
   native,
 } from '../native.js';
-import { mountProc } from '../container/namespaces.js';
+import { procfs } from '../container/namespaces.js';
 import type { InitStep } from '../container/step.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
 
@@ -27,7 +27,7 @@ const S_IFCHR = 0o020000;
 export const rootfsInit: InitStep = {
   name: 'rootfs',
   setup(spec) {
-    if (!spec.rootfs) return mountProc(); // chapter 01's way: the host's files
+    if (!spec.rootfs) return procfs.setup!(spec); // chapter 01's way: the host's files
     setupRootfs(spec.rootfs);
     mkdirSync(spec.cwd, { recursive: true }); // docker creates a missing WORKDIR
   },
@@ -50,7 +50,7 @@ function setupRootfs(r: RootfsSpec): void {
  * The path inside the container's root that `unsafe` names, following symlinks
  * as if root were "/": a symlink in the image can never lead a mount outside it.
  */
-export function secureJoin(root: string, unsafe: string): string {
+function secureJoin(root: string, unsafe: string): string {
   let todo = unsafe.split('/').filter((p) => p && p !== '.');
   const done: string[] = [];
   for (let links = 0; todo.length; ) {
