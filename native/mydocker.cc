@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -95,6 +96,7 @@ struct SpawnArgs {
   char** argv;
   char** envp;
   std::vector<int> fds;  // fds[i] becomes fd i in the child; -1 closes it
+  int pdeathsig = 0;     // sent to the child when the thread that spawned it ends
   int tmp[kMaxFds];
   // filled by the child on failure (shared memory: CLONE_VM)
   int err = 0;
@@ -115,6 +117,8 @@ int ChildMain(void* p) {
   for (int s = 1; s < NSIG; s++) {
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);
   }
+  // survives execve (unless set-uid): the container dies with the process that runs it
+  if (a->pdeathsig && prctl(PR_SET_PDEATHSIG, a->pdeathsig) < 0) ChildFail(a, "prctl(PR_SET_PDEATHSIG)");
   // dup every source above the targets first, so no dup2 clobbers a later source
   int n = static_cast<int>(a->fds.size());
   int base = n > 3 ? n : 3;
@@ -139,7 +143,7 @@ int ChildMain(void* p) {
   ChildFail(a, "execve");
 }
 
-// spawn({file, argv, env, cloneFlags, fds}) -> {pid, pidfd}
+// spawn({file, argv, env, cloneFlags, fds, parentDeathSignal}) -> {pid, pidfd}
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
@@ -156,6 +160,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     if (fds.Length() > kMaxFds) return ThrowErrno(env, "spawn", EMFILE, "(more than 64 fds to pass)");
     for (uint32_t i = 0; i < fds.Length(); i++) a.fds.push_back(fds.Get(i).As<Napi::Number>().Int32Value());
   }
+  if (o.Get("parentDeathSignal").IsNumber()) a.pdeathsig = o.Get("parentDeathSignal").As<Napi::Number>().Int32Value();
   int flags = o.Get("cloneFlags").IsNumber() ? o.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
 
   const size_t stackSize = 256 * 1024;

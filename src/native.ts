@@ -13,6 +13,8 @@ interface SpawnOptions {
   cloneFlags?: number;
   /** fds[i] becomes fd i in the child (-1 closes it); everything else is closed at exec; at most 64 */
   fds?: number[];
+  /** PR_SET_PDEATHSIG: the child gets this signal when the spawning thread ends (kept across execve, not set-uid) */
+  parentDeathSignal?: number;
 }
 
 export interface ExitInfo {

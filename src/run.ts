@@ -30,7 +30,10 @@ export async function run(root: string, o: RunOptions): Promise<number> {
   try {
     for (const step of steps) await step.configure?.(ctx);
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
-    for (const step of steps) await step.prepare?.(ctx);
+    for (const step of steps) {
+      await step.prepare?.(ctx);
+      checkpoint(`prepare:${step.name}`);
+    }
     log.debug(`container ${id}: ${JSON.stringify(ctx.spec.args)}`);
 
     const init = startInit(ctx.spec, io.stdio);
@@ -41,12 +44,18 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     });
     cleanup.add('stop forwarding signals', forwardSignals(init));
     state.update({ status: 'running', pid: init.pid, pidStart: processStartTime(init.pid), startedAt: new Date().toISOString() });
-    for (const step of steps) await step.spawned?.(ctx, init);
+    checkpoint('spawned');
+    for (const step of steps) {
+      await step.spawned?.(ctx, init);
+      checkpoint(`spawned:${step.name}`);
+    }
 
     if (o.tty) io.connect(await Promise.race([init.terminal, init.started.then(() => Promise.reject(new Error('no terminal')))]));
     init.go();
     await init.started;
+    checkpoint('started');
     const exit = await init.exited;
+    checkpoint('exited');
     await io.drained;
     state.update({ status: 'exited', exitCode: exitStatus(exit), finishedAt: new Date().toISOString() });
     for (const step of steps) await step.exited?.(ctx, exit);
@@ -55,6 +64,12 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     cleanup.failed(e as Error);
     throw e;
   } finally {
+    checkpoint('cleanup');
     await cleanup.run();
   }
+}
+
+/** fault injection for the crash tests: MYDOCKER_FAULT=POINT makes this CLI die right there, as kill -9 would */
+function checkpoint(point: string): void {
+  if (process.env.MYDOCKER_FAULT === point) process.kill(process.pid, 'SIGKILL');
 }

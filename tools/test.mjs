@@ -1,7 +1,7 @@
 // The test command (`npm test`): runs tap over the chosen test files one file at a
 // time (each black-box file checks that nothing leaked, which needs the machine to
 // itself) and ends with the line CI reads: `N passed, N failed`.
-//   npm test                    every test: unit, chapters, cgroup v2 VM
+//   npm test                    every test: unit, chapters, internal (our runtime only), cgroup v2 VM
 //   npm test -- --unit          unit tests only (no root needed)
 //   npm test -- --vm            the cgroup v2 tests in a VM
 //   npm test -- FILE...         just these files
@@ -16,7 +16,7 @@ let files = args.filter((a) => !a.startsWith('--'));
 if (!files.length) {
   if (args.includes('--unit')) files = list('test/unit');
   else if (args.includes('--vm')) files = list('test/vm');
-  else files = [...list('test/unit'), ...list('test/chapters'), ...list('test/vm')];
+  else files = [...list('test/unit'), ...list('test/chapters'), ...list('test/internal'), ...list('test/vm')];
 }
 process.exit(await runTap(files));
 

@@ -29,8 +29,8 @@ export function readKey(dir: string, file: string, key: string): number {
 
 /** one container's cgroup, whatever the driver */
 export interface Cgroup {
-  /** the container's cgroup directory in each hierarchy */
-  dirs: string[];
+  /** every directory made for it, parents before children: what a crash sweep removes */
+  made: string[];
   /** cgroup.procs files: writing "0" into each moves the writer into the container's cgroup */
   procs: string[];
   /** did the kernel's OOM killer kill a process of this cgroup? */
@@ -47,7 +47,7 @@ export interface Cgroup {
  */
 export class CgroupDirs {
   readonly leaves: string[] = [];
-  private made: string[] = [];
+  readonly made: string[] = [];
 
   /** mkdir each level of path under base, calling onLevel for each; the leaf must be new */
   make(base: string, path: string, onLevel: (dir: string, parent: string) => void): void {

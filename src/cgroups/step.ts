@@ -23,7 +23,7 @@ declare module '../container/step.js' {
 
 declare module '../container/state.js' {
   interface ContainerState {
-    /** the container's cgroup directory in each hierarchy */
+    /** the cgroup directories made for the container, parents first */
     cgroups?: string[];
   }
 }
@@ -32,8 +32,11 @@ export const cgroupStep: Step = {
   name: 'cgroups',
   prepare(ctx) {
     const cgroup = (ctx.cgroup = createCgroup(`${ctx.options.cgroupParent}/${ctx.id}`, ctx.options.resources));
-    ctx.cleanup.add('remove the cgroup', () => cgroup.remove());
-    ctx.state.update({ cgroups: cgroup.dirs });
+    ctx.cleanup.add('remove the cgroup', async () => {
+      await cgroup.remove();
+      ctx.state.update({ cgroups: [] });
+    });
+    ctx.state.update({ cgroups: cgroup.made });
     ctx.spec.cgroupProcs = cgroup.procs;
   },
   exited(ctx, exit) {

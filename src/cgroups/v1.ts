@@ -49,7 +49,7 @@ export function createV1(path: string, r: Resources): Cgroup {
     if (r.pidsLimit !== undefined) write(at('pids'), 'pids.max', r.pidsLimit);
     const memory = hierarchies.has('memory') ? at('memory') : undefined;
     return {
-      dirs: dirs.leaves,
+      made: [...dirs.made],
       procs: dirs.leaves.map((d) => `${d}/cgroup.procs`),
       // oom_kill in memory.oom_control since Linux 4.13; before that, a hit limit is the best sign
       oomKilled: () => {

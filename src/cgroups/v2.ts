@@ -50,7 +50,7 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): C
     throw e;
   }
   return {
-    dirs: [leaf],
+    made: [...dirs.made],
     procs: [`${leaf}/cgroup.procs`],
     oomKilled: () => readKey(leaf, 'memory.events', 'oom_kill') > 0,
     remove: () => dirs.remove(),

@@ -51,6 +51,8 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
       env: [], // a clean environment: the init starts faster and leaks nothing
       cloneFlags: CLONE_FLAGS,
       fds: [...stdio, specRead, reportWrite],
+      // an attached container never outlives its CLI, however the CLI ends
+      parentDeathSignal: constants.signals.SIGKILL,
     });
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);

@@ -4,6 +4,8 @@
 // anything changes, so later commands find it without the CLI that ran it.
 import { RuntimeError } from '../errors.js';
 import { shortId } from './id.js';
+import { processStartTime } from './state.js';
+import { withStore } from './sweep.js';
 import type { Step } from './step.js';
 import { createContainer, removeContainerDir, writeState } from './store.js';
 
@@ -18,7 +20,9 @@ declare module './config.js' {
 export const recordStep: Step = {
   name: 'record',
   prepare({ root, id, options: o, spec, state, cleanup, image }) {
-    createContainer(root, {
+    // who runs it: should this process die, the next command's sweep cleans up after it
+    state.update({ cli: process.pid, cliStart: processStartTime(process.pid) });
+    const config = {
       id,
       name: o.name ?? shortId(id),
       image: image?.id,
@@ -32,7 +36,8 @@ export const recordStep: Step = {
       autoRemove: o.rm,
       volumes: o.volumes,
       created: new Date().toISOString(),
-    });
+    };
+    withStore(root, () => createContainer(root, config, state.current));
     state.persist((s) => writeState(root, id, s));
     cleanup.add('record how it ended', (failure) => {
       if (o.rm) return removeContainerDir(root, id);

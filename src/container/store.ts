@@ -29,7 +29,7 @@ interface ContainerConfig {
   created: string;
 }
 
-const containersDir = (root: string) => join(root, 'containers');
+export const containersDir = (root: string) => join(root, 'containers');
 export const containerDir = (root: string, id: string) => join(root, 'containers', id);
 
 /** write a file so that readers see the old or the new content, never half of it */
@@ -72,10 +72,10 @@ export function listContainers(root: string): ContainerConfig[] {
   return out;
 }
 
-/** record a new container; its name must be free (the default name is the short id) */
-export function createContainer(root: string, config: ContainerConfig): void {
+/** record a new container, with the store's lock held; its name must be free (the default name is the short id) */
+export function createContainer(root: string, config: ContainerConfig, state: ContainerState): void {
   if (!NAME_RE.test(config.name)) throw new RuntimeError(`invalid container name "${config.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ are allowed`);
-  withLock(containersDir(root), () => {
+  {
     const clash = listContainers(root).find((c) => c.name === config.name);
     if (clash)
       throw new RuntimeError(
@@ -84,8 +84,8 @@ export function createContainer(root: string, config: ContainerConfig): void {
     const dir = containerDir(root, config.id);
     mkdirSync(dir, { recursive: true, mode: 0o711 });
     writeAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2));
-    writeState(root, config.id, { status: 'created' });
-  });
+    writeState(root, config.id, state);
+  }
 }
 
 export function writeState(root: string, id: string, state: ContainerState): void {

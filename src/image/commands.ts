@@ -1,6 +1,7 @@
 // chapter: 03-rootfs
 // The image commands as docker prints them: import, images, rmi, commit.
 import { listContainers } from '../container/store.js';
+import { withStore } from '../container/sweep.js';
 import { humanDuration, humanSize, table } from '../cli/format.js';
 import { RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
@@ -44,7 +45,8 @@ export function imagesCommand(root: string, args: string[], quiet: boolean): num
 export function rmiCommand(root: string, refs: string[], force: boolean): number {
   if (refs.length === 0) throw new RuntimeError('"rmi" requires at least 1 argument: IMAGE [IMAGE...]');
   const store = openImageStore(root);
-  const inUse = (id: string) => listContainers(root).find((c) => c.image === id)?.id;
+  // a container its crashed run left behind is swept first: a --rm one never blocks
+  const inUse = (id: string) => withStore(root, () => listContainers(root).find((c) => c.image === id)?.id);
   let failed: Error | undefined;
   for (const ref of refs) {
     try {

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { RuntimeError } from '../errors.js';
 import { containerDir, findContainer } from '../container/store.js';
+import { withStore } from '../container/sweep.js';
 import { newId } from '../container/id.js';
 import { packLayer, unpackLayer } from './layer.js';
 import { GENERATED_FILES } from '../rootfs/prepare.js';
@@ -48,7 +49,7 @@ export async function importImage(root: string, source: string, o: NewImageOptio
 /** `commit CONTAINER [REF]`: the container's image plus its upper directory as a new layer */
 export async function commitContainer(root: string, containerRef: string, o: NewImageOptions): Promise<string> {
   const tag = o.ref === undefined ? undefined : normalizeRef(o.ref);
-  const container = findContainer(root, containerRef);
+  const container = withStore(root, () => findContainer(root, containerRef));
   if (!container.image) throw new RuntimeError(`container ${containerRef} runs on the host's files: it has no image to commit`);
   const store = openImageStore(root);
   const image = store.get(hex(container.image));

@@ -1,0 +1,95 @@
+// chapter: 03-rootfs
+// The crash sweep. A record says "created" or "running", but the process that was
+// to run it is gone (its CLI was killed; the kernel killed the container with it,
+// see parentDeathSignal): the record is set right, what was made for it is removed,
+// and a --rm container goes. Runs under the store's lock, before anything reads it.
+import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { log } from '../log.js';
+import { processStartTime, type ContainerState } from './state.js';
+import { containerDir, containersDir, removeContainerDir, withLock, writeState } from './store.js';
+
+declare module './state.js' {
+  interface ContainerState {
+    /** the `mydocker run` that owns the container: pid and start time */
+    cli?: number;
+    cliStart?: string;
+  }
+}
+
+/** is this pid, started at that time, still alive? (a reused pid is another process) */
+function alive(pid: number | undefined, start: string | undefined): boolean {
+  return pid !== undefined && start !== undefined && processStartTime(pid) === start;
+}
+
+/** run fn with the store locked and swept: what it reads is true */
+export function withStore<T>(root: string, fn: () => T): T {
+  return withLock(containersDir(root), () => {
+    reconcile(root);
+    return fn();
+  });
+}
+
+function reconcile(root: string): void {
+  let ids: string[];
+  try {
+    ids = readdirSync(join(root, 'containers')).filter((id) => /^[0-9a-f]{64}$/.test(id));
+  } catch {
+    return; // no containers yet
+  }
+  for (const id of ids) {
+    const dir = containerDir(root, id);
+    let state: ContainerState;
+    let autoRemove: boolean;
+    try {
+      state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+      autoRemove = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).autoRemove === true;
+    } catch {
+      continue; // half-written by a run that holds no lock yet: its owner finishes it
+    }
+    if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
+    const orphan = state.status !== 'exited';
+    if (!orphan && !state.cgroups?.length && !autoRemove) continue;
+    if (state.status === 'running' && alive(state.pid, state.pidStart)) stop(state.pid!, state.pidStart!); // dying with its CLI: make sure
+    const left = removeDirs(state.cgroups ?? []);
+    if (orphan) log.debug(`sweep: container ${id} lost its mydocker run`);
+    if (autoRemove && !left.length) {
+      removeContainerDir(root, id);
+      continue;
+    }
+    const now = new Date().toISOString();
+    const ended: Partial<ContainerState> =
+      state.status === 'running'
+        ? { status: 'exited', exitCode: 137, finishedAt: now, error: 'killed with its mydocker run' }
+        : state.status === 'created'
+          ? { error: 'mydocker run was killed before the container started' }
+          : {};
+    writeState(root, id, { ...state, ...ended, cgroups: left });
+  }
+}
+
+/** SIGKILL a container's PID 1 (checked by start time) and wait up to a second for it to go */
+function stop(pid: number, start: string): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 100 && alive(pid, start); i++) Atomics.wait(wait, 0, 0, 10);
+}
+
+/** rmdir each (children first); returns those still there */
+function removeDirs(dirs: string[]): string[] {
+  const left: string[] = [];
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // a parent that another container now uses stays, and is not ours to track
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY') left.push(dir);
+    }
+  }
+  return left.reverse();
+}
