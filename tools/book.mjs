@@ -9,6 +9,8 @@
 //   --repo DIR                     work on DIR instead of this repository (tests)
 // TARGET is a top-level declaration (function, class, interface, type, enum, const),
 // a member `Class.member`, or `chapter NN-name`: that chapter's inline blocks in FILE.
+// A NAME the file only adds to another module (`declare module '../x.js' { interface
+// NAME { … } }`, interface merging) shows that whole `declare module` block.
 // `<!-- code: native/FILE.cc#NAME -->` shows a top-level C++ function or struct of the
 // addon (the syscalls where they live), as it stands now: native/ has no chapter markers.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -111,6 +113,12 @@ function topLevel(sf, name) {
     ) {
       found.push(st);
     }
+  }
+  if (found.length) return found;
+  // a name this file adds to another module's interface: its whole `declare module '…' { … }` block
+  for (const st of sf.statements) {
+    if (!ts.isModuleDeclaration(st) || !ts.isStringLiteral(st.name) || !st.body || !ts.isModuleBlock(st.body)) continue;
+    if (st.body.statements.some((inner) => declName(inner) === name)) found.push(st);
   }
   return found;
 }

@@ -269,3 +269,26 @@ t.test('a native/ excerpt goes stale when the C++ changes, and a missing name da
   t.match(r.out, /dangling directive native\/addon\.cc#Nothing: no top-level function or struct "Nothing" in native\/addon\.cc/);
   t.match(r.out, /dangling directive native\/addon\.cc#chapter 03-demo: native\/addon\.cc has no chapter blocks/);
 });
+
+t.test("a name a file adds to another module's interface shows its declare module block", async (t) => {
+  const dir = fixture(t, BOOK('\n<!-- code: src/feature.ts#Options -->\n```ts\n```\n'));
+  writeFileSync(
+    join(dir, 'src/feature.ts'),
+    `// chapter: 03-demo
+import type { Step } from './base.js';
+
+declare module './base.js' {
+  interface Options {
+    /** the feature's flag */
+    level: number;
+  }
+}
+
+export const featureStep: Step = { name: 'feature' };
+`,
+  );
+  const fill = tool(dir);
+  t.equal(fill.code, 0, fill.out);
+  const md = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
+  t.equal(block(md, 'src/feature.ts#Options'), "declare module './base.js' {\n  interface Options {\n    /** the feature's flag */\n    level: number;\n  }\n}");
+});
