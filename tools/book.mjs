@@ -9,6 +9,10 @@
 //   --repo DIR                     work on DIR instead of this repository (tests)
 // TARGET is a top-level declaration (function, class, interface, type, enum, const),
 // a member `Class.member`, or `chapter NN-name`: that chapter's inline blocks in FILE.
+// A NAME the file only adds to another module (`declare module '../x.js' { interface
+// NAME { … } }`, interface merging) shows that whole `declare module` block.
+// `<!-- code: native/FILE.cc#NAME -->` shows a top-level C++ function or struct of the
+// addon (the syscalls where they live), as it stands now: native/ has no chapter markers.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -110,6 +114,12 @@ function topLevel(sf, name) {
       found.push(st);
     }
   }
+  if (found.length) return found;
+  // a name this file adds to another module's interface: its whole `declare module '…' { … }` block
+  for (const st of sf.statements) {
+    if (!ts.isModuleDeclaration(st) || !ts.isStringLiteral(st.name) || !st.body || !ts.isModuleBlock(st.body)) continue;
+    if (st.body.statements.some((inner) => declName(inner) === name)) found.push(st);
+  }
   return found;
 }
 
@@ -162,11 +172,183 @@ function symbolRanges(src, nodes) {
 
 const SEPARATOR = '// ...';
 
+// ---- the addon's side: C++ -------------------------------------------------------
+
+const CPP_RE = /\.(cc|cpp|cxx|c|h|hh|hpp)$/;
+export const isCpp = (rel) => CPP_RE.test(rel);
+
+/**
+ * Per line of C++ source: the brace depth at its start, counting only braces that are
+ * not a namespace's or an `extern "C"` block's (so a function inside `namespace {` is
+ * at depth 0), and whether the line starts inside a comment. Strings, character
+ * literals and comments are skipped; `code` holds the text with them blanked out, so
+ * the caller can match braces on it.
+ */
+export function cppScan(text) {
+  const depth = [];
+  const inComment = [];
+  let code = '';
+  let d = 0;
+  let block = false; // inside /* */
+  const stack = []; // for each open brace: does it count?
+  let since = ''; // code since the last ; { or } (to recognise `namespace x {`)
+  let line = 0;
+  depth.push(0);
+  inComment.push(false);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      code += c;
+      line++;
+      depth[line] = d;
+      inComment[line] = block;
+      since += ' ';
+      continue;
+    }
+    if (block) {
+      if (c === '*' && text[i + 1] === '/') {
+        block = false;
+        code += '  ';
+        i++;
+      } else code += ' ';
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') {
+        code += ' ';
+        i++;
+      }
+      i--;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      block = true;
+      code += '  ';
+      i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      code += c;
+      for (i++; i < text.length && text[i] !== c && text[i] !== '\n'; i++) {
+        if (text[i] === '\\') {
+          code += ' ';
+          i++;
+        }
+        code += ' ';
+      }
+      code += text[i] ?? '';
+      if (c === '"') since += '""';
+      continue;
+    }
+    code += c;
+    if (c === '{') {
+      const transparent = /(\bnamespace\b[\w\s:]*|\bextern\s*"")\s*$/.test(since);
+      stack.push(!transparent);
+      if (!transparent) d++;
+      since = '';
+    } else if (c === '}') {
+      if (stack.pop()) d--;
+      since = '';
+    } else if (c === ';') {
+      since = '';
+    } else {
+      since += c;
+    }
+  }
+  return { depth, inComment, code: code.split('\n') };
+}
+
+/** a function definition (any return type, [[attributes]]) or a struct/class/union/enum named name */
+function cppDeclRe(name) {
+  const n = name.replace(/[^\w]/g, '');
+  return {
+    fn: new RegExp(`^(?:\\[\\[[^\\]]*\\]\\]\\s*)?(?:template\\s*<.*>\\s*)?[\\w:<>,*&\\s]*?[\\s*&]${n}\\s*\\(`),
+    type: new RegExp(`^(?:typedef\\s+)?(?:struct|class|union|enum(?:\\s+class)?)\\s+${n}\\b[^;]*$`),
+  };
+}
+
+/**
+ * The ranges (0-based, inclusive lines) of the top-level C++ definitions named `name`
+ * in text, each with the comment lines right above it, or { error }.
+ */
+export function cppRanges(text, name, rel = '<input>') {
+  if (!/^[A-Za-z_]\w*$/.test(name)) return { error: `"${name}" is not a C++ name (native/ excerpts take a top-level function or struct)` };
+  const lines = text.split('\n');
+  const { depth, inComment, code } = cppScan(text);
+  const re = cppDeclRe(name);
+  const ranges = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (depth[i] !== 0 || inComment[i]) continue;
+    const l = code[i];
+    if (/^\s/.test(l) && !/^\s*$/.test(l)) continue; // an indented line is not a top-level declaration's start
+    const isType = re.type.test(l);
+    if (!isType && !re.fn.test(l)) continue;
+    // the definition's body: the first { before any ; at depth 0, then its matching }
+    let open = null;
+    let parens = 0;
+    scan: for (let j = i; j < lines.length; j++) {
+      for (let k = 0; k < code[j].length; k++) {
+        const c = code[j][k];
+        if (c === '(') parens++;
+        else if (c === ')') parens--;
+        else if (parens === 0 && c === ';') break scan; // a declaration, not a definition
+        else if (parens === 0 && c === '{') {
+          open = [j, k];
+          break scan;
+        }
+      }
+    }
+    if (!open) continue;
+    let end = null;
+    let d = 0;
+    close: for (let j = open[0]; j < lines.length; j++) {
+      for (let k = j === open[0] ? open[1] : 0; k < code[j].length; k++) {
+        if (code[j][k] === '{') d++;
+        else if (code[j][k] === '}' && --d === 0) {
+          end = j;
+          break close;
+        }
+      }
+    }
+    if (end === null) return { error: `${rel}: the body of "${name}" (line ${i + 1}) never closes` };
+    let start = i;
+    if (start > 0 && /^\s*template\s*</.test(code[start - 1])) start--;
+    // the comments right above: `//` lines (up to a ruler, `// ---- spawn`) and /* */ blocks
+    for (;;) {
+      const above = (lines[start - 1] ?? '').trim();
+      if (above.startsWith('//') && !/^\/\/\s*-{4,}/.test(above)) start--;
+      else if (above.endsWith('*/')) {
+        let j = start - 1;
+        while (j > 0 && !lines[j].includes('/*')) j--;
+        if (!lines[j].trim().startsWith('/*')) break; // code before the comment on its line
+        start = j;
+      } else break;
+    }
+    ranges.push([start, end]);
+    i = end;
+  }
+  if (!ranges.length) return { error: `no top-level function or struct "${name}" in ${rel}` };
+  return { ranges };
+}
+
+function cppExcerpt(repo, fileRel, target) {
+  const abs = join(repo, fileRel);
+  if (!existsSync(abs) || !statSync(abs).isFile()) return { error: `no such file ${fileRel}` };
+  if (/^chapter\b/.test(target.trim())) return { error: `${fileRel} has no chapter blocks (native/ is shown as it stands)` };
+  const text = readFileSync(abs, 'utf8');
+  const r = cppRanges(text, target.trim(), fileRel);
+  if (r.error) return r;
+  const lines = text.split('\n');
+  const parts = r.ranges.map(([a, b]) => lines.slice(a, b + 1).map((l) => l.trimEnd()).join('\n'));
+  return { text: parts.join('\n\n'), lines: r.ranges.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, k) => a + k)), lang: 'cpp' };
+}
+
 /**
  * The text a directive stands for, as of chapter `num` (null: final code):
- * { text, lines } where lines are the 0-based src lines shown, or { error }.
+ * { text, lines, lang } where lines are the 0-based src lines shown, or { error }.
  */
 export function excerpt(repo, fileRel, target, num, cache = new Map()) {
+  if (isCpp(fileRel)) return cppExcerpt(repo, fileRel, target);
   const src = loadSource(repo, fileRel, cache);
   if (!src) return { error: `no such file ${fileRel}` };
   if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
@@ -216,7 +398,7 @@ export function excerpt(repo, fileRel, target, num, cache = new Map()) {
     context = where;
   }
   if (text === null) return { error: `${fileRel}#${target} is not in the code at the end of chapter ${num}` };
-  return { text, lines: shown };
+  return { text, lines: shown, lang: 'ts' };
 }
 
 /** "function run", "interface RunOptions", "Cleanup.add"...: the declaration around line i, or null at top level */
@@ -317,9 +499,9 @@ export function processBook(repo, bookRel, cache = new Map()) {
         shown.get(fileRel).add(l);
       }
       if (old === null) at(i, `no code block after ${fileRel}#${target} (run npm run book)`);
-      else if (old !== ex.text || open[2].trim() !== 'ts') at(i, `stale excerpt ${fileRel}#${target} (run npm run book)`);
+      else if (old !== ex.text || open[2].trim() !== ex.lang) at(i, `stale excerpt ${fileRel}#${target} (run npm run book)`);
       const fenceStr = fenceFor(ex.text);
-      out.push(fenceStr + 'ts', ...ex.text.split('\n'), fenceStr);
+      out.push(fenceStr + ex.lang, ...ex.text.split('\n'), fenceStr);
     }
     i = end;
   }

@@ -166,3 +166,129 @@ t.test("book/README.md's contents link every chapter file, and only existing one
   t.match(r.out, /^book\/README\.md:1: the contents do not link to book\/01-start\.md/m);
   t.notMatch(r.out, /03-demo\.md/, 'a linked chapter is fine');
 });
+
+// ---- native/: the syscalls where they live ----------------------------------------
+
+const ADDON_CC = `// the addon: thin wrappers
+#include <napi.h>
+
+namespace {
+
+// a forward declaration is not the definition
+int Child(void* p);
+
+// Strings copied before clone(): the child must not allocate.
+struct Args {
+  const char* file;
+  int fds[4];  // { not a brace that counts }
+};
+
+[[noreturn]] void Fail(Args* a) {
+  _exit(127);
+}
+
+/* the child: only async-signal-safe calls
+   until execve */
+int Child(void* p) {
+  Args* a = static_cast<Args*>(p);
+  if (a->file[0] == '{') {
+    const char* s = "}}} not code";
+    (void)s;
+  }
+  execve(a->file, nullptr, nullptr);
+  Fail(a);
+}
+
+// ---------------------------------------------------------------- spawn
+// spawn({file}) -> {pid}
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Args a;
+  int pid = clone(Child, nullptr, CLONE_VFORK, &a);
+  return Napi::Number::New(info.Env(), pid);
+}
+
+}  // namespace
+`;
+
+const NATIVE_BOOK = `# Chapter 03 — demo
+
+<!-- code: native/addon.cc#Args -->
+\`\`\`cpp
+\`\`\`
+
+<!-- code: native/addon.cc#Fail -->
+\`\`\`cpp
+\`\`\`
+
+<!-- code: native/addon.cc#Child -->
+\`\`\`cpp
+\`\`\`
+
+<!-- code: native/addon.cc#Spawn -->
+\`\`\`cpp
+\`\`\`
+`;
+
+function nativeFixture(t: Test, extra = ''): string {
+  const dir = fixture(t, BOOK(NATIVE_BOOK.replace(/^# .*\n/, '') + extra));
+  mkdirSync(join(dir, 'native'));
+  writeFileSync(join(dir, 'native/addon.cc'), ADDON_CC);
+  return dir;
+}
+
+const cppBlock = (md: string, directive: string) => {
+  const at = md.indexOf(directive);
+  const open = md.indexOf('```cpp\n', at) + 7;
+  return md.slice(open, md.indexOf('\n```', open));
+};
+
+t.test('a native/ directive shows a top-level C++ function or struct with its comment, fenced as cpp', async (t) => {
+  const dir = nativeFixture(t);
+  const fill = tool(dir);
+  t.equal(fill.code, 0, fill.out);
+  const check = tool(dir, '--check');
+  t.equal(check.code, 0, check.out);
+  const md = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
+  const lines = ADDON_CC.split('\n');
+  const slice = (from: string, to: string) => lines.slice(lines.indexOf(from), lines.indexOf(to, lines.indexOf(from)) + 1).join('\n');
+  t.equal(cppBlock(md, 'native/addon.cc#Args'), slice('// Strings copied before clone(): the child must not allocate.', '};'), 'struct Name {, comment above, a brace in a comment ignored');
+  t.equal(cppBlock(md, 'native/addon.cc#Fail'), '[[noreturn]] void Fail(Args* a) {\n  _exit(127);\n}', '[[noreturn]] void Name(');
+  t.equal(cppBlock(md, 'native/addon.cc#Child'), slice('/* the child: only async-signal-safe calls', '  Fail(a);') + '\n}', 'int Name(: the definition, not the forward declaration; braces in strings and chars skipped');
+  t.equal(cppBlock(md, 'native/addon.cc#Spawn'), slice('// spawn({file}) -> {pid}', '  return Napi::Number::New(info.Env(), pid);') + '\n}', 'Napi::Value Name(, a ruler above is not its comment');
+  t.notMatch(md, /```ts\n(struct|int|Napi|\[\[)/, 'C++ is never fenced as ts');
+});
+
+t.test('a native/ excerpt goes stale when the C++ changes, and a missing name dangles', async (t) => {
+  const dir = nativeFixture(t, '\n<!-- code: native/addon.cc#Nothing -->\n```cpp\n```\n\n<!-- code: native/addon.cc#chapter 03-demo -->\n```cpp\n```\n');
+  t.equal(tool(dir).code, 1, 'dangling directives fail the fill');
+  writeFileSync(join(dir, 'native/addon.cc'), ADDON_CC.replace('_exit(127)', '_exit(126)'));
+  const r = tool(dir, '--check');
+  t.equal(r.code, 1);
+  t.match(r.out, /^book\/03-demo\.md:\d+: stale excerpt native\/addon\.cc#Fail/m);
+  t.notMatch(r.out, /stale excerpt native\/addon\.cc#Spawn/, 'only the changed function is stale');
+  t.match(r.out, /dangling directive native\/addon\.cc#Nothing: no top-level function or struct "Nothing" in native\/addon\.cc/);
+  t.match(r.out, /dangling directive native\/addon\.cc#chapter 03-demo: native\/addon\.cc has no chapter blocks/);
+});
+
+t.test("a name a file adds to another module's interface shows its declare module block", async (t) => {
+  const dir = fixture(t, BOOK('\n<!-- code: src/feature.ts#Options -->\n```ts\n```\n'));
+  writeFileSync(
+    join(dir, 'src/feature.ts'),
+    `// chapter: 03-demo
+import type { Step } from './base.js';
+
+declare module './base.js' {
+  interface Options {
+    /** the feature's flag */
+    level: number;
+  }
+}
+
+export const featureStep: Step = { name: 'feature' };
+`,
+  );
+  const fill = tool(dir);
+  t.equal(fill.code, 0, fill.out);
+  const md = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
+  t.equal(block(md, 'src/feature.ts#Options'), "declare module './base.js' {\n  interface Options {\n    /** the feature's flag */\n    level: number;\n  }\n}");
+});
