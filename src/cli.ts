@@ -3,7 +3,9 @@
 //   125  mydocker itself failed (bad flag, bad value, not root, …)
 //   126  the command cannot be executed      127  the command was not found
 //   otherwise the container's own status (128+N when killed by signal N)
-import { mkdirSync } from 'node:fs';
+// <replaced-by 04-security>
+//~ import { mkdirSync } from 'node:fs';
+// </replaced-by 04-security>
 import { list, parseOptions, UsageError, str, type OptSpec, type OptValues } from './cli/args.js';
 import { RuntimeError } from './errors.js';
 import { log, setLogLevel } from './log.js';
@@ -135,7 +137,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
   const root = str(g.opts.root) ?? process.env.MYDOCKER_ROOT ?? '/var/lib/mydocker';
-  if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
+  // <replaced-by 04-security>
+  //~ if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
+  // </replaced-by 04-security>
+  // <chapter 04-security>
+  if (command.root) (await import('./security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
+  // </chapter 04-security>
   return command.action(opts, rest, { root });
 }
 

@@ -15,6 +15,9 @@ import type { Resources } from './cgroups/limits.js';
 // <chapter 03-rootfs>
 import { createRecord } from './container/create.js';
 // </chapter 03-rootfs>
+// <chapter 04-security>
+import { containerCgroupfs } from './security/cgroupfs.js';
+// </chapter 04-security>
 
 export interface RunOptions {
   /** the user's command and its arguments, untouched */
@@ -65,6 +68,9 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     const record = createRecord(root, id, o, spec); // the image, the record, the rootfs
     cleanup.add('record how it ended', (failure) => record.finished(failure));
     // </chapter 03-rootfs>
+    // <chapter 04-security>
+    if (spec.rootfs) spec.rootfs.cgroupfs = containerCgroupfs(cgroup.procs); // its own cgroups, read-only
+    // </chapter 04-security>
     log.debug(`container ${id}: ${JSON.stringify(spec.args)}`);
 
     const init = startInit(spec, io.stdio);

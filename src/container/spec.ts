@@ -30,7 +30,20 @@ export interface RootfsSpec {
   maskedPaths: string[];
   /** bind mounts: volumes, and the generated /etc/hostname, /etc/hosts, /etc/resolv.conf */
   mounts: MountSpec[];
+  // <chapter 04-security>
+  /** the container's own cgroups, shown read-only at /sys/fs/cgroup */
+  cgroupfs?: CgroupfsSpec;
+  // </chapter 04-security>
 }
+
+// <chapter 04-security>
+export interface CgroupfsSpec {
+  /** cgroup v2 only: the one folder is bound onto /sys/fs/cgroup itself */
+  unified: boolean;
+  /** a host folder of the container's cgroup, and its name under /sys/fs/cgroup (v1: the hierarchy's) */
+  mounts: { source: string; name: string }[];
+}
+// </chapter 04-security>
 
 export interface MountSpec {
   source: string;

@@ -19,6 +19,9 @@ import {
   native,
 } from '../native.js';
 import type { MountSpec, RootfsSpec } from '../container/spec.js';
+// <chapter 04-security>
+import { mountCgroupfs } from '../security/cgroupfs.js';
+// </chapter 04-security>
 
 const S_IFCHR = 0o020000;
 
@@ -28,6 +31,9 @@ export function setupRootfs(r: RootfsSpec): void {
   native.mount('overlay', root, 'overlay', 0, data);
   mountTo(root, '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   mountTo(root, '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+  // <chapter 04-security>
+  if (r.cgroupfs) mountCgroupfs(root, r.cgroupfs);
+  // </chapter 04-security>
   setupDev(root);
   for (const m of r.mounts) bindMount(root, m);
   for (const p of r.maskedPaths) mask(root, p);
