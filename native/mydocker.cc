@@ -34,6 +34,16 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+// Chapter 04: the new mount API (Linux 5.2 open_tree, 5.12 mount_setattr)
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+struct MountAttr {  // struct mount_attr of <linux/mount.h>
+  unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
 
 namespace {
 
@@ -420,6 +430,27 @@ Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), buf, static_cast<size_t>(n));
 }
 
+// Chapter 04 — openTree(path, flags) -> fd: open_tree(2); with OPEN_TREE_CLONE a
+// detached copy of the mount at path (a bind mount attached to no namespace)
+Napi::Value OpenTree(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  unsigned int flags = info[1].As<Napi::Number>().Uint32Value();
+  long fd = syscall(SYS_open_tree, AT_FDCWD, path.c_str(), flags);
+  if (fd < 0) return ThrowErrno(info.Env(), "open_tree", errno, path);
+  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
+// Chapter 04 — mountSetattr(fd, attrSet, attrClr): mount_setattr(2) on the mount fd refers to
+Napi::Value MountSetattr(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  MountAttr attr = {};
+  attr.attr_set = static_cast<unsigned long long>(info[1].As<Napi::Number>().Int64Value());
+  attr.attr_clr = info.Length() > 2 ? static_cast<unsigned long long>(info[2].As<Napi::Number>().Int64Value()) : 0;
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return ThrowErrno(info.Env(), "mount_setattr", errno);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd));
@@ -444,6 +475,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setControllingTty", Napi::Function::New(env, SetControllingTty));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
+  exports.Set("openTree", Napi::Function::New(env, OpenTree));
+  exports.Set("mountSetattr", Napi::Function::New(env, MountSetattr));
   return exports;
 }
 

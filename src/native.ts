@@ -75,6 +75,12 @@ interface Addon {
   /** lgetxattr(2): null when the attribute is absent */
   lgetxattr(path: string, name: string): string | null;
   // </chapter 03-rootfs>
+  // <chapter 04-security>
+  /** open_tree(2) (Linux 5.2): with OPEN_TREE_CLONE, a detached copy of the mount at path */
+  openTree(path: string, flags: number): number;
+  /** mount_setattr(2) (Linux 5.12) on the mount the fd refers to (a detached one included) */
+  mountSetattr(fd: number, attrSet: number, attrClr?: number): void;
+  // </chapter 04-security>
 }
 
 const require = createRequire(import.meta.url);
@@ -112,6 +118,13 @@ export const MNT_DETACH = 2;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
 // </chapter 03-rootfs>
+// <chapter 04-security>
+export const OPEN_TREE_CLONE = 1;
+export const OPEN_TREE_CLOEXEC = 0o2000000; // O_CLOEXEC
+export const MOUNT_ATTR_RDONLY = 0x1;
+export const MOUNT_ATTR_NOSUID = 0x2;
+export const MOUNT_ATTR_NODEV = 0x4;
+// </chapter 04-security>
 
 // <linux/close_range.h>
 export const CLOSE_RANGE_CLOEXEC = 4;

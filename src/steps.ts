@@ -9,6 +9,9 @@ import { cgroupStep } from './cgroups/step.js';
 import { recordStep } from './container/record.js';
 import { rootfsStep } from './rootfs/step.js';
 // </chapter 03-rootfs>
+// <chapter 04-security>
+import { cgroupfsStep } from './security/cgroupfs.js';
+// </chapter 04-security>
 
 export const steps: Step[] = [
   // <chapter 03-rootfs>
@@ -18,4 +21,7 @@ export const steps: Step[] = [
   // <chapter 02-cgroups>
   cgroupStep, // limits in place before the command starts
   // </chapter 02-cgroups>
+  // <chapter 04-security>
+  cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
+  // </chapter 04-security>
 ];

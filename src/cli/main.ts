@@ -1,7 +1,9 @@
 // chapter: 01-namespaces
 // The command line: docker's commands, flags and exit codes. Importing this file
 // runs nothing (src/cli.ts is the entry); each feature brings its own commands.
-import { mkdirSync } from 'node:fs';
+// <replaced-by 04-security>
+//~ import { mkdirSync } from 'node:fs';
+// </replaced-by 04-security>
 import { help, parseOptions, UsageError, str, type OptSpec } from './args.js';
 import { RuntimeError } from '../errors.js';
 import { setLogLevel } from '../log.js';
@@ -78,7 +80,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
   const root = str(g.opts.root) ?? process.env.MYDOCKER_ROOT ?? '/var/lib/mydocker';
-  if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
+  // <replaced-by 04-security>
+  //~ if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
+  // </replaced-by 04-security>
+  // <chapter 04-security>
+  if (command.root) (await import('../security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
+  // </chapter 04-security>
   return command.action(opts, rest, { root });
 }
 

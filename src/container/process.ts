@@ -19,6 +19,9 @@ import {
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
+// <chapter 04-security>
+import { sealedSelfExe } from '../security/selfexe.js';
+// </chapter 04-security>
 
 const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
 
@@ -44,9 +47,16 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
   const [reportRead, reportWrite] = native.pipe2(O_CLOEXEC);
   let child: { pid: number; pidfd: number };
+  // <replaced-by 04-security>
+  //~ const file = '/proc/self/exe'; // ourselves: the node binary that runs the CLI
+  // </replaced-by 04-security>
+  // <chapter 04-security>
+  const sealed = sealedSelfExe(); // ourselves, from a read-only bind mount in no namespace
+  const file = sealed.file;
+  // </chapter 04-security>
   try {
     child = native.spawn({
-      file: '/proc/self/exe',
+      file,
       argv: ['mydocker-init', INIT_JS],
       env: [], // a clean environment: the init starts faster and leaks nothing
       cloneFlags: CLONE_FLAGS,
@@ -57,6 +67,10 @@ export function startInit(spec: InitSpec, stdio: Stdio): InitProcess {
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);
     throw new RuntimeError(`cannot start the container: ${(e as Error).message}`);
+  // <chapter 04-security>
+  } finally {
+    sealed.close(); // the init has exec'd (or failed); nothing of the container runs yet
+  // </chapter 04-security>
   }
   closeSync(specRead);
   closeSync(reportWrite);

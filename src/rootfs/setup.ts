@@ -4,7 +4,7 @@
 // hide what it must not see, then pivot_root into it and drop the host's root.
 // Everything is mounted in the container's namespace only: nothing shows on the host,
 // and it all goes away with the namespace's last process.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   MNT_DETACH,
@@ -20,7 +20,11 @@ import {
 } from '../native.js';
 import { procfs } from '../container/namespaces.js';
 import type { InitStep } from '../container/step.js';
+import { secureJoin } from './secure-join.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
+// <chapter 04-security>
+import { mountCgroupfs } from '../security/cgroupfs.js';
+// </chapter 04-security>
 
 const S_IFCHR = 0o020000;
 
@@ -39,43 +43,14 @@ function setupRootfs(r: RootfsSpec): void {
   native.mount('overlay', root, 'overlay', 0, data);
   mountTo(root, '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   mountTo(root, '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+  // <chapter 04-security>
+  if (r.cgroupfs) mountCgroupfs(root, r.cgroupfs);
+  // </chapter 04-security>
   setupDev(root);
   for (const m of r.mounts) bindMount(root, m);
   for (const p of r.maskedPaths) mask(root, p);
   for (const p of r.readonlyPaths) readonly(root, p);
   pivot(root);
-}
-
-/**
- * The path inside the container's root that `unsafe` names, following symlinks
- * as if root were "/": a symlink in the image can never lead a mount outside it.
- */
-function secureJoin(root: string, unsafe: string): string {
-  let todo = unsafe.split('/').filter((p) => p && p !== '.');
-  const done: string[] = [];
-  for (let links = 0; todo.length; ) {
-    const part = todo.shift()!;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const path = join(root, ...done, part);
-    let isLink = false;
-    try {
-      isLink = lstatSync(path).isSymbolicLink();
-    } catch {
-      // does not exist (yet): fine, it will be created as a directory or a file
-    }
-    if (!isLink) {
-      done.push(part);
-      continue;
-    }
-    if (++links > 40) throw new Error(`too many levels of symbolic links in ${unsafe}`);
-    const target = readlinkSync(path);
-    if (target.startsWith('/')) done.length = 0;
-    todo = [...target.split('/').filter((p) => p && p !== '.'), ...todo];
-  }
-  return join(root, ...done);
 }
 
 function mountTo(root: string, path: string, fstype: string, flags: number, data: string | null = null): string {

@@ -1,0 +1,296 @@
+// Chapter 04 — is it contained? The container's cgroups are read-only from inside,
+// /proc and /sys keep their masks, the store is private to root, and the runtime's
+// own binary never becomes writable from a container (CVE-2019-5736).
+//
+// Tests marked [caps] also need the capability half of chapter 04 (no CAP_SYS_ADMIN
+// in the container): with every capability, root in a container can remount or mount
+// anew whatever it likes.
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { busyboxTarball } from '../harness/fixtures.js';
+
+const before = snapshot();
+const tmp = tmpRoot(t);
+chmodSync(tmp, 0o755); // so that only the store's own modes keep a host user out
+const root = join(tmp, 'store');
+const helpers = join(tmp, 'helpers'); // test-owned: built here, bound into containers read-only
+const v2 = !needsRoot && existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+t.before(async () => {
+  if (needsRoot) return;
+  mkdirSync(helpers, { mode: 0o755 });
+  const r = await mydocker(['import', busyboxTarball(), 'busybox'], { root });
+  if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+});
+
+const sh = (script: string, flags: string[] = [], env?: NodeJS.ProcessEnv) =>
+  mydocker(['run', '--rm', ...flags, 'busybox', 'sh', '-c', script], { root, env });
+
+/** compile a small C program into the test's helper folder */
+function gcc(name: string, source: string, flags: string[]): string {
+  const src = join(helpers, `${name}.c`);
+  const out = join(helpers, name);
+  writeFileSync(src, source);
+  execFileSync('gcc', [...flags, '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+
+// ---------------------------------------------------------------- cgroups
+
+const limitFiles = v2
+  ? { pids: '/sys/fs/cgroup/pids.max', memory: '/sys/fs/cgroup/memory.max' }
+  : { pids: '/sys/fs/cgroup/pids/pids.max', memory: '/sys/fs/cgroup/memory/memory.limit_in_bytes' };
+
+t.test('/sys/fs/cgroup shows the container its own cgroups, read-only', { skip: needsRoot }, async (t) => {
+  const r = await sh(
+    `cat ${limitFiles.pids} ${limitFiles.memory}; ` +
+      `echo max > ${limitFiles.pids} || echo pids-refused; echo 9223372036854771712 > ${limitFiles.memory} || echo memory-refused; ` +
+      `cat ${limitFiles.pids} ${limitFiles.memory}; ` +
+      'echo subdirs=$(find /sys/fs/cgroup -mindepth 2 -type d | wc -l); ' +
+      'mkdir /sys/fs/cgroup/x 2>/dev/null && echo tmpfs-written; ' +
+      'grep " /sys/fs/cgroup" /proc/self/mountinfo',
+    ['--pids-limit', '20', '-m', '64m'],
+  );
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.same(lines.slice(0, 2), ['20', '67108864'], "the container's own limits are there to read");
+  t.ok(lines.includes('pids-refused') && lines.includes('memory-refused'), 'writing a limit fails');
+  t.match(r.stderr, /Read-only file system/, 'with EROFS');
+  t.same(lines.slice(4, 6), ['20', '67108864'], 'the limits are unchanged');
+  t.ok(lines.includes('subdirs=0'), 'only its own cgroup: no other cgroup folder below');
+  t.notOk(lines.includes('tmpfs-written'), 'nothing can be added to /sys/fs/cgroup');
+  const mounts = lines.filter((l) => / \/sys\/fs\/cgroup/.test(l));
+  t.ok(mounts.length > 0, 'cgroup mounts are there');
+  for (const m of mounts) t.match(m.split(' ')[5], /(^|,)ro(,|$)/, `read-only: ${m.split(' ')[4]}`);
+});
+
+t.test('[caps] no fresh cgroup mount or remount lifts a limit', { skip: needsRoot }, async (t) => {
+  // depends on chapter 04's capability half: without CAP_SYS_ADMIN mount(2) is EPERM
+  const fresh = v2 ? 'mount -t cgroup2 none /c' : 'mount -t cgroup -o pids none /c';
+  const r = await sh(
+    `mkdir /c; ${fresh} && echo max > /c/pids.max && echo fresh-lifted; ` +
+      `mount -o remount,rw,bind ${dirname(limitFiles.pids)} && echo max > ${limitFiles.pids} && echo remount-lifted; ` +
+      `cat ${limitFiles.pids}`,
+    ['--pids-limit', '20'],
+  );
+  t.notMatch(r.stdout, /fresh-lifted/, 'a fresh cgroup mount cannot raise pids.max');
+  t.notMatch(r.stdout, /remount-lifted/, 'a read-write remount cannot raise pids.max');
+  t.match(r.stdout, /^20\n$/m, 'pids.max is still 20');
+});
+
+// ---------------------------------------------------------------- /proc and /sys
+
+const MASKED = ['/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+t.test('/proc and /sys: every masked and read-only path of runc and docker is in place', { skip: needsRoot }, async (t) => {
+  const masked = MASKED.filter((p) => existsSync(p));
+  const readonly = READONLY.filter((p) => existsSync(p));
+  const r = await sh(
+    `for p in ${masked.join(' ')}; do if [ -d $p ]; then echo "$p $(ls -A $p | wc -l)"; else echo "$p $(wc -c < $p)"; fi; done; ` +
+      'cat /proc/self/mountinfo',
+  );
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.same(lines.slice(0, masked.length), masked.map((p) => `${p} 0`), `masked (empty): ${masked.join(' ')}`);
+  const mountinfo = lines.slice(masked.length).map((l) => l.split(' '));
+  const options = (p: string) => mountinfo.filter((f) => f[4] === p).pop()?.[5] ?? '';
+  for (const p of [...readonly, '/sys']) t.match(options(p), /(^|,)ro(,|$)/, `${p} is a read-only mount`);
+  for (const p of masked.filter((p) => statSync(p).isDirectory())) t.match(options(p), /(^|,)ro(,|$)/, `${p} is a read-only mount`);
+});
+
+t.test('[caps] /sys, /proc/sys and the masks cannot be remounted or removed', { skip: needsRoot }, async (t) => {
+  // depends on chapter 04's capability half: remount and umount need CAP_SYS_ADMIN
+  const r = await sh(
+    'mount -o remount,rw /sys && echo sys-rw; mount -o remount,rw,bind /proc/sys && echo procsys-rw; ' +
+      'umount /proc/keys && echo keys-unmasked; umount /sys/firmware && echo firmware-unmasked; ' +
+      'mkdir /p; mount -t proc proc /p && echo proc-mounted; echo done',
+  );
+  t.match(r.stdout, /done\n$/);
+  for (const what of ['sys-rw', 'procsys-rw', 'keys-unmasked', 'firmware-unmasked', 'proc-mounted']) t.notMatch(r.stdout, new RegExp(what), `refused: ${what}`);
+});
+
+// ---------------------------------------------------------------- the store
+
+const EUID_PROBE = `#include <stdio.h>
+#include <unistd.h>
+int main(void) { printf("euid=%d\\n", (int)geteuid()); return 0; }
+`;
+
+/**
+ * run a command as user nobody, with no groups. Through sh: setpriv keeps its own
+ * capabilities until its execve, so the command's path would be walked as root.
+ */
+function asNobody(cmd: string, args: string[]) {
+  return spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', 'exec "$@"', 'sh', cmd, ...args], { encoding: 'utf8' });
+}
+
+t.test('a host user reaches nothing of a container, nor its setuid files', { skip: needsRoot }, async (t) => {
+  gcc('euid-probe', EUID_PROBE, ['-static', '-O2']);
+  const name = `contain-suid-${process.pid}`;
+  const r = await mydocker(['run', '--name', name, '-v', `${helpers}:/h:ro`, 'busybox', 'sh', '-c', 'cp /h/euid-probe /suid && chmod 4755 /suid && /suid'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'euid=0\n', 'the container made a setuid-root file');
+  const containers = join(root, 'containers');
+  const id = readdirSync(containers).find((d) => existsSync(join(containers, d, 'config.json')) && JSON.parse(readFileSync(join(containers, d, 'config.json'), 'utf8')).name === name);
+  t.ok(id, 'the container is recorded');
+  const dir = join(containers, id!);
+  const upper = readdirSync(dir).map((f) => join(dir, f)).find((p) => existsSync(join(p, 'suid'))) ?? join(dir, 'upper');
+  t.ok(existsSync(join(upper, 'suid')), `the setuid file is in the writable layer (${upper})`);
+
+  const list = asNobody('ls', [dir]);
+  t.not(list.status, 0, `nobody cannot list ${dir}`);
+  const read = asNobody('cat', [join(dir, 'config.json')]);
+  t.not(read.status, 0, 'nobody cannot read its config.json');
+  const layer = asNobody('ls', [upper]);
+  t.not(layer.status, 0, 'nobody cannot list its writable layer');
+  const run = asNobody(join(upper, 'suid'), []);
+  t.notMatch(run.stdout ?? '', /euid=0/, 'nobody cannot run the setuid-root file');
+  t.not(run.status, 0, `running it fails: ${(run.stderr || String(run.error ?? '')).trim()}`);
+});
+
+t.test('the store has docker-like modes whatever the umask; a loose one is tightened', { skip: needsRoot }, async (t) => {
+  // a fresh root, made under umask 000
+  const fresh = join(tmp, 'fresh');
+  const made = spawnSync('sh', ['-c', 'umask 000; exec "$@"', 'sh', MYDOCKER, '--root', fresh, 'import', busyboxTarball(), 'umask-test'], { encoding: 'utf8' });
+  t.equal(made.status, 0, made.stderr);
+  const ran = spawnSync('sh', ['-c', 'umask 000; exec "$@"', 'sh', MYDOCKER, '--root', fresh, 'run', 'umask-test', 'true'], { encoding: 'utf8' });
+  t.equal(ran.status, 0, ran.stderr);
+  const mode = (p: string) => statSync(p).mode & 0o7777;
+  const closed = (p: string) => t.equal(mode(p) & 0o067, 0, `${p.slice(tmp.length)}: ${mode(p).toString(8)}, nothing for group or others but a group x`);
+  for (const p of [fresh, join(fresh, 'containers'), join(fresh, 'images')]) closed(p);
+  for (const c of readdirSync(join(fresh, 'containers')).filter((d) => /^[0-9a-f]{64}$/.test(d)))
+    for (const f of readdirSync(join(fresh, 'containers', c))) t.equal(mode(join(fresh, 'containers', c, f)) & 0o002, 0, `${f} is not world-writable`);
+
+  // an existing root with loose modes
+  const loose = join(tmp, 'loose');
+  mkdirSync(join(loose, 'containers'), { recursive: true });
+  chmodSync(loose, 0o755);
+  chmodSync(join(loose, 'containers'), 0o777);
+  const images = await mydocker(['images'], { root: loose });
+  t.equal(images.code, 0, images.stderr);
+  for (const p of [loose, join(loose, 'containers')]) closed(p);
+});
+
+// ---------------------------------------------------------------- CVE-2019-5736
+
+// Installed as the container's ELF interpreter (the path the runtime's binary names
+// in PT_INTERP) and started by a container whose command is /proc/self/exe: the init
+// execve's its own binary inside the container, the kernel maps it and jumps here, so
+// /proc/self/exe is the host's runtime binary. It reports whether that handle is on a
+// read-only mount and whether it opens for writing (closed at once: it never writes).
+// No libc: an interpreter starts before anything is set up for it.
+const EXE_PROBE = String.raw`
+#define O_WRONLY 01
+#define O_APPEND 02000
+#define ST_RDONLY 1
+#if defined(__x86_64__)
+#define NR_open 2
+#define NR_close 3
+#define NR_write 1
+#define NR_statfs 137
+#define NR_exit_group 231
+static long sys(long n, long a, long b, long c) {
+  long r;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return r;
+}
+__asm__(".globl _start\n_start:\n xor %rbp,%rbp\n and $-16,%rsp\n call run\n hlt\n");
+#elif defined(__aarch64__)
+#define NR_openat 56
+#define NR_close 57
+#define NR_write 64
+#define NR_statfs 43
+#define NR_exit_group 94
+static long sys(long n, long a, long b, long c) {
+  register long x8 __asm__("x8") = n, x0 __asm__("x0") = a, x1 __asm__("x1") = b, x2 __asm__("x2") = c;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+  return x0;
+}
+__asm__(".globl _start\n_start:\n mov x29, #0\n bl run\n");
+#endif
+struct statfs_buf { long f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree; int f_fsid[2]; long f_namelen, f_frsize, f_flags, f_spare[4]; };
+static void put(const char *s) { long n = 0; while (s[n]) n++; sys(NR_write, 1, (long)s, n); }
+static void putnum(long v) { char b[24]; int i = 23; b[i] = 0; if (v == 0) b[--i] = '0'; while (v > 0) { b[--i] = '0' + v % 10; v /= 10; } put(b + i); }
+static long openw(const char *p) {
+#ifdef NR_open
+  return sys(NR_open, (long)p, O_WRONLY | O_APPEND, 0);
+#else
+  return sys(NR_openat, -100, (long)p, O_WRONLY | O_APPEND);
+#endif
+}
+void run(void) {
+  struct statfs_buf st;
+  long r = sys(NR_statfs, (long)"/proc/self/exe", (long)&st, 0);
+  put("exe-readonly=");
+  put(r < 0 ? "unknown" : (st.f_flags & ST_RDONLY) ? "yes" : "no");
+  long fd = openw("/proc/self/exe");
+  put(" open-for-write=");
+  if (fd >= 0) { sys(NR_close, fd, 0, 0); put("ok"); } else { put("errno"); putnum(-fd); }
+  put("\n");
+  sys(NR_exit_group, 0, 0, 0);
+}
+`;
+
+/** the program interpreter an ELF binary names (PT_INTERP), if any */
+function elfInterpreter(file: string): string | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const h = Buffer.alloc(64);
+    readSync(fd, h, 0, 64, 0);
+    if (h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2) return undefined; // 64-bit ELF only
+    const phoff = Number(h.readBigUInt64LE(32));
+    const phentsize = h.readUInt16LE(54);
+    const phnum = h.readUInt16LE(56);
+    const ph = Buffer.alloc(phentsize * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    for (let i = 0; i < phnum; i++) {
+      const at = i * phentsize;
+      if (ph.readUInt32LE(at) !== 3) continue; // PT_INTERP
+      const off = Number(ph.readBigUInt64LE(at + 8));
+      const size = Number(ph.readBigUInt64LE(at + 32));
+      const s = Buffer.alloc(size);
+      readSync(fd, s, 0, size, off);
+      return s.toString('utf8').replace(/\0.*$/s, '');
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** the node on PATH, as bin/mydocker finds it */
+function nodeOnPath(): string | undefined {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) if (d && existsSync(join(d, 'node'))) return join(d, 'node');
+  return undefined;
+}
+
+const arch = process.arch === 'x64' || process.arch === 'arm64' ? false : `the probe speaks x86-64 and arm64 only, not ${process.arch}`;
+
+t.test("a container cannot get a writable handle on the runtime's binary (CVE-2019-5736)", { skip: needsRoot || arch }, async (t) => {
+  // the runtime runs a copy of node that this test owns: whatever happens, no host file is touched
+  const bin = join(tmp, 'bin');
+  mkdirSync(bin, { mode: 0o755 });
+  const node = nodeOnPath() ?? process.execPath;
+  copyFileSync(node, join(bin, 'node'));
+  chmodSync(join(bin, 'node'), 0o755);
+  const interp = elfInterpreter(join(bin, 'node'));
+  if (!interp) return t.skip('node is a static binary here: no interpreter to stand in for');
+  const probe = gcc('exe-probe', EXE_PROBE, ['-static-pie', '-nostdlib', '-ffreestanding', '-fno-builtin', '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fPIE', '-O2']);
+  const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
+  const r = await mydocker(['run', '--rm', '-v', `${probe}:${interp}:ro`, 'busybox', '/proc/self/exe'], { root, env });
+  t.equal(r.code, 0, r.stderr);
+  const m = /exe-readonly=(\w+) open-for-write=(\w+)/.exec(r.stdout);
+  t.ok(m, `the probe ran as the runtime binary's interpreter: ${r.stdout.trim()}`);
+  if (!m) return;
+  t.not(m[2], 'ok', 'the runtime binary does not open for writing');
+  // ETXTBSY (26) alone is luck: it lasts only while some process runs that binary
+  // (here, the CLI in the foreground). The handle must be on a read-only mount, where
+  // a write-open fails with EROFS once nothing runs it.
+  t.equal(m[1], 'yes', '/proc/self/exe is on a read-only mount');
+});
+
+noLeaks(t, before);
