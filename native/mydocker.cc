@@ -35,6 +35,9 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+// chapter 04 (security): capabilities, no_new_privs, users, seccomp (native/security.cc)
+void InitSecurity(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 Napi::Value ThrowErrno(Napi::Env env, const char* call, int err, const std::string& what = "") {
@@ -475,6 +478,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setControllingTty", Napi::Function::New(env, SetControllingTty));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
+  InitSecurity(env, exports);  // chapter 04 (security)
   return exports;
 }
 
