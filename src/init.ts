@@ -24,6 +24,9 @@ import { joinCgroups, openCgroups } from './cgroups/join.js';
 // <chapter 03-rootfs>
 import { setupRootfs } from './rootfs/setup.js';
 // </chapter 03-rootfs>
+// <chapter 04-security>
+import { applySecurity } from './security/apply.js';
+// </chapter 04-security>
 
 const SPEC_FD = 3;
 const REPORT_FD = 4;
@@ -136,6 +139,13 @@ function main(): void {
   // </chapter 02-cgroups>
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
+  // <chapter 04-security>
+  if (spec.security) {
+    // the last step before exec: the container's user, capabilities, no_new_privs, seccomp
+    const user = applySecurity(spec.security);
+    if (!spec.env.some((e) => e.startsWith('HOME='))) spec.env.push(`HOME=${user.home}`); // runc's default
+  }
+  // </chapter 04-security>
   report({ exec: true, ms: Math.round(performance.now() - waited) });
   try {
     native.execve(file, spec.args, spec.env);

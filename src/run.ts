@@ -15,6 +15,9 @@ import type { Resources } from './cgroups/limits.js';
 // <chapter 03-rootfs>
 import { createRecord } from './container/create.js';
 // </chapter 03-rootfs>
+// <chapter 04-security>
+import type { SecuritySpec } from './security/apply.js';
+// </chapter 04-security>
 
 export interface RunOptions {
   /** the user's command and its arguments, untouched */
@@ -38,6 +41,9 @@ export interface RunOptions {
   workdir?: string;
   entrypoint?: string;
   // </chapter 03-rootfs>
+  // <chapter 04-security>
+  security: SecuritySpec;
+  // </chapter 04-security>
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -56,6 +62,9 @@ export async function run(root: string, o: RunOptions): Promise<number> {
       cwd: '/',
       tty: o.tty,
     };
+    // <chapter 04-security>
+    spec.security = o.security;
+    // </chapter 04-security>
     // <chapter 02-cgroups>
     const cgroup = createCgroup(`${o.cgroupParent}/${id}`, o.resources); // limits in place before the command starts
     cleanup.add('remove the cgroup', () => cgroup.remove());

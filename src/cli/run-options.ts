@@ -6,6 +6,9 @@ import type { RunOptions } from '../run.js';
 // <chapter 02-cgroups>
 import { parseCgroupParent, parseResources } from '../cgroups/limits.js';
 // </chapter 02-cgroups>
+// <chapter 04-security>
+import { parseSecurity, securityOptions } from '../security/options.js';
+// </chapter 04-security>
 
 export const help: OptSpec = { long: 'help', desc: 'Print usage' };
 
@@ -31,6 +34,9 @@ export const runOptions: OptSpec[] = [
   { long: 'workdir', short: 'w', value: 'dir', desc: 'Working directory inside the container' },
   { long: 'entrypoint', value: 'cmd', desc: "Overwrite the image's ENTRYPOINT" },
   // </chapter 03-rootfs>
+  // <chapter 04-security>
+  ...securityOptions,
+  // </chapter 04-security>
   help,
 ];
 
@@ -82,6 +88,9 @@ export function runOptionsFrom(opts: OptValues, rest: string[]): RunOptions {
     workdir,
     entrypoint: str(opts.entrypoint),
     // </chapter 03-rootfs>
+    // <chapter 04-security>
+    security: parseSecurity(opts),
+    // </chapter 04-security>
   };
 }
 

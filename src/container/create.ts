@@ -31,6 +31,9 @@ export function createRecord(root: string, id: string, o: RunOptions, spec: Init
     spec.args = [...entrypoint, ...cmd];
     spec.env = containerEnv(o, spec.hostname, c.Env ?? []);
     spec.cwd = o.workdir ?? (c.WorkingDir || '/');
+    // <chapter 04-security>
+    if (spec.security && spec.security.user === undefined && c.User) spec.security.user = c.User; // --user wins
+    // </chapter 04-security>
   } else if (o.workdir) {
     spec.cwd = o.workdir;
   }

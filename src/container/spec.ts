@@ -2,6 +2,9 @@
 // What the CLI hands to the container's init over fd 3: everything the init needs
 // to turn itself into the container, as plain JSON. The init imports only the
 // type of this file, so nothing here runs in the container's start-up path.
+// <chapter 04-security>
+import type { SecuritySpec } from '../security/apply.js';
+// </chapter 04-security>
 
 export interface InitSpec {
   hostname: string;
@@ -17,6 +20,10 @@ export interface InitSpec {
   // </chapter 02-cgroups>
   /** the container's root filesystem (chapter 03); absent: the host's files */
   rootfs?: RootfsSpec;
+  // <chapter 04-security>
+  /** capabilities, user, no_new_privs, seccomp: applied right before execve */
+  security?: SecuritySpec;
+  // </chapter 04-security>
 }
 
 export interface RootfsSpec {
