@@ -140,11 +140,7 @@ function main(): void {
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
   // <chapter 04-security>
-  if (spec.security) {
-    // the last step before exec: the container's user, capabilities, no_new_privs, seccomp
-    const user = applySecurity(spec.security);
-    if (!spec.env.some((e) => e.startsWith('HOME='))) spec.env.push(`HOME=${user.home}`); // runc's default
-  }
+  if (spec.security) applySecurity(spec.security); // the last step before exec: user, capabilities, no_new_privs, seccomp
   // </chapter 04-security>
   report({ exec: true, ms: Math.round(performance.now() - waited) });
   try {

@@ -89,7 +89,7 @@ export function runOptionsFrom(opts: OptValues, rest: string[]): RunOptions {
     entrypoint: str(opts.entrypoint),
     // </chapter 03-rootfs>
     // <chapter 04-security>
-    security: parseSecurity(opts),
+    security: parseSecurity(opts, !image),
     // </chapter 04-security>
   };
 }

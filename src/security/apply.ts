@@ -42,7 +42,7 @@ export function lookupUser(s: SecuritySpec): ExecUser {
   }
 }
 
-/** returns the user it became (its home is $HOME when the environment has none) */
+/** returns the user it became */
 export function applySecurity(s: SecuritySpec, user: ExecUser = lookupUser(s)): ExecUser {
   const caps = s.capabilities.reduce((m, c) => m | (1n << BigInt(c)), 0n);
   if (s.noNewPrivileges) security.setNoNewPrivs();

@@ -81,15 +81,15 @@ export function normalizeCapabilities(caps: string[], field: 'CapAdd' | 'CapDrop
 /**
  * The container's capability set: docker's TweakCapabilities. --privileged: all of
  * them. --cap-add ALL: all but the dropped ones; --cap-drop ALL: only the added ones;
- * otherwise the defaults minus the dropped plus the added.
+ * otherwise the defaults (docker's, unless given) minus the dropped plus the added.
  */
-export function resolveCapabilities(o: { add: string[]; drop: string[]; privileged: boolean }): string[] {
+export function resolveCapabilities(o: { add: string[]; drop: string[]; privileged: boolean; defaults?: string[] }): string[] {
   const drop = normalizeCapabilities(o.drop, 'CapDrop');
   const add = normalizeCapabilities(o.add, 'CapAdd');
   if (o.privileged) return currentCapabilities();
   let caps: string[];
   if (add.includes('ALL')) caps = currentCapabilities().filter((c) => !drop.includes(c));
   else if (drop.includes('ALL')) caps = add;
-  else caps = [...DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c)), ...add];
+  else caps = [...(o.defaults ?? DEFAULT_CAPABILITIES).filter((c) => !drop.includes(c)), ...add];
   return [...new Set(caps)].sort((a, b) => capNumber(a) - capNumber(b));
 }

@@ -3,7 +3,7 @@
 // is created: the result is the SecuritySpec the init applies right before execve.
 import { list, str, UsageError, type OptSpec, type OptValues } from '../cli/args.js';
 import type { SecuritySpec } from './apply.js';
-import { capNumber, resolveCapabilities } from './capabilities.js';
+import { capNumber, currentCapabilities, resolveCapabilities } from './capabilities.js';
 import { defaultProfile, hostTarget, readProfile, resolveProfile, type Profile } from './seccomp.js';
 
 export const securityOptions: OptSpec[] = [
@@ -15,10 +15,15 @@ export const securityOptions: OptSpec[] = [
   { long: 'group-add', value: 'group', repeat: true, desc: 'Add a supplementary group (name or gid; repeatable)' },
 ];
 
-/** the flags above → what the init applies; a bad value is a UsageError (exit 125) */
-export function parseSecurity(opts: OptValues): SecuritySpec {
+/**
+ * The flags above → what the init applies; a bad value is a UsageError (exit 125).
+ * hostFiles: chapter 01's mode, a command on the host's own files, which a root
+ * process can rewrite at will: there is nothing to contain, so the defaults are
+ * every capability and no seccomp filter (the flags still apply on top).
+ */
+export function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
   const privileged = opts.privileged === true;
-  const caps = resolveCapabilities({ add: list(opts['cap-add']), drop: list(opts['cap-drop']), privileged });
+  const caps = resolveCapabilities({ add: list(opts['cap-add']), drop: list(opts['cap-drop']), privileged, defaults: hostFiles ? currentCapabilities() : undefined });
 
   let noNewPrivileges = false;
   let profile: 'builtin' | 'unconfined' | Profile | undefined;
@@ -45,7 +50,8 @@ export function parseSecurity(opts: OptValues): SecuritySpec {
   }
 
   // docker: --privileged runs unconfined unless a profile file was given
-  const chosen = profile === 'unconfined' || (privileged && (profile === undefined || profile === 'builtin')) ? undefined : typeof profile === 'object' ? profile : defaultProfile();
+  const unconfined = profile === 'unconfined' || ((privileged || hostFiles) && profile === undefined) || (privileged && profile === 'builtin');
+  const chosen = unconfined ? undefined : typeof profile === 'object' ? profile : defaultProfile();
   const seccomp = chosen && resolveProfile(chosen, hostTarget(caps));
   return {
     capabilities: caps.map(capNumber),
