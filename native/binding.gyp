@@ -2,7 +2,8 @@
   "targets": [
     {
       "target_name": "mydocker",
-      "sources": ["mydocker.cc"],
+      "sources": ["mydocker.cc", "security.cc"],
+      "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"]

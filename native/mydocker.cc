@@ -45,6 +45,9 @@ struct MountAttr {  // struct mount_attr of <linux/mount.h>
   unsigned long long attr_set, attr_clr, propagation, userns_fd;
 };
 
+// chapter 04 (security): capabilities, no_new_privs, users, seccomp (native/security.cc)
+void InitSecurity(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 Napi::Value ThrowErrno(Napi::Env env, const char* call, int err, const std::string& what = "") {
@@ -477,6 +480,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
   exports.Set("openTree", Napi::Function::New(env, OpenTree));
   exports.Set("mountSetattr", Napi::Function::New(env, MountSetattr));
+  InitSecurity(env, exports);  // chapter 04 (security)
   return exports;
 }
 

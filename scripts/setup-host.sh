@@ -8,6 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   build-essential python3 make g++        # the native addon (node-gyp)
+  libseccomp-dev                          # the addon's seccomp loader (chapter 04)
   util-linux iproute2 iptables procps     # namespaces, script(1), networking
   busybox-static                          # the test and demo rootfs
   runc hyperfine                          # the benchmark's peer and timer

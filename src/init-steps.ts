@@ -12,6 +12,9 @@ import { cgroupsInit } from './cgroups/join.js';
 // <chapter 03-rootfs>
 import { rootfsInit } from './rootfs/setup.js';
 // </chapter 03-rootfs>
+// <chapter 04-security>
+import { securityInit } from './security/step.js';
+// </chapter 04-security>
 
 export const initSteps: InitStep[] = [
   // <chapter 02-cgroups>
@@ -26,4 +29,7 @@ export const initSteps: InitStep[] = [
   // </chapter 03-rootfs>
   hostname,
   terminal,
+  // <chapter 04-security>
+  securityInit, // last: the user, capabilities, no_new_privs and seccomp the command runs with
+  // </chapter 04-security>
 ];

@@ -11,6 +11,7 @@ import { rootfsStep } from './rootfs/step.js';
 // </chapter 03-rootfs>
 // <chapter 04-security>
 import { cgroupfsStep } from './security/cgroupfs.js';
+import { securityStep } from './security/step.js';
 // </chapter 04-security>
 
 export const steps: Step[] = [
@@ -23,5 +24,6 @@ export const steps: Step[] = [
   // </chapter 02-cgroups>
   // <chapter 04-security>
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
+  securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>
 ];
