@@ -58,7 +58,7 @@ download_node_official() {
 install_node_official() {
   rm -rf "$NODE_PREFIX/include/node" "$NODE_PREFIX/lib/node_modules/npm" "$NODE_PREFIX/lib/node_modules/corepack"
   mkdir -p "$NODE_PREFIX"
-  tar -xJf "$tmp/$official.tar.xz" -C "$NODE_PREFIX" --strip-components=1 --no-same-owner -m \
+  tar -xJf "$tmp/$official.tar.xz" -C "$NODE_PREFIX" --strip-components=1 --no-same-owner --no-overwrite-dir -m \
     "$official/bin" "$official/include" "$official/lib" "$official/share"
 }
 
