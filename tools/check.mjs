@@ -177,8 +177,11 @@ export const HOST_CHECKS = [
     name: 'node',
     chapter: 1,
     check: () => {
-      const major = Number(process.versions.node.split('.')[0]);
-      return major >= 20 ? { ok: true, detail: `v${process.versions.node}` } : { ok: false, detail: `v${process.versions.node}, need ≥ 20 (scripts/setup-host.sh installs it)` };
+      // node-gyp 13 (the addon's build) needs 24.15
+      const [major, minor] = process.versions.node.split('.').map(Number);
+      return major > 24 || (major === 24 && minor >= 15)
+        ? { ok: true, detail: `v${process.versions.node}` }
+        : { ok: false, detail: `v${process.versions.node}, need ≥ 24.15 (scripts/setup-host.sh installs it)` };
     },
   },
   {

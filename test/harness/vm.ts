@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 export interface VmResult {
   code: number;
@@ -85,7 +85,10 @@ export async function runInVm(script: string, opts: VmOpts = {}): Promise<VmResu
   if (why) throw new Error(why);
   const kdir = realpathSync(join(VM_CACHE, 'current'));
   const share = mkdtempSync(join(tmpdir(), 'mydocker-vm-'));
-  writeFileSync(join(share, 'job.sh'), script);
+  // the job's `node` is the one running this (the guest sees the host's root, so
+  // the same path), not whichever comes first in the guest's default PATH
+  const nodeDir = dirname(process.execPath);
+  writeFileSync(join(share, 'job.sh'), `PATH='${nodeDir.replaceAll("'", `'\\''`)}':$PATH\n${script}`);
 
   // Kernel command line. norandmaps: TCG reuses translated code far better
   // when libraries land at the same addresses in every process (fork+exec of a
