@@ -2,6 +2,8 @@
 // Every failure throws a JS Error whose .code is the errno name ("EPERM") and
 // whose .syscall names the call, just like Node's own fs errors.
 #include <napi.h>
+
+#include "errors.h"
 #include <uv.h>
 
 #include <errno.h>
@@ -50,16 +52,6 @@ void InitSecurity(Napi::Env env, Napi::Object exports);
 
 namespace {
 
-Napi::Value ThrowErrno(Napi::Env env, const char* call, int err, const std::string& what = "") {
-  const char* name = strerrorname_np(err);
-  std::string msg = std::string(call) + (what.empty() ? "" : " " + what) + ": " + strerror(err);
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", name ? name : "UNKNOWN");
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", call);
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 // An optional string argument: undefined or null become nullptr.
 bool OptString(const Napi::Value& v, std::string* out) {
@@ -79,13 +71,17 @@ struct CStrings {
   }
 };
 
-void ResetSignals() {
+// every signal's disposition back to the default (Node ignores SIGPIPE, handles others)
+void DefaultDispositions() {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
   for (int s = 1; s < NSIG; s++) {
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);  // EINVAL for glibc's reserved ones: fine
   }
+}
+
+void UnblockSignals() {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -124,12 +120,7 @@ struct SpawnArgs {
 
 int ChildMain(void* p) {
   SpawnArgs* a = static_cast<SpawnArgs*>(p);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_DFL;
-  for (int s = 1; s < NSIG; s++) {
-    if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);
-  }
+  DefaultDispositions();  // signals stay blocked (the parent blocked them) until right before execve
   // survives execve (unless set-uid): the container dies with the process that runs it
   if (a->pdeathsig && prctl(PR_SET_PDEATHSIG, a->pdeathsig) < 0) ChildFail(a, "prctl(PR_SET_PDEATHSIG)");
   // dup every source above the targets first, so no dup2 clobbers a later source
@@ -149,9 +140,7 @@ int ChildMain(void* p) {
   PrepareStdio();
   // every other inherited fd closes at exec (CVE-2024-21626 was a leaked fd)
   if (syscall(SYS_close_range, base, ~0U, CLOSE_RANGE_CLOEXEC) < 0) ChildFail(a, "close_range");
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  UnblockSignals();
   execve(a->file, a->argv, a->envp);
   ChildFail(a, "execve");
 }
@@ -280,7 +269,8 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
 // inherited across exec. Call it right before execve; Node's own handlers are gone.
 Napi::Value ResetForExec(const Napi::CallbackInfo& info) {
   PrepareStdio();
-  ResetSignals();
+  DefaultDispositions();
+  UnblockSignals();
   return info.Env().Undefined();
 }
 

@@ -5,6 +5,8 @@
 // and .syscall on failure, as the rest of the addon does.
 #include <napi.h>
 
+#include "errors.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -19,16 +21,6 @@
 
 namespace {
 
-Napi::Value Fail(Napi::Env env, const char* call, int err, const std::string& what = "") {
-  const char* name = strerrorname_np(err);
-  std::string msg = std::string(call) + (what.empty() ? "" : " " + what) + ": " + strerror(err);
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", name ? name : "UNKNOWN");
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", call);
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 uint64_t U64(const Napi::Value& v) {
   bool lossless;
@@ -40,7 +32,7 @@ Napi::Value Capget(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
-  if (syscall(SYS_capget, &hdr, data) < 0) return Fail(env, "capget", errno);
+  if (syscall(SYS_capget, &hdr, data) < 0) return ThrowErrno(env, "capget", errno);
   auto set = [&](uint32_t lo, uint32_t hi) { return Napi::BigInt::New(env, (uint64_t)hi << 32 | lo); };
   Napi::Object r = Napi::Object::New(env);
   r.Set("effective", set(data[0].effective, data[1].effective));
@@ -56,14 +48,14 @@ Napi::Value Capset(const Napi::CallbackInfo& info) {
   __user_cap_data_struct data[2];
   data[0] = {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh};
   data[1] = {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)};
-  if (syscall(SYS_capset, &hdr, data) < 0) return Fail(info.Env(), "capset", errno);
+  if (syscall(SYS_capset, &hdr, data) < 0) return ThrowErrno(info.Env(), "capset", errno);
   return info.Env().Undefined();
 }
 
 // prctl(PR_CAPBSET_DROP, cap)
 Napi::Value CapbsetDrop(const Napi::CallbackInfo& info) {
   int cap = info[0].As<Napi::Number>().Int32Value();
-  if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return Fail(info.Env(), "prctl(PR_CAPBSET_DROP)", errno, std::to_string(cap));
+  if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return ThrowErrno(info.Env(), "prctl(PR_CAPBSET_DROP)", errno, std::to_string(cap));
   return info.Env().Undefined();
 }
 
@@ -71,26 +63,26 @@ Napi::Value CapbsetDrop(const Napi::CallbackInfo& info) {
 Napi::Value CapbsetRead(const Napi::CallbackInfo& info) {
   int cap = info[0].As<Napi::Number>().Int32Value();
   int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-  if (r < 0) return Fail(info.Env(), "prctl(PR_CAPBSET_READ)", errno, std::to_string(cap));
+  if (r < 0) return ThrowErrno(info.Env(), "prctl(PR_CAPBSET_READ)", errno, std::to_string(cap));
   return Napi::Boolean::New(info.Env(), r == 1);
 }
 
 // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
 Napi::Value AmbientClearAll(const Napi::CallbackInfo& info) {
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return Fail(info.Env(), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", errno);
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) return ThrowErrno(info.Env(), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)", errno);
   return info.Env().Undefined();
 }
 
 // prctl(PR_SET_NO_NEW_PRIVS, 1): one way, inherited by children and kept across execve
 Napi::Value SetNoNewPrivs(const Napi::CallbackInfo& info) {
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return Fail(info.Env(), "prctl(PR_SET_NO_NEW_PRIVS)", errno);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return ThrowErrno(info.Env(), "prctl(PR_SET_NO_NEW_PRIVS)", errno);
   return info.Env().Undefined();
 }
 
 // prctl(PR_SET_KEEPCAPS, on)
 Napi::Value SetKeepCaps(const Napi::CallbackInfo& info) {
   int on = info[0].As<Napi::Boolean>().Value() ? 1 : 0;
-  if (prctl(PR_SET_KEEPCAPS, on, 0, 0, 0) < 0) return Fail(info.Env(), "prctl(PR_SET_KEEPCAPS)", errno);
+  if (prctl(PR_SET_KEEPCAPS, on, 0, 0, 0) < 0) return ThrowErrno(info.Env(), "prctl(PR_SET_KEEPCAPS)", errno);
   return info.Env().Undefined();
 }
 
@@ -98,14 +90,14 @@ Napi::Value SetKeepCaps(const Napi::CallbackInfo& info) {
 Napi::Value Setresuid(const Napi::CallbackInfo& info) {
   uid_t r = info[0].As<Napi::Number>().Uint32Value(), e = info[1].As<Napi::Number>().Uint32Value(),
         s = info[2].As<Napi::Number>().Uint32Value();
-  if (setresuid(r, e, s) < 0) return Fail(info.Env(), "setresuid", errno);
+  if (setresuid(r, e, s) < 0) return ThrowErrno(info.Env(), "setresuid", errno);
   return info.Env().Undefined();
 }
 
 Napi::Value Setresgid(const Napi::CallbackInfo& info) {
   gid_t r = info[0].As<Napi::Number>().Uint32Value(), e = info[1].As<Napi::Number>().Uint32Value(),
         s = info[2].As<Napi::Number>().Uint32Value();
-  if (setresgid(r, e, s) < 0) return Fail(info.Env(), "setresgid", errno);
+  if (setresgid(r, e, s) < 0) return ThrowErrno(info.Env(), "setresgid", errno);
   return info.Env().Undefined();
 }
 
@@ -114,7 +106,7 @@ Napi::Value Setgroups(const Napi::CallbackInfo& info) {
   Napi::Array a = info[0].As<Napi::Array>();
   std::vector<gid_t> gids(a.Length());
   for (uint32_t i = 0; i < a.Length(); i++) gids[i] = a.Get(i).As<Napi::Number>().Uint32Value();
-  if (setgroups(gids.size(), gids.data()) < 0) return Fail(info.Env(), "setgroups", errno);
+  if (setgroups(gids.size(), gids.data()) < 0) return ThrowErrno(info.Env(), "setgroups", errno);
   return info.Env().Undefined();
 }
 
@@ -175,12 +167,12 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
   Napi::Object spec = info[0].As<Napi::Object>();
   uint32_t defaultAction;
   std::string defName = spec.Get("defaultAction").As<Napi::String>().Utf8Value();
-  if (!Action(defName, OptU32(spec, "defaultErrno", EPERM), &defaultAction)) return Fail(env, "seccomp_init", EINVAL, "action " + defName);
+  if (!Action(defName, OptU32(spec, "defaultErrno", EPERM), &defaultAction)) return ThrowErrno(env, "seccomp_init", EINVAL, "action " + defName);
   Filter f;
   f.ctx = seccomp_init(defaultAction);
-  if (!f.ctx) return Fail(env, "seccomp_init", EINVAL);
+  if (!f.ctx) return ThrowErrno(env, "seccomp_init", EINVAL);
   int rc = seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_NNP, 0);
-  if (rc < 0) return Fail(env, "seccomp_attr_set", -rc, "SCMP_FLTATR_CTL_NNP");
+  if (rc < 0) return ThrowErrno(env, "seccomp_attr_set", -rc, "SCMP_FLTATR_CTL_NNP");
 
   Napi::Value archesV = spec.Get("architectures");
   if (archesV.IsArray()) {
@@ -188,9 +180,9 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < arches.Length(); i++) {
       std::string name = arches.Get(i).As<Napi::String>().Utf8Value();
       uint32_t arch = seccomp_arch_resolve_name(name.c_str());
-      if (arch == 0) return Fail(env, "seccomp_arch_resolve_name", EINVAL, name);
+      if (arch == 0) return ThrowErrno(env, "seccomp_arch_resolve_name", EINVAL, name);
       rc = seccomp_arch_add(f.ctx, arch);
-      if (rc < 0 && rc != -EEXIST) return Fail(env, "seccomp_arch_add", -rc, name);
+      if (rc < 0 && rc != -EEXIST) return ThrowErrno(env, "seccomp_arch_add", -rc, name);
     }
   }
 
@@ -200,7 +192,7 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
     Napi::Object rule = rules.Get(i).As<Napi::Object>();
     std::string actName = rule.Get("action").As<Napi::String>().Utf8Value();
     uint32_t action;
-    if (!Action(actName, OptU32(rule, "errno", EPERM), &action)) return Fail(env, "seccomp_rule_add", EINVAL, "action " + actName);
+    if (!Action(actName, OptU32(rule, "errno", EPERM), &action)) return ThrowErrno(env, "seccomp_rule_add", EINVAL, "action " + actName);
     std::vector<scmp_arg_cmp> cmps;
     Napi::Value argsV = rule.Get("args");
     if (argsV.IsArray()) {
@@ -209,7 +201,7 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
         Napi::Object a = args.Get(j).As<Napi::Object>();
         scmp_arg_cmp c = {};
         std::string opName = a.Get("op").As<Napi::String>().Utf8Value();
-        if (!Op(opName, &c.op)) return Fail(env, "seccomp_rule_add", EINVAL, "operator " + opName);
+        if (!Op(opName, &c.op)) return ThrowErrno(env, "seccomp_rule_add", EINVAL, "operator " + opName);
         c.arg = OptU32(a, "index", 0);
         c.datum_a = ArgValue(a.Get("value"));
         c.datum_b = ArgValue(a.Get("valueTwo"));
@@ -225,11 +217,11 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
         continue;
       }
       rc = seccomp_rule_add_array(f.ctx, action, nr, cmps.size(), cmps.data());
-      if (rc < 0) return Fail(env, "seccomp_rule_add", -rc, name);
+      if (rc < 0) return ThrowErrno(env, "seccomp_rule_add", -rc, name);
     }
   }
   rc = seccomp_load(f.ctx);
-  if (rc < 0) return Fail(env, "seccomp_load", -rc);
+  if (rc < 0) return ThrowErrno(env, "seccomp_load", -rc);
   return unknown;
 }
 
