@@ -433,7 +433,7 @@ Napi::Value OpenTree(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(fd));
 }
 
-// Chapter 04 — mountSetattr(fd, attrSet, attrClr): mount_setattr(2) on the mount fd refers to
+// Chapter 04 — mountSetattr(fd, attrSet, attrClr): mount_setattr(2) on the mount that fd refers to
 Napi::Value MountSetattr(const Napi::CallbackInfo& info) {
   int fd = info[0].As<Napi::Number>().Int32Value();
   MountAttr attr = {};

@@ -11,6 +11,7 @@ import { rootfsStep } from './rootfs/step.js';
 // </chapter 03-rootfs>
 // <chapter 04-security>
 import { cgroupfsStep } from './security/cgroupfs.js';
+import { devicesStep } from './security/devices.js';
 import { securityStep } from './security/step.js';
 // </chapter 04-security>
 
@@ -23,6 +24,7 @@ export const steps: Step[] = [
   cgroupStep, // limits in place before the command starts
   // </chapter 02-cgroups>
   // <chapter 04-security>
+  devicesStep, // only its own devices can be opened (CAP_MKNOD makes any node)
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>

@@ -16,6 +16,8 @@ export interface SecuritySpec {
   /** capability numbers: the bounding set, and the effective and permitted sets (inheritable and ambient stay empty) */
   capabilities: number[];
   noNewPrivileges: boolean;
+  /** --privileged: every capability, every device */
+  privileged: boolean;
   /** absent: unconfined */
   seccomp?: SeccompFilter;
   /** --user (or the image's USER) as given: USER[:GROUP], names or numbers; absent: root */

@@ -68,6 +68,7 @@ function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
   return {
     capabilities: caps.map(capNumber),
     noNewPrivileges,
+    privileged,
     seccomp,
     user: str(opts.user) || undefined,
     groupAdd: list(opts['group-add']),

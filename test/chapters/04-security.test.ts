@@ -5,7 +5,7 @@
 // folder this test owns and bound into the container with -v.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
@@ -227,6 +227,22 @@ t.test('privileged operations fail: dmesg, mount, sethostname; mknod without CAP
   t.match(mknod.stdout, /Operation not permitted\nmknod=1\n$/, 'mknod: EPERM');
   const add = await run(['--cap-add', 'SYS_ADMIN'], 'mkdir -p /m && mount -t tmpfs none /m && echo mounted');
   t.equal(add.stdout, 'mounted\n', "--cap-add SYS_ADMIN gives back mount, capability and the profile's rule");
+});
+
+t.test("a node the container makes for a host device cannot be opened; its own devices can", { skip: needsRoot }, async (t) => {
+  // CAP_MKNOD is one of docker's 14: what keeps container root off the host's disks is
+  // the devices cgroup (or, without one, no CAP_MKNOD). The "disk" is a loop device over
+  // a file of this test's, readable by the host's root; the container only reads it.
+  const file = join(bin, 'disk.img');
+  writeFileSync(file, Buffer.alloc(1 << 20));
+  const loop = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
+  t.teardown(() => void execFileSync('losetup', ['-d', loop]));
+  const { rdev } = statSync(loop);
+  const [major, minor] = [Math.floor(rdev / 256) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00)];
+  t.ok(readFileSync(loop).subarray(0, 512).length === 512, `the host's root can read ${loop} (${major}:${minor})`);
+  const r = await run([], `mknod /tmp/disk b ${major} ${minor} 2>/dev/null; dd if=/tmp/disk of=/dev/null bs=512 count=1 2>/dev/null; echo read=$?; echo x > /dev/null; echo null=$?; head -c 4 /dev/zero | wc -c`);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'read=1\nnull=0\n4\n', 'the block device is refused; /dev/null and /dev/zero work');
 });
 
 const BLOCKED = ['unshare', 'keyctl', 'add_key', 'bpf', 'kexec_load', 'open_by_handle_at'];
