@@ -6,7 +6,7 @@
 // takes over PID 1. The init reports to the CLI over fd 4, one JSON line a message
 // (InitMessage); that fd is close-on-exec, so after "exec" end-of-file means success.
 // Keep imports light: this file is on the start-up path of every container.
-import { accessSync, constants, mkdirSync, readSync, statSync, writeSync } from 'node:fs';
+import { accessSync, constants, readSync, statSync, writeSync } from 'node:fs';
 import {
   ALL_FDS,
   CLOSE_RANGE_CLOEXEC,
@@ -22,7 +22,7 @@ import type { InitMessage, InitSpec } from './container/spec.js';
 import { joinCgroups, openCgroups } from './cgroups/join.js';
 // </chapter 02-cgroups>
 // <chapter 03-rootfs>
-import { setupRootfs } from './rootfs/setup.js';
+import { makeWorkdir, setupRootfs } from './rootfs/setup.js';
 // </chapter 03-rootfs>
 
 const SPEC_FD = 3;
@@ -120,7 +120,7 @@ function main(): void {
   native.sethostname(spec.hostname);
   if (spec.tty) openTerminal();
   // <chapter 03-rootfs>
-  if (spec.rootfs) mkdirSync(spec.cwd, { recursive: true }); // docker creates a missing WORKDIR
+  if (spec.rootfs) makeWorkdir(spec.cwd); // docker creates a missing WORKDIR
   // </chapter 03-rootfs>
   try {
     process.chdir(spec.cwd);

@@ -139,6 +139,42 @@ function readonly(root: string, path: string): void {
 }
 
 /**
+ * docker creates a missing working directory: one mkdir a level, inside the new root
+ * (after pivot_root). Not a recursive mkdir: in procfs mkdir fails with ENOENT, which
+ * makes a recursive one retry its parent for ever.
+ */
+export function makeWorkdir(cwd: string): void {
+  let at = '';
+  for (const part of cwd.split('/').filter((p) => p && p !== '.')) {
+    at = part === '..' ? at.slice(0, at.lastIndexOf('/')) : `${at}/${part}`;
+    let st;
+    try {
+      st = statSync(at);
+    } catch {
+      try {
+        mkdirSync(at, 0o755);
+        continue;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        throw new Error(`Cannot mkdir: ${cwd}: ${ERRNO_TEXT[code] ?? code}`);
+      }
+    }
+    if (!st.isDirectory()) throw new Error(`Cannot mkdir: ${cwd} is not a directory`);
+  }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EROFS: 'read-only file system',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/**
  * pivot_root, not chroot: the old root moves under the new one and is then
  * detached, so no path (not even /proc/1/root or "cd /..") leads back to the host.
  */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyChanges } from '../../src/image/import.js';
 import { cleanName, pathInside } from '../../src/image/layer.js';
-import { normalizeRef } from '../../src/image/store.js';
+import { normalizeRef } from '../../src/image/reference.js';
 import { parseVolume } from '../../src/rootfs/prepare.js';
 
 t.test('image references', async (t) => {
