@@ -3,10 +3,10 @@
 //   125  mydocker itself failed (bad flag, bad value, not root, …)
 //   126  the command cannot be executed      127  the command was not found
 //   otherwise the container's own status (128+N when killed by signal N)
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { list, parseOptions, UsageError, str, type OptSpec, type OptValues } from './cli/args.js';
 import { RuntimeError } from './errors.js';
-import { log, setLogLevel } from './log.js';
+import { debugging, log, setLogLevel } from './log.js';
 import { help, runOptions, runOptionsFrom } from './cli/run-options.js';
 
 const VERSION = '0.1.0';
@@ -123,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [name, ...args] = g.rest;
   const command = commands.find((c) => c.name === name);
+  helpOf = command?.name;
   if (!name || g.opts.help) {
     await printHelp();
     return 0;
@@ -134,18 +135,40 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
-  const root = str(g.opts.root) ?? process.env.MYDOCKER_ROOT ?? '/var/lib/mydocker';
-  if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
+  const root = str(g.opts.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
+  if (command.root) makeRoot(root);
   return command.action(opts, rest, { root });
+}
+
+/** the state folder, made on first use; a path that cannot be one is a one-line error */
+function makeRoot(root: string): void {
+  if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty');
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o711 });
+    if (!statSync(root).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new RuntimeError(`cannot use "${root}" as the root directory: ${why}`);
+  }
+}
+
+/** the command whose help a usage error points to (docker: "See 'docker run --help'.") */
+let helpOf: string | undefined;
+
+/** every failure is one line; only with -D does an unexpected error show its stack */
+function errorLine(e: unknown): string {
+  if (e instanceof UsageError) return /See '/.test(e.message) ? e.message : `${e.message.replace(/\.$/, '')}. See 'mydocker ${helpOf ? `${helpOf} ` : ''}--help'.`;
+  if (e instanceof RuntimeError) return e.message;
+  if (debugging()) return String((e as Error)?.stack ?? e);
+  return String((e as Error)?.message ?? e).split('\n')[0];
 }
 
 main(process.argv.slice(2)).then(
   (status) => exit(status),
   (e: unknown) => {
-    const status = e instanceof RuntimeError ? e.status : 125;
-    const message = e instanceof UsageError || e instanceof RuntimeError ? e.message : String((e as Error)?.stack ?? e);
-    process.stderr.write(`mydocker: ${message}\n`);
-    exit(status);
+    process.stderr.write(`mydocker: ${errorLine(e)}\n`);
+    exit(e instanceof RuntimeError ? e.status : 125);
   },
 );
 

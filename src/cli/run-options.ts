@@ -6,6 +6,9 @@ import type { RunOptions } from '../run.js';
 // <chapter 02-cgroups>
 import { parseCgroupParent, parseResources } from '../cgroups/limits.js';
 // </chapter 02-cgroups>
+// <chapter 03-rootfs>
+import { checkAnyReference } from '../image/reference.js';
+// </chapter 03-rootfs>
 
 export const help: OptSpec = { long: 'help', desc: 'Print usage' };
 
@@ -34,6 +37,16 @@ export const runOptions: OptSpec[] = [
   help,
 ];
 
+// <chapter 03-rootfs>
+function imageReference(image: string): void {
+  try {
+    checkAnyReference(image);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+// </chapter 03-rootfs>
+
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
 /** turn parsed flags and the words after them into RunOptions, or say what is wrong */
@@ -45,6 +58,7 @@ export function runOptionsFrom(opts: OptValues, rest: string[]): RunOptions {
   // <chapter 03-rootfs>
   // a first word that is an absolute path is chapter 01's COMMAND on the host's files
   const image = rest[0].startsWith('/') ? undefined : rest[0];
+  if (image !== undefined) imageReference(image); // `run ''`, `run ../x`: docker's "invalid reference format"
   const workdir = str(opts.workdir);
   if (workdir !== undefined && !workdir.startsWith('/')) throw new UsageError(`the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   // </chapter 03-rootfs>

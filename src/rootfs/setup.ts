@@ -5,7 +5,8 @@
 // Everything is mounted in the container's namespace only: nothing shows on the host,
 // and it all goes away with the namespace's last process.
 import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { procMountError } from './proc-mounts.js';
 import {
   MNT_DETACH,
   MS_BIND,
@@ -107,14 +108,26 @@ function setupDev(root: string): void {
 /** a volume: a host path bound into the container (read-only with :ro) */
 function bindMount(root: string, m: MountSpec): void {
   const target = secureJoin(root, m.target);
-  if (statSync(m.source).isDirectory()) {
-    mkdirSync(target, { recursive: true });
-  } else if (!existsSync(target)) {
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSync(target, '');
+  // the same rule as the CLI's, on the path the image's symlinks really lead to
+  const proc = procMountError(`/${relative(root, target)}`);
+  if (proc) throw new Error(`error mounting "${m.source}" to rootfs at "${m.target}": ${proc}`);
+  try {
+    const dir = statSync(m.source).isDirectory();
+    if (dir) {
+      mkdirSync(target, { recursive: true });
+      if (!statSync(target).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    } else if (!existsSync(target)) {
+      mkdirSync(join(target, '..'), { recursive: true });
+      writeFileSync(target, '');
+    } else if (statSync(target).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    native.mount(m.source, target, null, MS_BIND | MS_REC, null);
+    if (m.readonly) native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
+  } catch (e) {
+    // one line, in the container's terms: never the path of its root on the host
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const why = code === 'EEXIST' ? 'not a directory' : (ERRNO_TEXT[code] ?? ((e as Error).message.split(root).join('') || code));
+    throw new Error(`error mounting "${m.source}" to rootfs at "${m.target}": ${why}`);
   }
-  native.mount(m.source, target, null, MS_BIND | MS_REC, null);
-  if (m.readonly) native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
 }
 
 /** hide a path: an empty read-only tmpfs over a directory, /dev/null over a file */
@@ -172,6 +185,8 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOSPC: 'no space left on device',
   ENAMETOOLONG: 'file name too long',
   ELOOP: 'too many levels of symbolic links',
+  EISDIR: 'is a directory',
+  EEXIST: 'file exists',
 };
 
 /**
