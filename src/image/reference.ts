@@ -78,8 +78,8 @@ export function splitDockerDomain(name: string): [domain: string, remainder: str
   const [first, rest] = [name.slice(0, slash), name.slice(slash + 1)];
   let domain: string;
   let remainder: string;
-  if (first === 'localhost' || /[.:]/.test(first) || first.toLowerCase() !== first) [domain, remainder] = [first, rest];
-  else if (first === LEGACY_DEFAULT_DOMAIN) [domain, remainder] = [DEFAULT_DOMAIN, rest];
+  if (first === LEGACY_DEFAULT_DOMAIN) [domain, remainder] = [DEFAULT_DOMAIN, rest];
+  else if (first === 'localhost' || /[.:]/.test(first) || first.toLowerCase() !== first) [domain, remainder] = [first, rest];
   else [domain, remainder] = [DEFAULT_DOMAIN, name];
   if (domain === DEFAULT_DOMAIN && !remainder.includes('/')) remainder = OFFICIAL_PREFIX + remainder;
   return [domain, remainder];
