@@ -7,17 +7,23 @@
 import { UsageError } from './cli/args.js';
 import { main } from './cli/main.js';
 import { RuntimeError } from './errors.js';
-import { log } from './log.js';
+import { debugging, log } from './log.js';
 
 main(process.argv.slice(2)).then(
   (status) => exit(status),
   (e: unknown) => {
-    const status = e instanceof RuntimeError ? e.status : 125;
-    const message = e instanceof UsageError || e instanceof RuntimeError ? e.message : String((e as Error)?.stack ?? e);
-    process.stderr.write(`mydocker: ${message}\n`);
-    exit(status);
+    process.stderr.write(`mydocker: ${errorLine(e)}\n`);
+    exit(e instanceof RuntimeError ? e.status : 125);
   },
 );
+
+/** every failure is one line; only with -D does an unexpected error show its stack */
+function errorLine(e: unknown): string {
+  if (e instanceof UsageError) return /See '/.test(e.message) ? e.message : `${e.message.replace(/\.$/, '')}. See 'mydocker ${e.command ? `${e.command} ` : ''}--help'.`;
+  if (e instanceof RuntimeError) return e.message;
+  if (debugging()) return String((e as Error)?.stack ?? e);
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
 
 /** exit once everything written so far has reached stdout and stderr */
 function exit(status: number): void {

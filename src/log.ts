@@ -28,6 +28,9 @@ const at =
 
 export const log = { debug: at(4, 'debug'), info: at(3, 'info'), warn: at(1, 'warn'), error: at(0, 'error') };
 
+/** -D: errors mydocker did not expect show their stack */
+export const debugging = (): boolean => level >= LEVELS.debug;
+
 export function setLogLevel(name: string): void {
   if (!(name in LEVELS)) throw new RuntimeError(`invalid log level "${name}": use debug, info, warn, error or fatal`);
   level = LEVELS[name];

@@ -25,7 +25,10 @@ export interface OptionGroup {
   fill(v: OptValues, o: RunOptions, rest: string[]): void;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** the command whose --help the message points to */
+  command?: string;
+}
 
 /** every command's --help */
 export const help: OptSpec = { long: 'help', desc: 'Print usage' };

@@ -1,10 +1,8 @@
 // chapter: 01-namespaces
 // The command line: docker's commands, flags and exit codes. Importing this file
 // runs nothing (src/cli.ts is the entry); each feature brings its own commands.
-// <replaced-by 04-security>
-//~ import { mkdirSync } from 'node:fs';
-// </replaced-by 04-security>
-import { help, parseOptions, UsageError, str, type OptSpec } from './args.js';
+import { mkdirSync, statSync } from 'node:fs';
+import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from './args.js';
 import { RuntimeError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import type { CommandDef } from './command.js';
@@ -73,19 +71,39 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!command) throw new UsageError(`'${name}' is not a mydocker command. See 'mydocker --help'`);
+  try {
+    return await runCommand(command, args, g.opts);
+  } catch (e) {
+    if (e instanceof UsageError) e.command ??= command.name; // docker: "See 'docker run --help'."
+    throw e;
+  }
+}
+
+async function runCommand(command: CommandDef, args: string[], globals: OptValues): Promise<number> {
+  const name = command.name;
   const { opts, rest } = parseOptions(args, command.options, command.interspersed);
   if (opts.help) {
     await printHelp(command);
     return 0;
   }
   if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
-  const root = str(g.opts.root) ?? process.env.MYDOCKER_ROOT ?? '/var/lib/mydocker';
-  // <replaced-by 04-security>
-  //~ if (command.root) mkdirSync(root, { recursive: true, mode: 0o711 });
-  // </replaced-by 04-security>
+  const root = str(globals.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
+  if (command.root) makeRoot(root);
   // <chapter 04-security>
   if (command.root) (await import('../security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
   // </chapter 04-security>
   return command.action(opts, rest, { root });
 }
 
+/** the state folder, made on first use; a path that cannot be one is a one-line error */
+function makeRoot(root: string): void {
+  if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty');
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o711 });
+    if (!statSync(root).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new RuntimeError(`cannot use "${root}" as the root directory: ${why}`);
+  }
+}

@@ -6,9 +6,17 @@ import { humanDuration, humanSize, table } from '../cli/format.js';
 import { RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
 import { hex, openImageStore, type Image } from './store.js';
+import { sweepScratch } from './scratch.js';
+import { join } from 'node:path';
+
+/** every image command first removes what killed imports and commits left behind */
+function sweep(root: string): void {
+  sweepScratch(join(root, 'images', 'tmp'));
+}
 
 export async function importCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
   if (args.length < 1 || args.length > 2) throw new RuntimeError('"import" requires 1 or 2 arguments: FILE|- [REPOSITORY[:TAG]]');
+  sweep(root);
   const id = await importImage(root, args[0], { ref: args[1], changes, message });
   process.stdout.write(`${id}\n`);
   return 0;
@@ -16,6 +24,7 @@ export async function importCommand(root: string, args: string[], changes: strin
 
 export async function commitCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
   if (args.length < 1 || args.length > 2) throw new RuntimeError('"commit" requires 1 or 2 arguments: CONTAINER [REPOSITORY[:TAG]]');
+  sweep(root);
   const id = await commitContainer(root, args[0], { ref: args[1], changes, message });
   process.stdout.write(`${id}\n`);
   return 0;
@@ -23,6 +32,7 @@ export async function commitCommand(root: string, args: string[], changes: strin
 
 export function imagesCommand(root: string, args: string[], quiet: boolean): number {
   if (args.length > 1) throw new RuntimeError('"images" accepts at most 1 argument: [REPOSITORY[:TAG]]');
+  sweep(root);
   const images = openImageStore(root).list();
   const rows: string[][] = [];
   for (const image of images.sort((a, b) => b.created.localeCompare(a.created))) {
@@ -44,6 +54,7 @@ export function imagesCommand(root: string, args: string[], quiet: boolean): num
 
 export function rmiCommand(root: string, refs: string[], force: boolean): number {
   if (refs.length === 0) throw new RuntimeError('"rmi" requires at least 1 argument: IMAGE [IMAGE...]');
+  sweep(root);
   const store = openImageStore(root);
   // a container its crashed run left behind is swept first: a --rm one never blocks
   const inUse = (id: string) => withStore(root, () => listContainers(root).find((c) => c.image === id)?.id);

@@ -3,7 +3,7 @@
 // container's writable layer on top of its image. Both end the same way: a layer
 // blob, unpacked once by diff id, an image config, a manifest, a tag.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,11 +11,12 @@ import { createGunzip } from 'node:zlib';
 import { RuntimeError } from '../errors.js';
 import { containerDir, findContainer } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
-import { newId } from '../container/id.js';
-import { packLayer, unpackLayer } from './layer.js';
+import { checkTarHead, layerLimits, packLayer, tooBig, unpackLayer, type LayerLimits } from './layer.js';
+import { normalizeRef } from './reference.js';
+import { withScratch } from './scratch.js';
 import { GENERATED_FILES } from '../rootfs/prepare.js';
 import {
-  CONFIG_TYPE, LAYER_GZIP_TYPE, LAYER_TYPE, MANIFEST_TYPE, hex, normalizeRef, openImageStore,
+  CONFIG_TYPE, LAYER_GZIP_TYPE, LAYER_TYPE, MANIFEST_TYPE, hex, openImageStore,
   type ContainerDefaults, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest,
 } from './store.js';
 
@@ -32,6 +33,7 @@ export async function importImage(root: string, source: string, o: NewImageOptio
   const tag = o.ref === undefined ? undefined : normalizeRef(o.ref);
   const config = applyChanges({}, o.changes);
   if (source !== '-' && !existsSync(source)) throw new RuntimeError(`open ${source}: no such file or directory`);
+  if (source !== '-' && statSync(source).isDirectory()) throw new RuntimeError(`read ${source}: is a directory`);
   const store = openImageStore(root);
   return withTemp(store, async (tmp) => {
     const layer = await addLayer(store, tmp, source === '-' ? process.stdin : createReadStream(source));
@@ -74,37 +76,80 @@ interface Layer extends Descriptor {
 }
 
 /** a scratch directory under images/tmp, removed whatever happens */
-async function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promise<T> {
-  const tmp = join(store.dir, 'tmp', newId().slice(0, 16));
-  mkdirSync(tmp, { recursive: true });
-  try {
-    return await fn(tmp);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promise<T> {
+  return withScratch(join(store.dir, 'tmp'), fn);
 }
 
-/** store a layer blob and its unpacked directory (both skipped when already there) */
+/**
+ * store a layer blob and its unpacked directory (both skipped when already there).
+ * The input is untrusted: it must start with a tar header (checked on the first
+ * bytes, before anything else is read), and its size and entry count have limits.
+ * Two imports of the same content may race: whoever renames second finds the
+ * layer there, and that is success.
+ */
 async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<Layer> {
+  const limits = layerLimits();
   const file = join(tmp, 'blob');
   const blobHash = createHash('sha256');
   let size = 0;
-  await pipeline(input, tap((c) => (blobHash.update(c), (size += c.length))), createWriteStream(file)).catch((e: Error) => {
-    throw new RuntimeError(`reading the layer: ${e.message}`);
+  const count = (c: Buffer) => {
+    blobHash.update(c);
+    size += c.length;
+    if (size > limits.bytes) throw tooBig(limits);
+  };
+  await pipeline(input, checkHead(), tap(count), createWriteStream(file)).catch((e: Error) => {
+    throw e instanceof RuntimeError ? e : new RuntimeError(`reading the layer: ${e.message}`);
   });
   const digest = `sha256:${blobHash.digest('hex')}`;
   const gzip = isGzip(file);
-  const diffId = gzip ? await sha256(file, true) : digest;
+  const diffId = gzip ? await sha256(file, true, limits) : digest;
   const layerDir = store.layerDir(diffId);
   if (!existsSync(layerDir)) {
     const dest = join(tmp, 'layer');
-    await unpackLayer(file, dest);
+    await unpackLayer(file, dest, limits);
     mkdirSync(join(store.dir, 'layers'), { recursive: true });
-    renameSync(dest, layerDir);
+    try {
+      renameSync(dest, layerDir);
+    } catch (e) {
+      // another import of the same content got there first: its layer is ours too
+      if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    }
   }
   mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
-  if (!existsSync(store.blob(digest))) renameSync(file, store.blob(digest));
+  if (!existsSync(store.blob(digest))) renameSync(file, store.blob(digest)); // rename over a twin is atomic
   return { mediaType: gzip ? LAYER_GZIP_TYPE : LAYER_TYPE, digest, size, diffId };
+}
+
+/** fail at once when the stream does not start with a tar header (plain or gzip) */
+function checkHead(): Transform {
+  const head: Buffer[] = [];
+  let seen = 0;
+  let checked = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (!checked) {
+        head.push(chunk);
+        seen += chunk.length;
+        if (seen >= 4096) {
+          checked = true;
+          try {
+            checkTarHead(Buffer.concat(head));
+          } catch (e) {
+            return done(e as Error);
+          }
+        }
+      }
+      done(null, chunk);
+    },
+    flush(done) {
+      try {
+        if (!checked) checkTarHead(Buffer.concat(head));
+        done();
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
 }
 
 /** write config and manifest blobs, then tag: the image exists only once all its parts do */
@@ -225,7 +270,11 @@ function commandForm(arg: string): string[] {
 function tap(fn: (chunk: Buffer) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      fn(chunk);
+      try {
+        fn(chunk);
+      } catch (e) {
+        return done(e as Error);
+      }
       done(null, chunk);
     },
   });
@@ -241,17 +290,21 @@ function isGzip(file: string): boolean {
   }
 }
 
-async function sha256(file: string, gunzip: boolean): Promise<string> {
+/** the sha256 of file's content (gunzipped: the diff id), refusing more bytes than the limit */
+async function sha256(file: string, gunzip: boolean, limits: LayerLimits): Promise<string> {
   const hash = createHash('sha256');
   const input = createReadStream(file);
+  let size = 0;
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > limits.bytes) return done(tooBig(limits));
       hash.update(chunk);
       done();
     },
   });
   await (gunzip ? pipeline(input, createGunzip(), sink) : pipeline(input, sink)).catch((e: Error) => {
-    throw new RuntimeError(`invalid layer: ${e.message}`);
+    throw e instanceof RuntimeError ? e : new RuntimeError(`invalid layer: ${e.message}`);
   });
   return `sha256:${hash.digest('hex')}`;
 }

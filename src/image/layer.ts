@@ -6,11 +6,17 @@
 //     (node-tar would make /bin/busybox relative), and no entry may go through one;
 //   - OCI whiteouts become overlay's: `.wh.NAME` → a 0/0 character device NAME,
 //     `.wh..wh..opq` → the xattr trusted.overlay.opaque=y on its directory;
-//   - anything node-tar had to refuse fails the whole layer: no partial image.
+//   - FIFOs are kept; device nodes are skipped with a warning (a container gets its
+//     own /dev, and a disk's node in an image would be a way onto the host's disk);
+//   - anything node-tar had to refuse fails the whole layer: no partial image;
+//   - a layer is bounded: MYDOCKER_MAX_LAYER_BYTES uncompressed bytes (default
+//     16g) and MYDOCKER_MAX_LAYER_ENTRIES entries (default 1000000).
 // packLayer goes the other way, from a container's upper directory to a layer tar.
-import { createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, lchownSync } from 'node:fs';
+import { chmodSync, createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, lchownSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, constants as zlib } from 'node:zlib';
 import { Header, Pack, ReadEntry, extract } from 'tar';
+import { parseBytes } from '../cgroups/limits.js';
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native.js';
@@ -47,6 +53,48 @@ export function pathInside(dir: string, rel: string): string {
   return join(at, parts[parts.length - 1]);
 }
 
+export interface LayerLimits {
+  /** uncompressed bytes of one layer */
+  bytes: number;
+  /** entries (files, directories, links…) of one layer */
+  entries: number;
+}
+
+export const DEFAULT_LAYER_LIMITS: LayerLimits = { bytes: 16 * 1024 ** 3, entries: 1_000_000 };
+
+/** the limits, from MYDOCKER_MAX_LAYER_BYTES (docker's sizes: 512m, 2g) and MYDOCKER_MAX_LAYER_ENTRIES */
+export function layerLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits {
+  const limits = { ...DEFAULT_LAYER_LIMITS };
+  const bytes = env.MYDOCKER_MAX_LAYER_BYTES;
+  if (bytes) limits.bytes = parseBytes(bytes, 'MYDOCKER_MAX_LAYER_BYTES');
+  const entries = env.MYDOCKER_MAX_LAYER_ENTRIES;
+  if (entries) {
+    if (!/^\d+$/.test(entries) || Number(entries) < 1) throw new RuntimeError(`invalid MYDOCKER_MAX_LAYER_ENTRIES "${entries}": a whole number of at least 1`);
+    limits.entries = Number(entries);
+  }
+  return limits;
+}
+
+export const tooBig = (l: LayerLimits) => new RuntimeError(`invalid layer: more than ${l.bytes} bytes uncompressed (the limit, MYDOCKER_MAX_LAYER_BYTES)`);
+
+/**
+ * the first bytes of a layer (plain or gzip) must be a tar header with a valid
+ * checksum: anything else is refused before it is read any further
+ */
+export function checkTarHead(head: Buffer): void {
+  let block = head;
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      // a few KiB of gzip give far more than one block: inflate just those
+      block = gunzipSync(head.subarray(0, 4096), { finishFlush: zlib.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw new RuntimeError(`invalid layer: not a gzip stream (${(e as Error).message})`);
+    }
+  }
+  const header = block.length >= 512 ? new Header(block.subarray(0, 512)) : undefined;
+  if (!header || header.nullBlock || !header.cksumValid) throw new RuntimeError('invalid tar header: the input is not a tar archive (plain or gzip)');
+}
+
 interface LinkFix {
   path: string;
   target: string;
@@ -55,12 +103,15 @@ interface LinkFix {
 }
 
 /** unpack a layer tarball (plain or gzip) from file into dest */
-export async function unpackLayer(file: string, dest: string): Promise<void> {
+export async function unpackLayer(file: string, dest: string, limits: LayerLimits = DEFAULT_LAYER_LIMITS): Promise<void> {
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  // symlinks are made last, by us: while node-tar writes, dest holds none to write through
+  // symlinks (and FIFOs) are made last, by us: while node-tar writes, dest holds none to write through
   const links = new Map<string, LinkFix>();
+  const fifos = new Map<string, LinkFix & { mode: number }>();
+  const devices: string[] = [];
+  let entries = 0;
   let failure: string | undefined;
   // modes exactly as in the layer (setuid bits, sticky /tmp): no umask while unpacking
   const umask = process.umask(0);
@@ -70,6 +121,11 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
       preserveOwner: true,
       filter(path, entry) {
         const e = entry as ReadEntry;
+        if (++entries > limits.entries) {
+          failure ??= `more than ${limits.entries} entries (the limit, MYDOCKER_MAX_LAYER_ENTRIES)`;
+          x.abort(new Error(failure));
+          return false;
+        }
         let name;
         try {
           name = cleanName(path);
@@ -99,16 +155,24 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
           return false;
         }
         links.delete(name); // a later entry of the same name replaces the link
+        fifos.delete(name);
         if (e.type === 'SymbolicLink') {
           links.set(name, { path: name, target: String(e.linkpath), uid: e.uid ?? 0, gid: e.gid ?? 0 });
           return false;
         }
+        if (e.type === 'FIFO') {
+          fifos.set(name, { path: name, target: '', uid: e.uid ?? 0, gid: e.gid ?? 0, mode: (e.mode ?? 0o644) & 0o7777 });
+          return false;
+        }
+        if (e.type === 'CharacterDevice' || e.type === 'BlockDevice') {
+          devices.push(name);
+          return false;
+        }
         return true;
       },
-      onwarn(code, message) {
+      onwarn(code, message, data) {
         if (code === 'TAR_ENTRY_INFO') return; // "stripping / from absolute path": a rootfs tar may say /bin
-        if (code === 'TAR_ENTRY_UNSUPPORTED') return log.debug(`layer: ${message} (skipped: a container gets its own /dev)`);
-        failure ??= message.replace(/^TAR_\w+: /, '');
+        failure ??= entryError(message, data as EntryWarning, dest);
       },
     });
     x.on('error', reject);
@@ -118,10 +182,11 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
     input.pipe(x);
   })
     .catch((e: Error) => {
-      failure ??= e.message;
+      failure ??= entryError(e.message, e as EntryWarning, dest);
     })
     .finally(() => process.umask(umask));
   if (failure) throw new RuntimeError(`invalid layer: ${failure}`);
+  if (devices.length) log.warn(`layer: ${devices.length} device node${devices.length > 1 ? 's' : ''} skipped (/${devices[0]}${devices.length > 1 ? ', …' : ''}): a container gets its own /dev`);
 
   // nothing writes into dest any more. A symlink is only a name, its target kept
   // exactly (absolute, or climbing above the root): the container resolves it in its own root
@@ -130,6 +195,13 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
     rmSync(at, { recursive: true, force: true });
     symlinkSync(l.target, at);
     lchownSync(at, l.uid, l.gid);
+  }
+  for (const f of fifos.values()) {
+    const at = pathInside(dest, f.path);
+    rmSync(at, { recursive: true, force: true });
+    native.mknod(at, 0o010000, 0, 0); // S_IFIFO
+    chmodSync(at, f.mode);
+    lchownSync(at, f.uid, f.gid);
   }
   for (const w of whiteouts) {
     const at = pathInside(dest, w);
@@ -141,6 +213,34 @@ export async function unpackLayer(file: string, dest: string): Promise<void> {
     mkdirSync(at, { recursive: true });
     native.lsetxattr(at, OPAQUE_XATTR, 'y');
   }
+}
+
+interface EntryWarning {
+  code?: string;
+  syscall?: string;
+  entry?: { path?: string; linkpath?: string; type?: string };
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENAMETOOLONG: 'file name too long',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'file exists',
+  ENOSPC: 'no space left on device',
+  EISDIR: 'is a directory',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+};
+
+/** node-tar's complaint about an entry, in one line that names the entry, never our scratch paths */
+function entryError(message: string, data: EntryWarning | undefined, dest: string): string {
+  const entry = data?.entry;
+  const code = data?.code ?? '';
+  if (entry?.path && /^E[A-Z]+$/.test(code)) {
+    if (entry.type === 'Link' && code === 'ENOENT') return `hard link "${entry.path}" points to "${entry.linkpath}", which is not in the layer before it`;
+    return `entry "${entry.path}": ${ERRNO_TEXT[code] ?? code.toLowerCase()}`;
+  }
+  return message.replace(/^TAR_\w+: /, '').split(`${dest}/`).join('').split(dest).join('/');
 }
 
 /**

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { withLock, writeAtomic } from '../container/store.js';
+import { checkAnyReference, normalizeRef } from './reference.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const SIZE = 'io.mydocker.image.size';
@@ -72,18 +73,6 @@ interface Index {
 
 export const hex = (digest: string) => digest.replace(/^sha256:/, '');
 
-const NAME_RE = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const TAG_RE = /^[\w][\w.-]{0,127}$/;
-
-/** "busybox" → "busybox:latest"; a bad reference is a one-line error */
-export function normalizeRef(ref: string): string {
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  const [name, tag] = colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
-  if (!NAME_RE.test(name) || !TAG_RE.test(tag)) throw new RuntimeError(`invalid reference format: "${ref}"`);
-  return `${name}:${tag}`;
-}
-
 export function openImageStore(root: string) {
   const dir = join(root, 'images');
   const blob = (digest: string) => join(dir, 'blobs', 'sha256', hex(digest));
@@ -140,7 +129,10 @@ export function openImageStore(root: string) {
 
   function get(ref: string): Image {
     const image = find(ref);
-    if (!image) throw new RuntimeError(`Unable to find image '${tryNormalize(ref) ?? ref}' locally`);
+    if (!image) {
+      checkAnyReference(ref); // `run ../x`: docker's "invalid reference format", not "unable to find"
+      throw new RuntimeError(`Unable to find image '${tryNormalize(ref) ?? ref}' locally`);
+    }
     return image;
   }
 

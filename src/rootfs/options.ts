@@ -2,6 +2,7 @@
 // `run`'s flags for images, names and volumes. A first word that is an absolute
 // path is still chapter 01's COMMAND on the host's files; anything else is an image.
 import { list, str, UsageError, type OptionGroup } from '../cli/args.js';
+import { checkAnyReference } from '../image/reference.js';
 
 export const rootfsOptions: OptionGroup = {
   options: [
@@ -13,6 +14,7 @@ export const rootfsOptions: OptionGroup = {
   ],
   fill(v, o, rest) {
     o.image = rest[0].startsWith('/') ? undefined : rest[0];
+    if (o.image !== undefined) imageReference(o.image); // `run ''`, `run ../x`: docker's "invalid reference format"
     o.command = o.image ? rest.slice(1) : rest;
     o.workdir = str(v.workdir);
     if (o.workdir !== undefined && !o.workdir.startsWith('/')) throw new UsageError(`the working directory "${o.workdir}" is invalid: it needs to be an absolute path`);
@@ -22,3 +24,11 @@ export const rootfsOptions: OptionGroup = {
     o.entrypoint = str(v.entrypoint);
   },
 };
+
+function imageReference(image: string): void {
+  try {
+    checkAnyReference(image);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

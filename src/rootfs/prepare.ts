@@ -7,6 +7,7 @@ import { basename, isAbsolute, join, normalize } from 'node:path';
 import { containerDir } from '../container/store.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
 import { RuntimeError } from '../errors.js';
+import { procMountError } from './proc-mounts.js';
 
 /** paths runc and docker hide from containers: kernel memory, keys, timing leaks */
 const MASKED_PATHS = [
@@ -48,6 +49,8 @@ export function parseVolume(root: string, spec: string): Volume {
     throw new RuntimeError(`invalid volume specification: "${spec}": the container path must be absolute and not "/"`);
   const readonly = mode === 'ro';
   const clean = normalize(target).replace(/\/+$/, '');
+  const proc = procMountError(clean);
+  if (proc) throw new RuntimeError(`invalid volume specification: "${spec}": ${proc}`);
   if (isAbsolute(source)) {
     if (!existsSync(source)) throw new RuntimeError(`invalid volume specification: "${spec}": bind source path does not exist: ${source}`);
     return { source, target: clean, readonly };

@@ -5,7 +5,8 @@
 // Everything is mounted in the container's namespace only: nothing shows on the host,
 // and it all goes away with the namespace's last process.
 import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { procMountError } from './proc-mounts.js';
 import {
   MNT_DETACH,
   MS_BIND,
@@ -33,7 +34,7 @@ export const rootfsInit: InitStep = {
   setup(spec) {
     if (!spec.rootfs) return procfs.setup!(spec); // chapter 01's way: the host's files
     setupRootfs(spec.rootfs);
-    mkdirSync(spec.cwd, { recursive: true }); // docker creates a missing WORKDIR
+    makeWorkdir(spec.cwd); // docker creates a missing WORKDIR
   },
 };
 
@@ -93,14 +94,26 @@ function setupDev(root: string): void {
 /** a volume: a host path bound into the container (read-only with :ro) */
 function bindMount(root: string, m: MountSpec): void {
   const target = secureJoin(root, m.target);
-  if (statSync(m.source).isDirectory()) {
-    mkdirSync(target, { recursive: true });
-  } else if (!existsSync(target)) {
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSync(target, '');
+  // the same rule as the CLI's, on the path the image's symlinks really lead to
+  const proc = procMountError(`/${relative(root, target)}`);
+  if (proc) throw new Error(`error mounting "${m.source}" to rootfs at "${m.target}": ${proc}`);
+  try {
+    const dir = statSync(m.source).isDirectory();
+    if (dir) {
+      mkdirSync(target, { recursive: true });
+      if (!statSync(target).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    } else if (!existsSync(target)) {
+      mkdirSync(join(target, '..'), { recursive: true });
+      writeFileSync(target, '');
+    } else if (statSync(target).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    native.mount(m.source, target, null, MS_BIND | MS_REC, null);
+    if (m.readonly) native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
+  } catch (e) {
+    // one line, in the container's terms: never the path of its root on the host
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const why = code === 'EEXIST' ? 'not a directory' : (ERRNO_TEXT[code] ?? ((e as Error).message.split(root).join('') || code));
+    throw new Error(`error mounting "${m.source}" to rootfs at "${m.target}": ${why}`);
   }
-  native.mount(m.source, target, null, MS_BIND | MS_REC, null);
-  if (m.readonly) native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, null);
 }
 
 /** hide a path: an empty read-only tmpfs over a directory, /dev/null over a file */
@@ -123,6 +136,44 @@ function readonly(root: string, path: string): void {
   native.mount(target, target, null, MS_BIND | MS_REC, null);
   native.mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
 }
+
+/**
+ * docker creates a missing working directory: one mkdir a level, inside the new root
+ * (after pivot_root). Not a recursive mkdir: in procfs mkdir fails with ENOENT, which
+ * makes a recursive one retry its parent for ever.
+ */
+function makeWorkdir(cwd: string): void {
+  let at = '';
+  for (const part of cwd.split('/').filter((p) => p && p !== '.')) {
+    at = part === '..' ? at.slice(0, at.lastIndexOf('/')) : `${at}/${part}`;
+    let st;
+    try {
+      st = statSync(at);
+    } catch {
+      try {
+        mkdirSync(at, 0o755);
+        continue;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        throw new Error(`Cannot mkdir: ${cwd}: ${ERRNO_TEXT[code] ?? code}`);
+      }
+    }
+    if (!st.isDirectory()) throw new Error(`Cannot mkdir: ${cwd} is not a directory`);
+  }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EROFS: 'read-only file system',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EISDIR: 'is a directory',
+  EEXIST: 'file exists',
+};
 
 /**
  * pivot_root, not chroot: the old root moves under the new one and is then

@@ -1,6 +1,6 @@
 // Unit tests (no root): docker's resource flags and the drivers' conversions.
 import t from 'tap';
-import { formatList, MIN_MEMORY, parseBytes, parseCgroupParent, parseCpuList, parseResources } from '../../src/cgroups/limits.js';
+import { formatList, MIN_MEMORY, parseBytes, parseCgroupParent, parseCpuList, parseNanoCpus, parseResources } from '../../src/cgroups/limits.js';
 import { cpuMax, sharesToWeight, swapMax } from '../../src/cgroups/v2.js';
 import { v1Hierarchies } from '../../src/cgroups/v1.js';
 import { mountinfo as parseMountinfo } from '../../src/mountinfo.js';
@@ -29,6 +29,36 @@ t.test('cpu lists', async (t) => {
   t.equal(parseCpuList(''), undefined);
   t.equal(formatList([0, 1, 2, 5, 7, 8]), '0-2,5,7-8');
   t.equal(formatList([3]), '3');
+});
+
+t.test('cpu lists: a huge range is refused before anything is expanded', async (t) => {
+  t.throws(() => parseResources({ cpusetCpus: '0-99999999999999999999' }, host), { status: 125 }, 'past the safe integers: not a list');
+  for (const v of ['0-16000000', '0-99999999', '1,0-4294967295']) {
+    const start = process.hrtime.bigint();
+    t.throws(() => parseResources({ cpusetCpus: v }, host), { message: `Requested CPUs are not available - requested ${v}, available: 0-1`, status: 125 }, v);
+    t.ok(process.hrtime.bigint() - start < 50_000_000n, `${v}: refused in under 50 ms`);
+  }
+  t.equal(parseCpuList('0-99999999'), undefined, 'parseCpuList has a ceiling of its own');
+});
+
+// what docker 28.2.2's client did with each --cpus value, measured on this machine
+// (`docker run --cpus V busybox true` with no daemon: a bad value fails before it connects)
+t.test("--cpus: docker's big.Rat grammar", async (t) => {
+  const accepted: [string, bigint][] = [
+    ['0x1', 1_000_000_000n], ['0x1p0', 1_000_000_000n], ['1/2', 500_000_000n], ['1e0', 1_000_000_000n], ['0.5', 500_000_000n],
+    ['1_0', 10_000_000_000n], ['0b1', 1_000_000_000n], ['0o7', 7_000_000_000n], ['07', 7_000_000_000n], ['.5', 500_000_000n],
+    ['5.', 5_000_000_000n], ['+1', 1_000_000_000n], ['-0', 0n], ['0x_1', 1_000_000_000n], ['-1/2', -500_000_000n],
+    ['0x1.8', 1_500_000_000n], ['0x1e', 30_000_000_000n], ['1.5e-1', 150_000_000n], ['1e+1', 10_000_000_000n],
+    ['0x1p-1', 500_000_000n], ['1/0x2', 500_000_000n], ['0b1.1', 1_500_000_000n], ['0X1', 1_000_000_000n], ['1E1', 10_000_000_000n],
+    ['0x1P1', 2_000_000_000n], ['0o1.1', 1_125_000_000n], ['08', 8_000_000_000n], ['0.1e1_0', 1_000_000_000_000_000_000n],
+  ];
+  for (const [v, nano] of accepted) t.equal(parseNanoCpus(v), nano, `"${v}" accepted`);
+  t.ok(parseNanoCpus('1e400') > 0n, '"1e400" parses (the range check refuses it)');
+  for (const v of ['inf', ' 1', '1 ', '1__0', '_1', '1_', '0x', '1/0', '1/-2', '1e', '1.2.3', '', 'abc', '1/2/3', '1.5/2', '0b12'])
+    t.throws(() => parseNanoCpus(v), { message: `invalid argument "${v}" for "--cpus" flag: failed to parse ${v} as a rational number` }, `"${v}" refused`);
+  t.throws(() => parseNanoCpus('1e-400'), { message: 'invalid argument "1e-400" for "--cpus" flag: value is too precise' });
+  t.same(parseResources({ cpus: '0x1' }, host), { cpus: 1 }, '0x1 is one CPU, as for docker');
+  t.same(parseResources({ cpus: '3/2' }, host), { cpus: 1.5 });
 });
 
 t.test('resources: the values docker would use', async (t) => {

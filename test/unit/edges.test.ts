@@ -12,7 +12,7 @@ import { Cleanup } from '../../src/container/cleanup.js';
 import { containerEnv, exitStatus } from '../../src/container/config.js';
 import { applyChanges } from '../../src/image/import.js';
 import { cleanName, pathInside } from '../../src/image/layer.js';
-import { normalizeRef } from '../../src/image/store.js';
+import { normalizeRef } from '../../src/image/reference.js';
 
 const specs: OptSpec[] = [
   { long: 'interactive', short: 'i', desc: '' },
@@ -229,7 +229,7 @@ t.test('normalizeRef: what docker accepts', async (t) => {
     ['a__b', 'a__b:latest'],
     ['a--b', 'a--b:latest'],
     ['a.b_c-d', 'a.b_c-d:latest'],
-    ['library/busybox', 'library/busybox:latest'],
+    ['library/busybox', 'busybox:latest'], // docker's familiar name: docker.io/library/ left out
     ['busybox:V1.36_rc-1', 'busybox:V1.36_rc-1'],
     ['busybox:_x', 'busybox:_x'],
     ['busybox:' + 'x'.repeat(128), 'busybox:' + 'x'.repeat(128)],
@@ -241,7 +241,7 @@ t.test('normalizeRef: what docker accepts', async (t) => {
 
 t.test('normalizeRef: what docker refuses', async (t) => {
   for (const bad of ['a___b', 'a..b', 'a_', '_a', 'a/', '/a', 'busybox:' + 'x'.repeat(129), 'busybox:.x', 'a/B', 'a b:c', 'busybox:latest ']) {
-    t.throws(() => normalizeRef(bad), { message: `invalid reference format: "${bad}"`, status: 125 }, JSON.stringify(bad));
+    t.throws(() => normalizeRef(bad), { message: /^invalid reference format/, status: 125 }, JSON.stringify(bad));
   }
 });
 

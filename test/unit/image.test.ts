@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyChanges } from '../../src/image/import.js';
 import { cleanName, pathInside } from '../../src/image/layer.js';
-import { normalizeRef } from '../../src/image/store.js';
+import { normalizeRef } from '../../src/image/reference.js';
 import { parseVolume } from '../../src/rootfs/prepare.js';
 
 t.test('image references', async (t) => {
@@ -15,7 +15,7 @@ t.test('image references', async (t) => {
   t.equal(normalizeRef('localhost:5000/busybox:v1'), 'localhost:5000/busybox:v1');
   t.equal(normalizeRef('my_app-2.x'), 'my_app-2.x:latest');
   for (const bad of ['UPPER', 'a:b:c', 'bad name', '', ':tag', 'x:', 'x:-tag', '-x', 'a//b'])
-    t.throws(() => normalizeRef(bad), { message: `invalid reference format: "${bad}"`, status: 125 }, `"${bad}" refused`);
+    t.throws(() => normalizeRef(bad), { message: /^invalid reference format/, status: 125 }, `"${bad}" refused`);
 });
 
 t.test('layer entry names: relative, never leaving the layer', async (t) => {

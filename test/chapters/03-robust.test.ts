@@ -1,0 +1,176 @@
+// Chapter 03 — nothing stuck, nothing half-made: concurrent imports of one image,
+// a killed import, hostile input to import (not a tar, too big, too many entries,
+// names the kernel refuses), docker's reference grammar, and run's flags that point
+// at places a container cannot have (/proc, a file as a directory). Every refusal is
+// 125 and one line of stderr, without a stack or a path of the store.
+import t, { type Test } from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Pax } from 'tar';
+import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
+import { busyboxTarball, fixtureDir, importBusybox, rawTar } from '../harness/fixtures.js';
+
+const before = snapshot();
+const root = tmpRoot(t);
+const images = join(root, 'images');
+const ls = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+/** what a refused import must leave as it was */
+const storeState = () => ({ layers: ls(join(images, 'layers')), blobs: ls(join(images, 'blobs', 'sha256')), tmp: ls(join(images, 'tmp')) });
+
+/** 125 and one line, no stack trace, no path of the store or its scratch space */
+function refusedCleanly(t: Test, r: Result, what: string, re?: RegExp): void {
+  t.equal(r.code, 125, `${what}: 125`);
+  const lines = r.stderr.trim().split('\n');
+  t.equal(lines.length, 1, `${what}: one line on stderr: ${r.stderr.trim().slice(0, 300)}`);
+  t.match(lines[0], /^mydocker: /, `${what}: mydocker's own message`);
+  t.notMatch(r.stderr, /\n\s+at /, `${what}: no stack trace`);
+  t.notOk(r.stderr.includes(root), `${what}: no path of the store`);
+  if (re) t.match(r.stderr, re, what);
+}
+
+function test(name: string, fn: (t: Test) => Promise<void>) {
+  t.test(name, { skip: needsRoot }, fn);
+}
+
+t.before(async () => {
+  if (!needsRoot) await importBusybox(root, 'busybox');
+});
+
+// ---------------------------------------------------------------------------
+// concurrency and crashes
+
+test('10 concurrent imports of one tarball under one tag all succeed', async (t) => {
+  const fresh = join(root, 'concurrent'); // a store without the layer yet: all ten race to make it
+  const runs = await Promise.all(Array.from({ length: 10 }, () => mydocker(['import', busyboxTarball(), 'same:tag'], { root: fresh })));
+  for (const [i, r] of runs.entries()) t.equal(r.code, 0, `import ${i}: ${r.stderr.trim()}`);
+  const tagged = (await mydocker(['images'], { root: fresh })).stdout.split('\n').filter((l) => /^same\s+tag\s/.test(l));
+  t.equal(tagged.length, 1, 'the tag names one image');
+  t.same(ls(join(fresh, 'images', 'tmp')), [], 'no scratch space left');
+  const run = await mydocker(['run', '--rm', 'same:tag', 'echo', 'ok'], { root: fresh });
+  t.equal(run.stdout, 'ok\n', 'the image runs');
+});
+
+test("a killed import's scratch space is swept by the next image command", async (t) => {
+  const tar = readFileSync(busyboxTarball());
+  const cli = spawn(MYDOCKER, ['--root', root, 'import', '-', 'killed'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const closed = new Promise((r) => cli.on('close', r));
+  cli.stdin.on('error', () => {}); // an implementation that gives up early closes its end
+  cli.stdin.write(tar.subarray(0, 256 * 1024)); // half an import: the rest never comes
+  const left = await waitFor(() => ls(join(images, 'tmp')).length > 0 && ls(join(images, 'tmp')), 20_000, 'the import to start');
+  cli.kill('SIGKILL');
+  await closed;
+  t.same(ls(join(images, 'tmp')), left, 'the killed import left its scratch space');
+  const list = await mydocker(['images'], { root });
+  t.equal(list.code, 0, list.stderr);
+  t.same(ls(join(images, 'tmp')), [], 'the next command removed it');
+  t.notMatch(list.stdout, /^killed\s/m, 'and no image came of it');
+});
+
+// ---------------------------------------------------------------------------
+// hostile input to import
+
+/** import a file; it must be refused cleanly and leave the store as it was */
+async function refusedImport(t: Test, name: string, content: Buffer | undefined, re: RegExp, o: { env?: NodeJS.ProcessEnv; file?: string; timeoutMs?: number } = {}) {
+  const file = o.file ?? join(fixtureDir(), `${name}.tar`);
+  if (content) writeFileSync(file, content);
+  const state = storeState();
+  const start = Date.now();
+  const r = await mydocker(['import', file, `robust-${name}`], { root, env: o.env, timeoutMs: o.timeoutMs ?? 60_000 });
+  refusedCleanly(t, r, name, re);
+  if (o.timeoutMs) t.ok(Date.now() - start < o.timeoutMs, `${name}: refused in ${Date.now() - start} ms`);
+  t.same(storeState(), state, `${name}: nothing stored, nothing left in scratch`);
+  t.notMatch((await mydocker(['images'], { root })).stdout, new RegExp(`robust-${name}`), `${name}: no image`);
+}
+
+test('not a tar: refused at once, without reading it all', async (t) => {
+  // 256 MiB of zeros compress to a quarter of a MiB: a stream that is no tar at all
+  const zeros = gzipSync(Buffer.alloc(256 * 1024 * 1024));
+  await refusedImport(t, 'gzip-of-zeros', zeros, /tar/, { timeoutMs: 10_000 });
+  await refusedImport(t, 'text', Buffer.from('hello, I am not a tarball\n'.repeat(40)), /tar/, { timeoutMs: 10_000 });
+  await refusedImport(t, 'directory', undefined, /directory/, { file: fixtureDir() });
+});
+
+test('limits: uncompressed size and entry count (MYDOCKER_MAX_LAYER_BYTES, MYDOCKER_MAX_LAYER_ENTRIES)', async (t) => {
+  // a layer no image has yet: the busybox tarball plus one file of its own
+  const tar = readFileSync(busyboxTarball());
+  const own = Buffer.concat([rawTar([{ path: 'limits-test', data: 'x' }]).subarray(0, 1024), tar]);
+  await refusedImport(t, 'too-big', own, /MYDOCKER_MAX_LAYER_BYTES/, { env: { ...process.env, MYDOCKER_MAX_LAYER_BYTES: '1m' } });
+  await refusedImport(t, 'too-many', own, /MYDOCKER_MAX_LAYER_ENTRIES/, { env: { ...process.env, MYDOCKER_MAX_LAYER_ENTRIES: '20' } });
+  const ok = await mydocker(['import', join(fixtureDir(), 'too-big.tar'), 'robust-fits'], { root });
+  t.equal(ok.code, 0, `within the default limits it is an image: ${ok.stderr}`);
+});
+
+test('entries the kernel refuses: one line that names the entry', async (t) => {
+  const long = 'n'.repeat(300);
+  await refusedImport(t, 'long-name', Buffer.concat([new Pax({ path: long }).encode(), rawTar([{ path: long, data: 'x' }])]), /name too long/);
+  await refusedImport(t, 'dangling-hardlink', rawTar([{ path: 'hl', type: 'Link', linkpath: 'missing' }]), /"hl".*"missing"/);
+});
+
+test('FIFOs are kept; device nodes are skipped with one warning', async (t) => {
+  const file = join(fixtureDir(), 'special.tar');
+  writeFileSync(
+    file,
+    rawTar([
+      { path: 'bin/', type: 'Directory' },
+      { path: 'bin/busybox', data: readFileSync('/bin/busybox'), mode: 0o755 },
+      { path: 'fifo', type: 'FIFO', mode: 0o600 },
+      { path: 'dev-null', type: 'CharacterDevice', devmaj: 1, devmin: 3 },
+      { path: 'dev-disk', type: 'BlockDevice', devmaj: 8, devmin: 0 },
+    ]),
+  );
+  const r = await mydocker(['import', file, 'robust-special'], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stderr.trim().split('\n').length, 1, `one warning: ${r.stderr.trim()}`);
+  t.match(r.stderr, /device/);
+  const run = await mydocker(['run', '--rm', 'robust-special', '/bin/busybox', 'sh', '-c', 'test -p /fifo && stat -c %a /fifo; test -e /dev-disk; echo disk=$?'], { root });
+  t.equal(run.stdout, '600\ndisk=1\n', 'the FIFO is there with its mode; the disk is not');
+});
+
+test("references: docker's grammar, for import, run and rmi", async (t) => {
+  const state = storeState();
+  for (const ref of ['../x', 'x'.repeat(300), 'UPPER', 'a:b:c']) {
+    refusedCleanly(t, await mydocker(['import', busyboxTarball(), ref], { root }), `import ${ref.slice(0, 20)}`, /invalid reference format/);
+  }
+  t.same(storeState(), state, 'nothing stored');
+  for (const ref of ['', '../x', 'x'.repeat(300)]) {
+    const r = await mydocker(['run', '--rm', ref, 'true'], { root });
+    refusedCleanly(t, r, `run "${ref.slice(0, 20)}"`, /invalid reference format.*See 'mydocker run --help'/);
+  }
+  refusedCleanly(t, await mydocker(['rmi', '../x'], { root }), 'rmi ../x', /invalid reference format/);
+});
+
+// ---------------------------------------------------------------------------
+// run's flags that point where a container cannot go
+
+test('-w under /proc, or at a file: 125 at once (no spinning init)', async (t) => {
+  for (const dir of ['/proc/x', '/proc/sys/x', '/bin/sh']) {
+    const r = await mydocker(['run', '--rm', '-w', dir, 'busybox', 'true'], { root, timeoutMs: 20_000 });
+    t.equal(r.signal, null, `-w ${dir}: finished by itself`);
+    refusedCleanly(t, r, `-w ${dir}`, new RegExp(dir.replace(/\//g, '\\/')));
+  }
+  const img = await importBusybox(root, 'robust-procdir', ['WORKDIR /proc/sys/x']);
+  t.equal(img.code, 0, img.stderr);
+  const r = await mydocker(['run', '--rm', 'robust-procdir', 'true'], { root, timeoutMs: 20_000 });
+  refusedCleanly(t, r, "an image's WORKDIR under /proc/sys");
+  const ok = await mydocker(['run', '--rm', '-w', '/made/for/you', 'busybox', 'pwd'], { root });
+  t.equal(ok.stdout, '/made/for/you\n', 'a missing working directory is still made');
+});
+
+test('-v: nothing over /proc (as runc refuses), a directory never onto a file', async (t) => {
+  for (const v of ['/proc:/proc', '/tmp:/proc/sys', '/tmp:/proc/self/x']) refusedCleanly(t, await mydocker(['run', '--rm', '-v', v, 'busybox', 'true'], { root }), `-v ${v}`, /proc/);
+  const lxcfs = await mydocker(['run', '--rm', '-v', '/proc/uptime:/proc/uptime:ro', 'busybox', 'true'], { root });
+  t.equal(lxcfs.code, 0, `a file runc allows (lxcfs's): ${lxcfs.stderr}`);
+  refusedCleanly(t, await mydocker(['run', '--rm', '-v', '/tmp:/dev/null', 'busybox', 'true'], { root }), '-v /tmp:/dev/null', /\/dev\/null/);
+  refusedCleanly(t, await mydocker(['run', '--rm', '-v', '/etc/hostname:/bin', 'busybox', 'true'], { root }), '-v FILE:/bin', /\/bin/);
+});
+
+test('--root that cannot be a folder; usage errors point to --help', async (t) => {
+  refusedCleanly(t, await mydocker(['--root', '/etc/passwd', 'images']), '--root /etc/passwd', /\/etc\/passwd/);
+  refusedCleanly(t, await mydocker(['--root', '', 'images']), "--root ''", /root/);
+  const flag = await mydocker(['run', '--no-such-flag', 'busybox', 'true'], { root });
+  refusedCleanly(t, flag, 'unknown flag', /no-such-flag.*See 'mydocker run --help'\.$/m);
+});
+
+noLeaks(t, before);
