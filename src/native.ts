@@ -75,6 +75,10 @@ interface Addon {
   /** lgetxattr(2): null when the attribute is absent */
   lgetxattr(path: string, name: string): string | null;
   // </chapter 03-rootfs>
+  // <chapter 05-lifecycle>
+  /** pidfd_open(2) (Linux 5.3): close-on-exec; polls readable once the process has exited (waitid needs it to be our child) */
+  pidfdOpen(pid: number): number;
+  // </chapter 05-lifecycle>
 }
 
 const require = createRequire(import.meta.url);

@@ -9,6 +9,9 @@ import { cgroupStep } from './cgroups/step.js';
 import { recordStep } from './container/record.js';
 import { rootfsStep } from './rootfs/step.js';
 // </chapter 03-rootfs>
+// <chapter 05-lifecycle>
+import { detachStep } from './lifecycle/step.js';
+// </chapter 05-lifecycle>
 
 export const steps: Step[] = [
   // <chapter 03-rootfs>
@@ -18,4 +21,7 @@ export const steps: Step[] = [
   // <chapter 02-cgroups>
   cgroupStep, // limits in place before the command starts
   // </chapter 02-cgroups>
+  // <chapter 05-lifecycle>
+  detachStep, // -d: the monitor starts the init, and owns the container once it runs
+  // </chapter 05-lifecycle>
 ];

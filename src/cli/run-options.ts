@@ -10,6 +10,9 @@ import { cgroupOptions } from '../cgroups/options.js';
 // <chapter 03-rootfs>
 import { rootfsOptions } from '../rootfs/options.js';
 // </chapter 03-rootfs>
+// <chapter 05-lifecycle>
+import { detachOptions } from '../lifecycle/options.js';
+// </chapter 05-lifecycle>
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
@@ -42,6 +45,9 @@ const groups: OptionGroup[] = [
   // <chapter 03-rootfs>
   rootfsOptions,
   // </chapter 03-rootfs>
+  // <chapter 05-lifecycle>
+  detachOptions,
+  // </chapter 05-lifecycle>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];
