@@ -1,5 +1,4 @@
-// chapter: 05-lifecycle
-// mydocker-monitor: the parent of one detached container (conmon's role, in ~300
+// mydocker-monitor (chapter 05-lifecycle): the parent of one detached container (conmon's role, in ~300
 // lines of C so that it costs ~1 MiB, not a Node process's 40). `mydocker run -d`
 // starts it; it clones the container's init (the re-exec'd node of chapter 01) into
 // the new namespaces, hands the init the CLI's spec and report pipes (fds 3 and 4)
