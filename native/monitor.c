@@ -240,12 +240,20 @@ int main(int argc, char** argv) {
         {.fd = pidfd, .events = POLLIN},
         {.fd = control, .events = POLLIN},
     };
-    if (p[0].fd < 0 && p[1].fd < 0 && pidfd < 0) break;
+    int output = p[0].fd >= 0 || p[1].fd >= 0;
+    // the end: the init reaped, its output read, and the CLI gone (it may still
+    // write to the record: nothing is removed before it has let go)
+    if (!output && pidfd < 0 && control < 0) break;
     // once the init is reaped, its namespace is empty: output still unread is read
     // now, and a writer that escaped (there should be none) is not waited for
-    int n = poll(p, 4, pidfd < 0 ? 1000 : -1);
+    int n = poll(p, 4, pidfd < 0 && output ? 1000 : -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0) break;
+    if (n == 0) {
+      for (int i = 0; i < 2; i++)
+        if (streams[i].fd >= 0) close(streams[i].fd), streams[i].fd = -1;
+      continue;
+    }
     if (p[3].revents) {
       char c = 0;
       if (read(control, &c, 1) == 1 && c == 'd') {

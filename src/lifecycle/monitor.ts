@@ -76,7 +76,11 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     onMonitor({
       pid: monitor.pid,
       detach() {
-        writeSync(controlWrite, 'd');
+        try {
+          writeSync(controlWrite, 'd');
+        } catch {
+          // EPIPE: the monitor is gone already (killed); the record names it, the sweep sees it
+        }
         closeSync(controlWrite);
       },
     });
