@@ -338,6 +338,14 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// pidfd_open(2): a pidfd for a process that is not our child (run -d: the monitor's)
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, info[0].As<Napi::Number>().Int32Value(), 0));
+  if (fd < 0) return ThrowErrno(info.Env(), "pidfd_open", errno);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(info.Env(), fd);
+}
+
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   if (flock(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()) < 0)
     return ThrowErrno(info.Env(), "flock", errno);
@@ -458,6 +466,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("closeRange", Napi::Function::New(env, CloseRange));
   exports.Set("pipe2", Napi::Function::New(env, Pipe2));
   exports.Set("mknod", Napi::Function::New(env, Mknod));

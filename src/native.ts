@@ -81,6 +81,10 @@ interface Addon {
   /** mount_setattr(2) (Linux 5.12) on the mount the fd refers to (a detached one included) */
   mountSetattr(fd: number, attrSet: number, attrClr?: number): void;
   // </chapter 04-security>
+  // <chapter 05-lifecycle>
+  /** pidfd_open(2) (Linux 5.3): close-on-exec; polls readable once the process has exited (waitid needs it to be our child) */
+  pidfdOpen(pid: number): number;
+  // </chapter 05-lifecycle>
 }
 
 const require = createRequire(import.meta.url);

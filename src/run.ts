@@ -36,7 +36,12 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     }
     log.debug(`container ${id}: ${JSON.stringify(ctx.spec.args)}`);
 
-    const init = startInit(ctx.spec, io.stdio);
+    // <replaced-by 05-lifecycle>
+    //~ const init = startInit(ctx.spec, io.stdio);
+    // </replaced-by 05-lifecycle>
+    // <chapter 05-lifecycle>
+    const init = startInit(ctx.spec, io.stdio, ctx.spawn); // run -d: the monitor starts it
+    // </chapter 05-lifecycle>
     io.spawned();
     cleanup.add('stop the container', async () => {
       init.signal(constants.signals.SIGKILL);
@@ -54,6 +59,9 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     init.go();
     await init.started;
     checkpoint('started');
+    // <chapter 05-lifecycle>
+    for (const step of steps) if (await step.started?.(ctx, init)) return 0; // a step took the container over (run -d)
+    // </chapter 05-lifecycle>
     const exit = await init.exited;
     checkpoint('exited');
     await io.drained;

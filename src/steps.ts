@@ -14,6 +14,9 @@ import { cgroupfsStep } from './security/cgroupfs.js';
 import { devicesStep } from './security/devices.js';
 import { securityStep } from './security/step.js';
 // </chapter 04-security>
+// <chapter 05-lifecycle>
+import { detachStep } from './lifecycle/step.js';
+// </chapter 05-lifecycle>
 
 export const steps: Step[] = [
   // <chapter 03-rootfs>
@@ -28,4 +31,7 @@ export const steps: Step[] = [
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>
+  // <chapter 05-lifecycle>
+  detachStep, // -d: the monitor starts the init, and owns the container once it runs
+  // </chapter 05-lifecycle>
 ];

@@ -10,6 +10,9 @@ import { runOptions, runOptionsFrom } from './run-options.js';
 // <chapter 03-rootfs>
 import { imageCommands } from '../image/cli.js';
 // </chapter 03-rootfs>
+// <chapter 05-lifecycle>
+import { lifecycleCommands } from '../lifecycle/cli.js';
+// </chapter 05-lifecycle>
 
 const VERSION = '0.1.0';
 
@@ -34,6 +37,9 @@ const commands: CommandDef[] = [
   // <chapter 03-rootfs>
   ...imageCommands,
   // </chapter 03-rootfs>
+  // <chapter 05-lifecycle>
+  ...lifecycleCommands,
+  // </chapter 05-lifecycle>
 ];
 
 async function printHelp(command?: CommandDef): Promise<void> {

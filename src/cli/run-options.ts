@@ -13,6 +13,9 @@ import { rootfsOptions } from '../rootfs/options.js';
 // <chapter 04-security>
 import { securityOptions } from '../security/options.js';
 // </chapter 04-security>
+// <chapter 05-lifecycle>
+import { detachOptions } from '../lifecycle/options.js';
+// </chapter 05-lifecycle>
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
@@ -48,6 +51,9 @@ const groups: OptionGroup[] = [
   // <chapter 04-security>
   securityOptions, // after rootfsOptions: no image means chapter 01's host-files mode
   // </chapter 04-security>
+  // <chapter 05-lifecycle>
+  detachOptions,
+  // </chapter 05-lifecycle>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];

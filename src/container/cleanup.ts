@@ -17,6 +17,13 @@ export class Cleanup {
     this.failure = e;
   }
 
+  // <chapter 05-lifecycle>
+  /** someone else owns what was made now (run -d: the container's monitor): nothing is undone */
+  handOver(): void {
+    this.steps.length = 0;
+  }
+  // </chapter 05-lifecycle>
+
   async run(): Promise<void> {
     for (const step of this.steps.splice(0).reverse()) {
       try {

@@ -38,11 +38,13 @@ export class StateRecord {
   }
 }
 
-/** field 22 of /proc/<pid>/stat: with the pid, it names one process for good */
+/** field 22 of /proc/<pid>/stat: with the pid, it names one process for good; undefined once it has died (a zombie too) */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // a zombie waits for its parent (or whoever inherited it) to reap it: it runs no more
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
   } catch {
     return undefined;
   }

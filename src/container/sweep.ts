@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { log } from '../log.js';
 import { processStartTime, type ContainerState } from './state.js';
 import { containerDir, containersDir, removeContainerDir, withLock, writeState } from './store.js';
+// <chapter 05-lifecycle>
+import { monitorExit } from './exit.js';
+// </chapter 05-lifecycle>
 
 declare module './state.js' {
   interface ContainerState {
@@ -47,6 +50,10 @@ function reconcile(root: string): void {
     } catch {
       continue; // half-written by a run that holds no lock yet: its owner finishes it
     }
+    // <chapter 05-lifecycle>
+    const end = monitorExit(dir, state); // a detached container's monitor wrote down its end
+    if (end) writeState(root, id, (state = { ...state, ...end }));
+    // </chapter 05-lifecycle>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';
     if (!orphan && !state.cgroups?.length && !autoRemove) continue;

@@ -1,0 +1,118 @@
+// chapter: 05-lifecycle
+// The lifecycle commands of the command line. Each loads its code only when it runs.
+import { help, str, UsageError, type OptSpec } from '../cli/args.js';
+import type { CommandDef } from '../cli/command.js';
+
+const commands = () => import('./commands.js');
+const signals = () => import('./signal.js');
+
+function needOne(rest: string[], name: string, what = 'CONTAINER [CONTAINER...]'): void {
+  if (rest.length === 0) throw new UsageError(`"${name}" requires at least 1 argument: ${what}`);
+}
+
+function count(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid value "${value}" for ${flag}: a number of ${flag === '--tail' ? 'lines' : 'seconds'}`);
+  return Number(value);
+}
+
+const psOptions: OptSpec[] = [
+  { long: 'all', short: 'a', desc: 'Show all containers (default shows just running)' },
+  { long: 'quiet', short: 'q', desc: 'Only display container IDs' },
+  { long: 'no-trunc', desc: "Don't truncate output" },
+  help,
+];
+
+export const lifecycleCommands: CommandDef[] = [
+  {
+    name: 'ps',
+    args: '[OPTIONS]',
+    desc: 'List containers',
+    options: psOptions,
+    root: true,
+    interspersed: true,
+    action: async (opts, _rest, g) => (await commands()).psCommand(g.root, { all: opts.all === true, quiet: opts.quiet === true, noTrunc: opts['no-trunc'] === true }),
+  },
+  {
+    name: 'logs',
+    args: '[OPTIONS] CONTAINER',
+    desc: 'Fetch the logs of a container',
+    options: [
+      { long: 'follow', short: 'f', desc: 'Follow log output until the container exits' },
+      { long: 'tail', short: 'n', value: 'N', desc: 'Number of lines to show from the end of the logs (default "all")' },
+      { long: 'timestamps', short: 't', desc: 'Show timestamps' },
+      help,
+    ],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => {
+      if (rest.length !== 1) throw new UsageError('"logs" requires exactly 1 argument: CONTAINER');
+      const tail = str(opts.tail);
+      return (await import('./logs.js')).logsCommand(g.root, rest[0], {
+        follow: opts.follow === true,
+        tail: tail === undefined || tail === 'all' ? undefined : count(tail, '--tail', 0),
+        timestamps: opts.timestamps === true,
+      });
+    },
+  },
+  {
+    name: 'stop',
+    args: '[OPTIONS] CONTAINER [CONTAINER...]',
+    desc: 'Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)',
+    options: [{ long: 'time', short: 't', value: 'seconds', desc: 'Seconds to wait before killing the container (default 10)' }, help],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => {
+      needOne(rest, 'stop');
+      return (await signals()).stopCommand(g.root, rest, count(str(opts.time), '--time', 10));
+    },
+  },
+  {
+    name: 'kill',
+    args: '[OPTIONS] CONTAINER [CONTAINER...]',
+    desc: 'Kill one or more running containers',
+    options: [{ long: 'signal', short: 's', value: 'signal', desc: 'Signal to send to the container (default "KILL")' }, help],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => {
+      needOne(rest, 'kill');
+      return (await signals()).killCommand(g.root, rest, str(opts.signal) ?? 'KILL');
+    },
+  },
+  {
+    name: 'rm',
+    args: '[OPTIONS] CONTAINER [CONTAINER...]',
+    desc: 'Remove one or more containers',
+    options: [{ long: 'force', short: 'f', desc: 'Force the removal of a running container (uses SIGKILL)' }, help],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => {
+      needOne(rest, 'rm');
+      return (await commands()).rmCommand(g.root, rest, opts.force === true);
+    },
+  },
+  {
+    name: 'inspect',
+    args: '[OPTIONS] CONTAINER [CONTAINER...]',
+    desc: 'Display detailed information on one or more containers',
+    options: [{ long: 'format', short: 'f', value: 'template', desc: "Format the output using a Go template subset: '{{.State.Status}}', '{{json .Config}}'" }, help],
+    root: true,
+    interspersed: true,
+    action: async (opts, rest, g) => {
+      needOne(rest, 'inspect');
+      return (await import('./inspect.js')).inspectCommand(g.root, rest, str(opts.format));
+    },
+  },
+  {
+    name: 'wait',
+    args: 'CONTAINER [CONTAINER...]',
+    desc: 'Block until one or more containers stop, then print their exit codes',
+    options: [help],
+    root: true,
+    interspersed: true,
+    action: async (_opts, rest, g) => {
+      needOne(rest, 'wait');
+      return (await commands()).waitCommand(g.root, rest);
+    },
+  },
+];

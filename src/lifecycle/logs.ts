@@ -1,0 +1,62 @@
+// chapter: 05-lifecycle
+// logs: the container's output, from docker's json-file log the monitor writes,
+// one JSON object a line: {"log":"…","stream":"stdout"|"stderr","time":"…"}.
+// Each stream goes back to where it came from: stdout to stdout, stderr to stderr.
+// -f follows the file until the container has exited and every line is read.
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { exitFile } from '../container/exit.js';
+import { containerDir } from '../container/store.js';
+import { alive, getContainer } from './record.js';
+
+interface Entry {
+  log: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function logsCommand(root: string, ref: string, o: { follow: boolean; tail?: number; timestamps: boolean }): Promise<number> {
+  const c = getContainer(root, ref);
+  const dir = containerDir(root, c.config.id);
+  const file = join(dir, 'container.log'); // absent: an attached container, its output went to its terminal
+  const show = (e: Entry) => (e.stream === 'stderr' ? process.stderr : process.stdout).write(o.timestamps ? `${e.time} ${e.log}` : e.log);
+
+  let offset = 0;
+  let rest = '';
+  /** the complete lines added since the last read */
+  const readNew = (): Entry[] => {
+    if (!existsSync(file)) return [];
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(64 * 1024);
+    try {
+      for (let n; (n = readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) rest += buf.toString('utf8', 0, n);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = rest.split('\n');
+    rest = lines.pop()!;
+    return lines.filter(Boolean).map((l) => JSON.parse(l) as Entry);
+  };
+  const first = readNew();
+  (o.tail === undefined ? first : o.tail === 0 ? [] : first.slice(-o.tail)).forEach(show);
+  if (!o.follow) return 0;
+  // the monitor writes exit.json after the last line: once it is there (or the
+  // monitor is gone), one more read has everything
+  for (;;) {
+    const done = existsSync(exitFile(dir)) || !existsSync(dir) || !monitorAlive(root, c.config.id);
+    readNew().forEach(show);
+    if (done) return 0;
+    await sleep(100);
+  }
+}
+
+function monitorAlive(root: string, id: string): boolean {
+  try {
+    const s = getContainer(root, id).state;
+    return s.status === 'running' && alive(s.cli, s.cliStart);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,100 @@
+// chapter: 05-lifecycle
+// Starting a detached container through its monitor (native/monitor.c): the CLI
+// spawns the monitor, the monitor clones the init, so the init is the monitor's
+// child and outlives the CLI. The spec and report pipes (fds 3 and 4) go through
+// the monitor untouched: the start protocol of chapter 01 does not change.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Spawner } from '../container/process.js';
+import { O_CLOEXEC, native } from '../native.js';
+
+const MONITOR = fileURLToPath(new URL('../../native/build/Release/mydocker-monitor', import.meta.url));
+
+export interface MonitorFiles {
+  /** where the monitor writes {exitCode, finishedAt} when the container ends */
+  exitFile: string;
+  /** docker's json-file log */
+  logFile: string;
+  /** the cgroup directories to remove at the end, parents first */
+  cgroups: string[];
+  /** --rm: the container's folder, removed under the store's lock */
+  removeDir?: string;
+  lockFile: string;
+}
+
+export interface Monitor {
+  pid: number;
+  /** the CLI lets go: the monitor no longer dies with it */
+  detach(): void;
+}
+
+/** a Spawner that has a new monitor start the init; onMonitor hears of the monitor once the init exists */
+export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => void): Spawner {
+  return (o) => {
+    const [controlRead, controlWrite] = native.pipe2(O_CLOEXEC);
+    const [infoRead, infoWrite] = native.pipe2(O_CLOEXEC);
+    const devnull = openSync('/dev/null', 'r+');
+    const fds = o.fds ?? [];
+    const argv = [
+      'mydocker-monitor',
+      ...['-x', files.exitFile, '-l', files.logFile, '-f', String(o.cloneFlags ?? 0)],
+      ...files.cgroups.flatMap((dir) => ['-c', dir]),
+      ...(files.removeDir ? ['-r', files.removeDir, '-L', files.lockFile] : []),
+      ...o.env.flatMap((kv) => ['-e', kv]),
+      '--',
+      // the monitor's /proc/self is the monitor: name our binary (or our sealed fd of it) by our pid
+      o.file.replace(/^\/proc\/self\//, `/proc/${process.pid}/`),
+      ...o.argv,
+    ];
+    let monitor: { pid: number; pidfd: number };
+    try {
+      monitor = native.spawn({
+        file: MONITOR,
+        argv,
+        env: [],
+        // no fd of the CLI's terminal: `run -d` must not keep its caller's pipes open
+        fds: [devnull, devnull, devnull, fds[3], fds[4], controlRead, infoWrite],
+        // until the CLI lets go, the monitor (and so the container) dies with it
+        parentDeathSignal: constants.signals.SIGKILL,
+      });
+    } catch (e) {
+      closeSync(controlWrite);
+      closeSync(infoRead);
+      throw e;
+    } finally {
+      for (const fd of [devnull, controlRead, infoWrite]) closeSync(fd);
+    }
+    closeSync(monitor.pidfd);
+    // the monitor answers with the init's pid, or why it could not start it
+    const answer = readToEnd(infoRead);
+    if (!/^\d+\n$/.test(answer)) {
+      closeSync(controlWrite);
+      throw new Error(answer.replace(/^error: /, '').trim() || 'the monitor died');
+    }
+    const pid = Number(answer);
+    onMonitor({
+      pid: monitor.pid,
+      detach() {
+        try {
+          writeSync(controlWrite, 'd');
+        } catch {
+          // EPIPE: the monitor is gone already (killed); the record names it, the sweep sees it
+        }
+        closeSync(controlWrite);
+      },
+    });
+    return { pid, pidfd: native.pidfdOpen(pid) };
+  };
+}
+
+function readToEnd(fd: number): string {
+  const buf = Buffer.alloc(256);
+  let text = '';
+  try {
+    for (let n; (n = readSync(fd, buf)) > 0; ) text += buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+  return text;
+}

@@ -1,0 +1,65 @@
+// chapter: 05-lifecycle
+// A container as the lifecycle commands see it: its config and its state, read
+// under the store's lock after the sweep, so what they show is true (a record whose
+// owner — CLI or monitor — is gone has been set right).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processStartTime, type ContainerState } from '../container/state.js';
+import { withStore } from '../container/sweep.js';
+import { containerDir, findContainer, listContainers } from '../container/store.js';
+
+export type Config = ReturnType<typeof listContainers>[number];
+
+export interface Container {
+  config: Config;
+  state: ContainerState;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function readState(root: string, id: string): ContainerState {
+  return JSON.parse(readFileSync(join(containerDir(root, id), 'state.json'), 'utf8'));
+}
+
+/** one container by id, unique id prefix or name */
+export function getContainer(root: string, ref: string): Container {
+  return withStore(root, () => {
+    const config = findContainer(root, ref);
+    return { config, state: readState(root, config.id) };
+  });
+}
+
+export function allContainers(root: string): Container[] {
+  return withStore(root, () =>
+    listContainers(root).flatMap((config) => {
+      try {
+        return [{ config, state: readState(root, config.id) }];
+      } catch {
+        return []; // removed meanwhile
+      }
+    }),
+  );
+}
+
+/** the same pid, started at the same time: the process is still the one we recorded */
+export function alive(pid: number | undefined, start: string | undefined): boolean {
+  return pid !== undefined && start !== undefined && processStartTime(pid) === start;
+}
+
+/** is the container's PID 1 running (checked against the live process, not only the record)? */
+export const isRunning = (s: ContainerState) => s.status === 'running' && alive(s.pid, s.pidStart);
+
+/** the container's record again, until test says yes (or timeoutMs): undefined if it is gone */
+export async function waitState(root: string, id: string, test: (s: ContainerState) => boolean, timeoutMs: number): Promise<ContainerState | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    let state: ContainerState | undefined;
+    try {
+      state = withStore(root, () => (existsSync(containerDir(root, id)) ? readState(root, id) : undefined));
+    } catch {
+      state = undefined;
+    }
+    if (!state || test(state) || Date.now() > end) return state;
+    await sleep(50);
+  }
+}

@@ -1,0 +1,71 @@
+// chapter: 05-lifecycle
+// kill and stop: a signal to the container's PID 1, through a pidfd opened and then
+// checked against the recorded start time, so a reused pid never gets it.
+import { closeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { RuntimeError } from '../errors.js';
+import { native } from '../native.js';
+import { alive, getContainer, isRunning, waitState, type Container } from './record.js';
+
+/** "KILL", "SIGKILL" or "9" → 9 */
+export function signalNumber(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  const n = (constants.signals as Record<string, number>)[name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`];
+  if (n === undefined) throw new RuntimeError(`invalid signal: ${name}`);
+  return n;
+}
+
+/** send sig to the container's PID 1; false when it is no longer running */
+function signal(c: Container, sig: number): boolean {
+  const { pid, pidStart } = c.state;
+  if (!isRunning(c.state)) return false;
+  let pidfd: number;
+  try {
+    pidfd = native.pidfdOpen(pid!);
+  } catch {
+    return false;
+  }
+  try {
+    if (!alive(pid, pidStart)) return false; // the pid is someone else's now
+    native.pidfdSendSignal(pidfd, sig);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+export async function killCommand(root: string, refs: string[], sig: string): Promise<number> {
+  const n = signalNumber(sig);
+  let status = 0;
+  for (const ref of refs) {
+    const c = getContainer(root, ref);
+    if (!signal(c, n)) {
+      process.stderr.write(`mydocker: cannot kill container: ${ref}: container ${c.config.id} is not running\n`);
+      status = 125;
+      continue;
+    }
+    process.stdout.write(`${ref}\n`);
+  }
+  return status;
+}
+
+/** SIGTERM, then SIGKILL after timeout seconds; resolves once the record says exited */
+export async function stopContainer(root: string, c: Container, timeout: number): Promise<void> {
+  const id = c.config.id;
+  if (signal(c, constants.signals.SIGTERM)) {
+    await waitState(root, id, (s) => !isRunning(s), timeout * 1000);
+  }
+  signal(c, constants.signals.SIGKILL);
+  // its owner (monitor or CLI) writes the end down: wait for it, the record is the truth
+  await waitState(root, id, (s) => s.status !== 'running' && !alive(s.cli, s.cliStart), 10_000);
+}
+
+export async function stopCommand(root: string, refs: string[], timeout: number): Promise<number> {
+  for (const ref of refs) {
+    await stopContainer(root, getContainer(root, ref), timeout);
+    process.stdout.write(`${ref}\n`);
+  }
+  return 0;
+}
