@@ -36,6 +36,10 @@
 #define P_PIDFD 3
 #endif
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 enum { SPEC_FD = 3, REPORT_FD = 4, CONTROL_FD = 5, INFO_FD = 6, MAX_LIST = 64, LINE_MAX_BYTES = 16 * 1024 };
 
 static const char* exit_file;
@@ -168,7 +172,9 @@ static void start_init(const char* file, char** argv, int out, int err) {
   // the container dies with its monitor: nobody else could reap it or record its end
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
-  syscall(SYS_close_range, CONTROL_FD, ~0U, 0);
+  // close-on-exec, not closed: the file to exec may be one of them (/proc/self/fd/N,
+  // the runtime's sealed binary), and the kernel opens it before it closes them
+  syscall(SYS_close_range, CONTROL_FD, ~0U, CLOSE_RANGE_CLOEXEC);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

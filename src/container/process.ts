@@ -129,7 +129,11 @@ export function startInit(
     go() {
       if (goSent) return;
       goSent = true;
-      writeSync(specWrite, 'g');
+      try {
+        writeSync(specWrite, 'g');
+      } catch {
+        // EPIPE: the init is gone already; `started` says why
+      }
       closeSync(specWrite);
     },
     terminal,

@@ -29,6 +29,8 @@ export interface Monitor {
   detach(): void;
 }
 
+const SEALED_FD = 7;
+
 /** a Spawner that has a new monitor start the init; onMonitor hears of the monitor once the init exists */
 export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => void): Spawner {
   return (o) => {
@@ -36,6 +38,7 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     const [infoRead, infoWrite] = native.pipe2(O_CLOEXEC);
     const devnull = openSync('/dev/null', 'r+');
     const fds = o.fds ?? [];
+    const sealedFd = /^\/proc\/self\/fd\/(\d+)$/.exec(o.file)?.[1];
     const argv = [
       'mydocker-monitor',
       ...['-x', files.exitFile, '-l', files.logFile, '-f', String(o.cloneFlags ?? 0)],
@@ -43,8 +46,8 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
       ...(files.removeDir ? ['-r', files.removeDir, '-L', files.lockFile] : []),
       ...o.env.flatMap((kv) => ['-e', kv]),
       '--',
-      // the monitor's /proc/self is the monitor: name our binary (or our sealed fd of it) by our pid
-      o.file.replace(/^\/proc\/self\//, `/proc/${process.pid}/`),
+      // the monitor's /proc/self is the monitor's: our sealed fd of the binary becomes its fd 7
+      sealedFd === undefined ? o.file.replace(/^\/proc\/self\//, `/proc/${process.pid}/`) : `/proc/self/fd/${SEALED_FD}`,
       ...o.argv,
     ];
     let monitor: { pid: number; pidfd: number };
@@ -54,7 +57,7 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
         argv,
         env: [],
         // no fd of the CLI's terminal: `run -d` must not keep its caller's pipes open
-        fds: [devnull, devnull, devnull, fds[3], fds[4], controlRead, infoWrite],
+        fds: [devnull, devnull, devnull, fds[3], fds[4], controlRead, infoWrite, ...(sealedFd === undefined ? [] : [Number(sealedFd)])],
         // until the CLI lets go, the monitor (and so the container) dies with it
         parentDeathSignal: constants.signals.SIGKILL,
       });

@@ -4,7 +4,7 @@
 // say otherwise. Names are matched case-insensitively, with or without CAP_, and
 // "ALL" stands for every capability this machine can give.
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli/args.js';
+import { RuntimeError } from '../errors.js';
 
 /** capability N is CAPABILITIES[N] (<linux/capability.h>, up to Linux 6.x) */
 export const CAPABILITIES = [
@@ -72,8 +72,9 @@ export function normalizeCapabilities(caps: string[], field: 'CapAdd' | 'CapDrop
     let c = raw.toUpperCase();
     if (c === 'ALL') return c;
     if (!c.startsWith('CAP_')) c = 'CAP_' + c;
-    if (!known.includes(c)) throw new UsageError(`invalid ${field}: unknown capability: ${JSON.stringify(c)}`);
-    if (!current.includes(c)) throw new UsageError(`invalid ${field}: capability not supported by your kernel or not available in the current environment: ${JSON.stringify(c)}`);
+    // docker's daemon answers these (no "See 'docker run --help'."): a RuntimeError
+    if (!known.includes(c)) throw new RuntimeError(`invalid ${field}: unknown capability: ${JSON.stringify(c)}`);
+    if (!current.includes(c)) throw new RuntimeError(`invalid ${field}: capability not supported by your kernel or not available in the current environment: ${JSON.stringify(c)}`);
     return c;
   });
 }
