@@ -286,13 +286,13 @@ t.test('a mount made inside does not propagate to a shared mount of the host', {
 });
 
 // CVE-2024-21626: a runtime that let an fd of its own reach the container handed it the
-// host's filesystem. The CLI is given extra open fds (a pipe, a host directory): the
-// command must see only 0, 1 and 2.
+// host's filesystem. The CLI is given extra open fds (pipes, a host directory) at 3 to 6,
+// where the runtime's own fds may sit too: the command must see only 0, 1 and 2.
 t.test('only fds 0, 1 and 2 reach the command', { skip: needsRoot }, async (t) => {
   const hostDir = openSync(root, 'r'); // an fd to a host directory, inheritable
   t.teardown(() => closeSync(hostDir));
   const child = spawn(MYDOCKER, ['--root', root, 'run', '/bin/sh', '-c', 'ls -l /proc/1/fd; exit 0'], {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe', hostDir],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe', hostDir, 'pipe', hostDir],
   });
   let out = '';
   let err = '';

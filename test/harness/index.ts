@@ -16,8 +16,9 @@ export const needsRoot: string | false = isRoot ? false : 'needs root: run the t
  * A tag unique to this test process, for names on shared ground (cgroup parents, container
  * names, files in /tmp). Not the pid alone: in the runner's sandbox (a PID namespace of its
  * own) every test file is a small pid, the same in two sandboxes running side by side.
+ * MYDOCKER_TEST_TAG (letters and digits) prefixes it, so a caller can find what a run left.
  */
-export const UNIQUE = `${process.pid}-${randomBytes(4).toString('hex')}`;
+export const UNIQUE = `${process.env.MYDOCKER_TEST_TAG ?? ''}${process.pid}-${randomBytes(4).toString('hex')}`;
 /**
  * true when tools/test.mjs runs this file in its sandbox: new mount, UTS, IPC and PID
  * namespaces (with their own /proc), private propagation. Then everything /proc and
