@@ -4,7 +4,7 @@ import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MYDOCKER, UNIQUE, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { MYDOCKER, UNIQUE, killTree, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
 import { fixtureDir, importBusybox } from '../harness/fixtures.js';
 
 const before = snapshot();
@@ -151,7 +151,15 @@ t.test('-t gives a terminal from the container\'s own /dev/pts', { skip: needsRo
     const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let s = '';
     p.stdout.on('data', (d) => (s += d));
-    p.on('close', () => resolve(s));
+    // script, the CLI and the container: all of it, if it hangs
+    const timer = setTimeout(() => {
+      killTree(p.pid!);
+      s += '\n[timed out after 30 s]';
+    }, 30_000);
+    p.on('close', () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
   });
   t.match(out, /^\/dev\/pts\/0\r*\n/, 'the first terminal of a new devpts instance');
   t.match(out, /0 ptmx/);
