@@ -5,7 +5,7 @@
 import t from 'tap';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { UNIQUE, childrenOf, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
+import { UNIQUE, childrenOf, killTree, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
 import { cgroupFile, containerCgroup, controllerBase, hostMode, leftUnder, removeParent } from '../harness/cgroups.js';
 
 const before = snapshot();
@@ -43,14 +43,19 @@ async function whileRunning(flags: string[], fn: (name: string, pid: number) => 
   const done = mydocker([...global, 'run', '--cgroup-parent', parent, ...flags, '/bin/sleep', '60'], { root, onSpawn: (p) => (cli = p) });
   let failed: Result | undefined;
   done.then((r) => (failed = r), () => {});
-  const name = await waitFor(() => failed ?? containerCgroup(parent), 10_000, 'the container cgroup');
-  if (typeof name !== 'string') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
-  const pid = await waitFor(() => failed ?? containerPid1(cli), 10_000, "the container's PID 1");
-  if (typeof pid !== 'number') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
+  let pid: number | undefined;
   try {
+    // 60 s: a Node init starts slowly under emulation (the cgroup v2 VM); here it takes 0.1 s
+    const found = await waitFor(() => failed ?? containerPid1(cli), 60_000, "the container's PID 1");
+    if (typeof found !== 'number') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
+    pid = found;
+    // this container's cgroup: the leaf below parent whose cgroup.procs lists its PID 1
+    const name = await waitFor(() => failed ?? containerCgroup(parent, 'pids', pid), 60_000, 'the container cgroup');
+    if (typeof name !== 'string') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
     await fn(name, pid);
   } finally {
-    process.kill(pid, 'SIGKILL'); // the container's PID 1, from the host
+    if (pid) process.kill(pid, 'SIGKILL'); // the container's PID 1, from the host
+    else if (cli && !failed) killTree(cli); // it never started: no leftover for the next test
   }
   return done;
 }
