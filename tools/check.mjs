@@ -57,13 +57,13 @@ export function resolveImpl(impl, chapter, { index, repo = REPO, log = console.l
  * tools/test.mjs over `files` with MYDOCKER=impl, from the repo. quiet: only capture the
  * output (else also print it). Returns { code, pass, fail, skip, files: Map<file, boolean>, output }.
  */
-export function runTests(files, impl, { lock, quiet = false, repo = REPO } = {}) {
-  const cmd = [process.execPath, join(repo, 'tools', 'test.mjs'), ...files];
+export function runTests(files, impl, { lock, quiet = false, repo = REPO, args = [], env = {} } = {}) {
+  const cmd = [process.execPath, join(repo, 'tools', 'test.mjs'), ...args, ...files];
   if (lock) cmd.unshift('flock', lock);
   return new Promise((done, fail) => {
     const child = spawn(cmd[0], cmd.slice(1), {
       cwd: repo,
-      env: { ...process.env, MYDOCKER: impl },
+      env: { ...process.env, ...env, MYDOCKER: impl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -90,6 +90,37 @@ export function runTests(files, impl, { lock, quiet = false, repo = REPO } = {})
       });
     });
   });
+}
+
+/**
+ * Does impl start at all? Runs `impl --help` (10 s at most) before any test does, so that a
+ * missing file, a bad #! line or a hanging binary is one clear message instead of every
+ * test failing its own way. Returns null when it answered, else what is wrong.
+ */
+export function smokeCheck(impl, { timeoutMs = 10_000 } = {}) {
+  if (!existsSync(impl)) return `${impl}: no such file`;
+  try {
+    accessSync(impl, constants.X_OK);
+  } catch {
+    return `${impl}: not executable (chmod +x ${impl})`;
+  }
+  const r = spawnSync(impl, ['--help'], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error?.code === 'ETIMEDOUT') return `${impl} --help did not answer within ${timeoutMs / 1000} s (it hangs: every test would wait for it)`;
+  if (r.error?.code === 'ENOENT' || r.error?.code === 'EACCES' || r.error?.code === 'ENOEXEC') {
+    let first = '';
+    try {
+      first = readFileSync(impl, 'utf8').split('\n')[0];
+    } catch {
+      // unreadable
+    }
+    return first.startsWith('#!')
+      ? `${impl} cannot be started: its interpreter (${first.slice(2).trim()}) is missing or not executable`
+      : `${impl} cannot be started (${r.error.code}): not a program this machine can run`;
+  }
+  if (r.error) return `${impl} --help: ${r.error.message}`;
+  if (r.signal) return `${impl} --help was killed by ${r.signal}`;
+  if (!`${r.stdout}${r.stderr}`.trim()) return `${impl} --help printed nothing (exit status ${r.status})`;
+  return null;
 }
 
 // ---- the doctor ----------------------------------------------------------------------------
@@ -324,6 +355,12 @@ async function main(argv) {
     console.error('check: host: see `npm run check -- --doctor` (scripts/setup-host.sh installs everything)');
   }
   const impl = resolveImpl(o.impl, chapter, { index });
+  const broken = smokeCheck(impl);
+  if (broken) {
+    console.error(`check: the implementation does not start, so no test was run: ${broken}`);
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
   const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters ${chaptersUpTo(index, chapter).map((c) => c.id).join(', ')}`;
   console.log(`check: the tests of ${scope} against ${relative(process.cwd(), impl) || impl}`);
   let code = 0;

@@ -5,29 +5,57 @@
 import t from 'tap';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
+import { UNIQUE, childrenOf, killTree, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
 import { cgroupFile, containerCgroup, controllerBase, hostMode, leftUnder, removeParent } from '../harness/cgroups.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
-const parent = `mydocker-test-02-${process.pid}`;
+const parent = `mydocker-test-02-${UNIQUE}`;
 const mode = hostMode();
 const v2 = mode === 'unified';
 t.teardown(() => removeParent(parent));
 t.comment(`cgroup mode: ${mode}`);
 
-/** run a container that waits; hand its cgroup's name to fn; then SIGKILL its PID 1 */
-async function whileRunning(flags: string[], fn: (name: string) => void | Promise<void>): Promise<Result> {
-  const done = mydocker(['run', '--cgroup-parent', parent, ...flags, '/bin/sleep', '60'], { root });
+/** the container's PID 1, seen from here: the first process below the CLI in another PID namespace */
+function containerPid1(cli: number): number | undefined {
+  const ours = readlinkSync('/proc/self/ns/pid');
+  const walk = (pid: number): number | undefined => {
+    for (const c of childrenOf(pid)) {
+      try {
+        if (readlinkSync(`/proc/${c}/ns/pid`) !== ours) return c;
+      } catch {
+        continue; // gone
+      }
+      const below = walk(c);
+      if (below) return below;
+    }
+    return undefined;
+  };
+  return walk(cli);
+}
+
+/**
+ * run a container that waits; hand its cgroup's name and its PID 1 (a host pid) to fn;
+ * then SIGKILL that PID 1
+ */
+async function whileRunning(flags: string[], fn: (name: string, pid: number) => void | Promise<void>, global: string[] = []): Promise<Result> {
+  let cli = 0;
+  const done = mydocker([...global, 'run', '--cgroup-parent', parent, ...flags, '/bin/sleep', '60'], { root, onSpawn: (p) => (cli = p) });
   let failed: Result | undefined;
-  done.then((r) => (failed = r));
-  const name = await waitFor(() => failed ?? containerCgroup(parent), 10_000, 'the container cgroup');
-  if (typeof name !== 'string') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
+  done.then((r) => (failed = r), () => {});
+  let pid: number | undefined;
   try {
-    await fn(name);
+    // 60 s: a Node init starts slowly under emulation (the cgroup v2 VM); here it takes 0.1 s
+    const found = await waitFor(() => failed ?? containerPid1(cli), 60_000, "the container's PID 1");
+    if (typeof found !== 'number') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
+    pid = found;
+    // this container's cgroup: the leaf below parent whose cgroup.procs lists its PID 1
+    const name = await waitFor(() => failed ?? containerCgroup(parent, 'pids', pid), 60_000, 'the container cgroup');
+    if (typeof name !== 'string') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
+    await fn(name, pid);
   } finally {
-    const pid = Number(readFileSync(`${controllerBase('pids')}/${parent}/${name}/cgroup.procs`, 'utf8').split('\n')[0]);
-    if (pid) process.kill(pid, 'SIGKILL'); // the container's PID 1, by the pid its cgroup names
+    if (pid) process.kill(pid, 'SIGKILL'); // the container's PID 1, from the host
+    else if (cli && !failed) killTree(cli); // it never started: no leftover for the next test
   }
   return done;
 }
@@ -94,6 +122,33 @@ t.test('an allocation beyond -m is OOM-killed (137), one below it passes', { ski
   t.same(leftUnder(parent), [], 'no cgroup left');
 });
 
+// Writing the limits is half the job: the process must be in each cgroup that holds one.
+// Read from the host (inside, a cgroup namespace shows "/" whether it joined or not).
+t.test("the command's process is in each limited controller's cgroup", { skip: needsRoot }, async (t) => {
+  const flags = ['-m', '64m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '10', '--cpuset-cpus', '0'];
+  await whileRunning(flags, (name, pid) => {
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+    const want = `/${parent}/${name}`;
+    if (v2) {
+      t.equal(lines.find((l) => l.startsWith('0::')), `0::${want}`, `PID 1 is in ${want}`);
+      return;
+    }
+    for (const controller of ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids']) {
+      const line = lines.find((l) => l.split(':')[1].split(',').includes(controller));
+      t.equal(line?.split(':')[2], want, `${controller}: PID 1 is in ${want} (${line})`);
+    }
+  });
+});
+
+// 137 alone is not OOM: a container killed by a plain SIGKILL from outside was not
+// killed by the OOM killer, and the debug log must not say it was.
+t.test('a plain kill -9 is not reported as an OOM kill', { skip: needsRoot }, async (t) => {
+  const r = await whileRunning(['-m', '32m', '--memory-swap', '32m'], () => {}, ['--debug']);
+  t.equal(r.code, 137, 'killed by SIGKILL: 137');
+  t.match(r.stderr, /\S/, 'the debug log is there (--debug)');
+  t.notMatch(r.stderr, /OOM/, `no OOM reported for a kill -9: ${r.stderr.trim()}`);
+});
+
 t.test('--pids-limit makes fork fail inside', { skip: needsRoot }, async (t) => {
   const script = 'for i in 1 2 3 4 5 6 7 8; do /bin/sleep 2 & done; wait';
   const limited = await mydocker(['run', '--cgroup-parent', parent, '--pids-limit', '4', '/bin/sh', '-c', script], { root });
@@ -137,7 +192,10 @@ t.test('without --cgroup-parent the cgroup is mydocker/<id>', { skip: needsRoot 
   t.equal(r.code, 0, r.stderr);
   t.match(seen, /^[0-9a-f]{64}$/, 'a cgroup under mydocker/ while it ran');
   t.notOk(existsSync(`${base}/mydocker/${seen}`), 'and gone after');
-  if (!parentExisted) t.notOk(existsSync(`${base}/mydocker`), 'the parent level it made is gone too');
+  // the parent level: gone when this run made it; kept when it was there before (another
+  // mydocker's containers may be in it)
+  if (parentExisted) t.ok(existsSync(`${base}/mydocker`), 'the parent level, there before the run, is still there');
+  else t.notOk(existsSync(`${base}/mydocker`), 'the parent level it made is gone too');
 });
 
 t.test('no cgroup left after a failed start', { skip: needsRoot }, async (t) => {

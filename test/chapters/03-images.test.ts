@@ -4,12 +4,12 @@ import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { mountPoints, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { UNIQUE, mountPoints, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
 import { busyboxTarball, fixtureDir, rawTar, type RawEntry } from '../harness/fixtures.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
-const unique = `mydocker-03i-${process.pid}`;
+const unique = `mydocker-03i-${UNIQUE}`;
 const images = join(root, 'images');
 const ls = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
 /** everything of the store that a failed import must leave as it was */
@@ -113,14 +113,19 @@ test('hostile layers: nothing is written outside the layer', async (t) => {
   t.equal(statSync('/etc/passwd').nlink, passwdLinks, 'no hard link to a host file was made');
 });
 
+// Every absolute name here is under the test's own fixture folder: an implementation
+// that extracts without guards writes there, never over a host file.
 test('hostile layers: absolute names and device nodes stay harmless', async (t) => {
+  const hostDir = join(fixtureDir(), `${unique}-absdir`);
   const hostPath = join(fixtureDir(), `${unique}-abs`);
   const file = join(fixtureDir(), 'abs.tar');
   writeFileSync(
     file,
     rawTar([
-      { path: '/bin/', type: 'Directory' },
-      { path: '/bin/busybox', data: readFileSync('/bin/busybox'), mode: 0o755 },
+      { path: 'bin/', type: 'Directory' },
+      { path: 'bin/busybox', data: readFileSync('/bin/busybox'), mode: 0o755 },
+      { path: `${hostDir}/`, type: 'Directory' },
+      { path: `${hostDir}/file`, data: 'in a dir' },
       { path: hostPath, data: 'inside' },
       { path: 'evil-null', type: 'CharacterDevice', devmaj: 1, devmin: 3 },
       { path: 'evil-disk', type: 'BlockDevice', devmaj: 8, devmin: 0 },
@@ -130,12 +135,13 @@ test('hostile layers: absolute names and device nodes stay harmless', async (t) 
     ]),
   );
   t.equal((await mydocker(['import', file, 'abs'], { root })).code, 0, 'an absolute name is read as relative, like docker');
-  t.notOk(existsSync(hostPath), 'the absolute name did not land on the host');
-  const r = await mydocker(['run', '--rm', 'abs', '/bin/busybox', 'sh', '-c', `cat ${hostPath}; echo; for f in /evil-null /evil-disk; do test -e $f; echo $f=$?; done`], { root });
+  t.notOk(existsSync(hostPath), 'the absolute file name did not land on the host');
+  t.notOk(existsSync(hostDir), 'the absolute directory name did not land on the host');
+  const r = await mydocker(['run', '--rm', 'abs', '/bin/busybox', 'sh', '-c', `cat ${hostPath}; echo; cat ${hostDir}/file; echo; for f in /evil-null /evil-disk; do test -e $f; echo $f=$?; done`], { root });
   t.equal(r.code, 0, r.stderr);
   const climb = await mydocker(['run', '--rm', 'abs', '/bin/busybox', 'sh', '-c', 'readlink /lib/climb; test -x /lib/climb && echo followed inside'], { root });
   t.equal(climb.stdout, '../../../../bin/busybox\nfollowed inside\n', 'a symlink climbing above the root is kept as written and resolves inside the container, as in docker');
-  t.equal(r.stdout, `inside\n/evil-null=1\n/evil-disk=1\n`, 'the file is in the image; device nodes were not created');
+  t.equal(r.stdout, `inside\nin a dir\n/evil-null=1\n/evil-disk=1\n`, 'the files are in the image; device nodes were not created');
 });
 
 test('malformed tarballs: 125, one line, nothing stored', async (t) => {

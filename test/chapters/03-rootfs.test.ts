@@ -1,15 +1,15 @@
 // Chapter 03 — the container runs in its image's files: overlay, pivot_root,
 // its own /dev, /proc and /sys with the dangerous parts hidden, volumes, records.
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
-import { importBusybox } from '../harness/fixtures.js';
+import { MYDOCKER, UNIQUE, killTree, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { fixtureDir, importBusybox } from '../harness/fixtures.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
-const unique = `mydocker-03-${process.pid}`;
+const unique = `mydocker-03-${UNIQUE}`;
 
 t.before(async () => {
   if (!needsRoot) await importBusybox(root, 'busybox');
@@ -46,6 +46,41 @@ t.test('no way back to the host: /proc/1/root and /..', { skip: needsRoot }, asy
   t.equal(c, a, '/.. is /');
 });
 
+// The classic chroot escape: a root process chroot()s into a subdirectory without
+// changing its working directory, climbs with "..", and chroot()s to where it lands. In a
+// root made with chroot(2) it lands on the host's /; after pivot_root and the old root's
+// detach there is nothing above the container's root. The helper is a static C program
+// the test builds (gcc, from build-essential), bound in with -v.
+const ESCAPE_C = `
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  mkdir("/tmp/.escape", 0700);
+  if (chroot("/tmp/.escape") != 0) { perror("chroot /tmp/.escape"); return 2; }
+  for (int i = 0; i < 64; i++) if (chdir("..") != 0) { perror("chdir .."); return 2; }
+  if (chroot(".") != 0) { perror("chroot ."); return 2; }
+  printf("%s\\n", access(argv[1], F_OK) == 0 ? "escaped: the host's file is visible" : "contained");
+  return 0;
+}
+`;
+
+t.test('no way out with the chroot escape (pivot_root, not chroot)', { skip: needsRoot }, async (t) => {
+  const dir = join(fixtureDir(), 'escape');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'escape.c'), ESCAPE_C);
+  const cc = spawnSync('gcc', ['-static', '-O', '-o', join(dir, 'escape'), join(dir, 'escape.c')], { encoding: 'utf8' });
+  if (cc.error || cc.status !== 0) {
+    t.fail(`could not build the helper with gcc -static (install build-essential): ${cc.error?.message ?? cc.stderr}`);
+    return;
+  }
+  const hostOnly = join(fixtureDir(), `${unique}-host-only`);
+  writeFileSync(hostOnly, 'host');
+  const r = await mydocker(['run', '--rm', '-v', `${dir}:/escape:ro`, 'busybox', '/escape/escape', hostOnly], { root });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'contained\n', 'climbing out of a nested chroot ends at the container\'s root');
+});
+
 t.test('writes land in the container layer only', { skip: needsRoot }, async (t) => {
   const first = await mydocker(['run', '--name', `${unique}-w1`, 'busybox', 'sh', '-c', 'echo hello > /new-file; rm /bin/ls; cat /new-file'], { root });
   t.equal(first.code, 0, first.stderr);
@@ -54,21 +89,47 @@ t.test('writes land in the container layer only', { skip: needsRoot }, async (t)
   t.equal(second.stdout, 'new=1\nls=0\n', 'another container of the image sees the image unchanged');
 });
 
-t.test('/proc: masked paths are empty, read-only paths refuse writes', { skip: needsRoot }, async (t) => {
-  // the masked files this kernel has (and that are not empty on the host)
-  const masked = ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/interrupts', '/proc/sched_debug'].filter((p) => existsSync(p));
-  t.ok(masked.length > 0, `this kernel has masked files: ${masked.join(' ')}`);
-  const r = await sh(
-    `for f in ${masked.join(' ')}; do echo "$f $(wc -c < $f)"; done; ls -A /sys/firmware | wc -l; ` +
-      'echo 1 > /proc/sysrq-trigger && echo sysrq-written; echo x > /proc/sys/kernel/hostname && echo sys-written; ' +
-      'touch /sys/x 2>/dev/null && echo sys-touched; echo done',
-  );
+// runc's and docker's lists (REFERENCE.md, "Isolation defaults"); a path this kernel
+// does not have cannot be checked, and is left out.
+const MASKED = [
+  '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** mount point → its per-mount options, from a mountinfo text */
+const mountOptions = (mountinfo: string) => new Map(mountinfo.trim().split('\n').map((l) => [l.split(' ')[4], l.split(' ')[5]] as [string, string]));
+
+t.test('/proc and /sys: every masked path is hidden, every read-only path is read-only', { skip: needsRoot }, async (t) => {
+  const masked = MASKED.filter((p) => existsSync(p));
+  const readonly = READONLY.filter((p) => existsSync(p));
+  t.comment(`masked paths on this kernel: ${masked.join(' ')}; read-only: ${readonly.join(' ')}`);
+  const show = masked.map((p) => (statSync(p).isDirectory() ? `echo "${p} $(ls -A ${p} | wc -l)"` : `echo "${p} $(wc -c < ${p})"`)).join('; ');
+  const r = await sh(`${show}; echo ---; cat /proc/self/mountinfo`);
   t.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
-  t.same(lines.slice(0, masked.length), masked.map((f) => `${f} 0`), 'masked files read as empty');
-  t.equal(lines[masked.length].trim(), '0', '/sys/firmware is empty');
-  t.notMatch(r.stdout, /sysrq-written|sys-written|sys-touched/, 'no write went through');
+  const [contents, mountinfo] = r.stdout.split('---\n');
+  t.same(contents.trim().split('\n'), masked.map((p) => `${p} 0`), 'masked files read as empty, masked directories list nothing');
+  const options = mountOptions(mountinfo);
+  for (const p of masked) t.ok(options.has(p), `${p} is covered by a mount`);
+  for (const p of readonly) t.match(options.get(p) ?? 'not a mount point', /^ro\b/, `${p} is a read-only mount`);
+});
+
+t.test('/proc: writes to the read-only paths are refused', { skip: needsRoot }, async (t) => {
+  const r = await sh('echo 1 > /proc/sysrq-trigger && echo sysrq-written; echo x > /proc/sys/kernel/hostname && echo sys-written; echo done');
+  t.equal(r.code, 0, r.stderr);
+  t.notMatch(r.stdout, /sysrq-written|sys-written/, 'no write went through');
   t.match(r.stdout, /done\n$/);
+});
+
+// Harmless proof that /sys is read-only: its mount flag, and EROFS (not EACCES, which a
+// writable sysfs answers too) for a file created at its top. Nothing here writes a real
+// sysfs attribute, which a wrong implementation would let through to the host's kernel.
+t.test('/sys is mounted read-only', { skip: needsRoot }, async (t) => {
+  const r = await sh('grep " /sys " /proc/self/mountinfo; touch /sys/mydocker-test-x 2>&1; echo done');
+  t.equal(r.code, 0, r.stderr);
+  const [line, ...rest] = r.stdout.trim().split('\n');
+  t.match(line?.split(' ')[5] ?? '', /^ro\b/, `the /sys mount is ro: ${line}`);
+  t.match(rest.join('\n'), /Read-only file system/, 'creating a file in /sys fails with EROFS');
 });
 
 t.test('/dev has exactly the expected nodes', { skip: needsRoot }, async (t) => {
@@ -90,7 +151,15 @@ t.test('-t gives a terminal from the container\'s own /dev/pts', { skip: needsRo
     const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let s = '';
     p.stdout.on('data', (d) => (s += d));
-    p.on('close', () => resolve(s));
+    // script, the CLI and the container: all of it, if it hangs
+    const timer = setTimeout(() => {
+      killTree(p.pid!);
+      s += '\n[timed out after 30 s]';
+    }, 30_000);
+    p.on('close', () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
   });
   t.match(out, /^\/dev\/pts\/0\r*\n/, 'the first terminal of a new devpts instance');
   t.match(out, /0 ptmx/);
@@ -157,9 +226,9 @@ t.test('the image config applies; flags override it', { skip: needsRoot }, async
 });
 
 t.test('a missing image is a 125 that names it', { skip: needsRoot }, async (t) => {
-  const r = await mydocker(['run', '--rm', `no-such-image-${process.pid}`, 'true'], { root });
+  const r = await mydocker(['run', '--rm', `no-such-image-${UNIQUE}`, 'true'], { root });
   t.equal(r.code, 125);
-  t.match(r.stderr, new RegExp(`no-such-image-${process.pid}`));
+  t.match(r.stderr, new RegExp(`no-such-image-${UNIQUE}`));
   t.equal(r.stderr.trim().split('\n').length, 1);
 });
 

@@ -9,7 +9,7 @@ import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, UNIQUE } from '../harness/index.js';
 import { busyboxTarball } from '../harness/fixtures.js';
 
 const before = snapshot();
@@ -130,7 +130,7 @@ function asNobody(cmd: string, args: string[]) {
 
 t.test('a host user reaches nothing of a container, nor its setuid files', { skip: needsRoot }, async (t) => {
   gcc('euid-probe', EUID_PROBE, ['-static', '-O2']);
-  const name = `contain-suid-${process.pid}`;
+  const name = `contain-suid-${UNIQUE}`;
   const r = await mydocker(['run', '--name', name, '-v', `${helpers}:/h:ro`, 'busybox', 'sh', '-c', 'cp /h/euid-probe /suid && chmod 4755 /suid && /suid'], { root });
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'euid=0\n', 'the container made a setuid-root file');

@@ -4,12 +4,12 @@
 import t, { type Test } from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mydocker, needsRoot, noLeaks, sleep, snapshot, tmpRoot, waitFor } from '../harness/index.js';
+import { mydocker, needsRoot, noLeaks, sleep, snapshot, tmpRoot, UNIQUE, waitFor } from '../harness/index.js';
 import { importBusybox } from '../harness/fixtures.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
-const unique = `l05-${process.pid}`;
+const unique = `l05-${UNIQUE}`;
 let n = 0;
 const name = (what: string) => `${unique}-${what}-${n++}`;
 

@@ -26,14 +26,19 @@ export function controllerBase(controller: string): string | undefined {
   return undefined;
 }
 
-/** the one cgroup below parent that holds a process: the running container's */
-export function containerCgroup(parent: string, controller = 'pids'): string | undefined {
+/** the one cgroup below parent that holds a process (that process, when pid is given): the running container's */
+export function containerCgroup(parent: string, controller = 'pids', pid?: number): string | undefined {
   const dir = `${controllerBase(controller)}/${parent}`;
   if (!existsSync(dir)) return undefined;
   const leaves = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
   for (const e of leaves) {
-    const procs = readFileSync(`${dir}/${e.name}/cgroup.procs`, 'utf8').trim();
-    if (procs) return e.name;
+    let procs = '';
+    try {
+      procs = readFileSync(`${dir}/${e.name}/cgroup.procs`, 'utf8').trim();
+    } catch {
+      continue; // removed meanwhile
+    }
+    if (pid === undefined ? procs : procs.split('\n').includes(String(pid))) return e.name;
   }
   return undefined;
 }

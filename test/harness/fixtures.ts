@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Header } from 'tar';
-import { REPO, mydocker, type Result } from './index.js';
+import { REPO, mydocker, ownDir, type Result } from './index.js';
 
 let work: string | undefined;
 const built = new Map<string, string>();
@@ -14,7 +14,7 @@ const built = new Map<string, string>();
 /** a folder for this test process's fixtures, removed when it exits */
 export function fixtureDir(): string {
   if (!work) {
-    const dir = mkdtempSync(join(tmpdir(), 'mydocker-fixtures-'));
+    const dir = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-fixtures-')));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     work = dir;
   }

@@ -1,6 +1,7 @@
 // Black-box test harness: drives whatever binary MYDOCKER names (default bin/mydocker),
 // so a learner can run these tests against an implementation in any language.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +12,19 @@ export const MYDOCKER = resolve(process.env.MYDOCKER ?? join(REPO, 'bin', 'mydoc
 export const isRoot = process.getuid?.() === 0;
 /** pass as a test's `skip` option: false when root, else the reason */
 export const needsRoot: string | false = isRoot ? false : 'needs root: run the tests with sudo';
+/**
+ * A tag unique to this test process, for names on shared ground (cgroup parents, container
+ * names, files in /tmp). Not the pid alone: in the runner's sandbox (a PID namespace of its
+ * own) every test file is a small pid, the same in two sandboxes running side by side.
+ * MYDOCKER_TEST_TAG (letters and digits) prefixes it, so a caller can find what a run left.
+ */
+export const UNIQUE = `${process.env.MYDOCKER_TEST_TAG ?? ''}${process.pid}-${randomBytes(4).toString('hex')}`;
+/**
+ * true when tools/test.mjs runs this file in its sandbox: new mount, UTS, IPC and PID
+ * namespaces (with their own /proc), private propagation. Then everything /proc and
+ * mountinfo show is this file's own, and the leak check can compare all of it.
+ */
+export const sandboxed = process.env.MYDOCKER_TEST_SANDBOX === '1';
 
 export interface Result {
   code: number | null;
@@ -31,27 +45,79 @@ export interface RunOpts {
 /** run the CLI with its own --root; resolves with exit status and output */
 export function mydocker(args: string[], o: RunOpts = {}): Promise<Result> {
   const argv = o.root ? ['--root', o.root, ...args] : args;
+  const limit = o.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(MYDOCKER, argv, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    let settled = false;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('spawn', () => o.onSpawn?.(child.pid!));
-    child.on('close', (code, signal) => {
+    child.stdin.on('error', () => {}); // the CLI may exit before reading its stdin
+    // on timeout: the CLI and everything below it (the container's processes too), not only
+    // the CLI, which would leave a container holding our pipes open
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree(child.pid!);
+    }, limit);
+    let grace: NodeJS.Timeout | undefined;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr });
+      clearTimeout(grace);
+      if (timedOut) reject(new Error(`mydocker ${args.join(' ').slice(0, 200)}: timed out after ${limit / 1000} s (killed it and its processes)\nstdout: ${stdout.slice(-500)}\nstderr: ${stderr.slice(-500)}`));
+      else resolvePromise({ code, signal, stdout, stderr });
+    };
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      settled = true;
+      reject(e);
     });
+    child.on('spawn', () => o.onSpawn?.(child.pid!));
+    // the CLI exited, but something it left behind (a container) may still hold stdout open:
+    // wait 2 s for the pipes, then stop reading and answer
+    child.on('exit', (code, signal) => {
+      grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        stderr += `\n[test harness: the CLI exited (${code ?? signal}) but its stdout/stderr stayed open 2 s later: a process it started still holds them]`;
+        finish(code, signal);
+      }, 2_000);
+    });
+    child.on('close', (code, signal) => finish(code, signal));
     if (o.input !== undefined) child.stdin.end(o.input);
     else child.stdin.end();
   });
 }
 
+/** every descendant of pid (read from /proc), deepest first, then pid itself */
+export function processTree(pid: number): number[] {
+  return [...childrenOf(pid).flatMap(processTree), pid];
+}
+
+/** SIGKILL pid and all its descendants (collected first, so a reparented child is not missed) */
+export function killTree(pid: number): void {
+  for (const p of processTree(pid)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** the folders this test file made (state roots, fixtures): what the leak check calls ours */
+const ownDirs: string[] = [];
+export function ownDir(dir: string): string {
+  ownDirs.push(dir);
+  return dir;
+}
+
 /** a fresh state root for one test file, removed at the end */
 export function tmpRoot(t: { teardown(fn: () => void | Promise<void>): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mydocker-test-'));
+  const dir = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-test-')));
   t.teardown(() => {
     // never delete through a mount: a leaked mount under the root fails the test instead
     const mounted = mountPoints().filter((m) => m === dir || m.startsWith(dir + '/'));
@@ -65,10 +131,12 @@ export function mountPoints(): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.split(' ')[4].replace(/\\040/g, ' '));
+    .map((l) => unescapeMount(l.split(' ')[4]));
 }
 
-/** pid namespaces of every process: a container that outlives its test shows up here */
+const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+
+/** pid namespaces of every process we can see: a container that outlives its test shows up here */
 export function pidNamespaces(): Map<string, number[]> {
   const m = new Map<string, number[]>();
   for (const p of readdirSync('/proc')) {
@@ -98,7 +166,11 @@ export function cgroupDirs(): string[] {
       const p = join(dir, e);
       if (e === 'mydocker' || e.startsWith('mydocker-test')) {
         found.push(p); // a parent level mydocker made must go with the container it made it for
-        for (const c of readdirSync(p, { withFileTypes: true })) if (c.isDirectory()) found.push(join(p, c.name));
+        try {
+          for (const c of readdirSync(p, { withFileTypes: true })) if (c.isDirectory()) found.push(join(p, c.name));
+        } catch {
+          // removed meanwhile
+        }
       }
       walk(p, depth + 1);
     }
@@ -121,23 +193,80 @@ export function snapshot(): Snapshot {
   };
 }
 
+/** the processes this file started, and everything below them (reparented orphans included in the sandbox) */
+function ourPids(): Set<number> {
+  // in the sandbox every process /proc shows is ours; outside it, only our descendants
+  if (sandboxed) return new Set([...pidNamespaces().values()].flat());
+  return new Set(processTree(process.pid));
+}
+
+/** ids of the containers recorded under our roots (chapter 03 on keeps records) */
+function ourContainerIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const d of ownDirs) {
+    try {
+      for (const e of readdirSync(join(d, 'containers'))) if (/^[0-9a-f]{64}$/.test(e)) ids.add(e);
+    } catch {
+      // no records
+    }
+  }
+  return ids;
+}
+
+/** what of a snapshot's difference is this file's own doing */
+function ours(before: Snapshot, after: Snapshot) {
+  const pids = ourPids();
+  const ids = ourContainerIds();
+  const beforeLines = new Set(before.mounts.split('\n'));
+  const mounts = after.mounts
+    .split('\n')
+    .filter((l) => l && !beforeLines.has(l))
+    .filter((l) => {
+      if (sandboxed) return true; // the sandbox's mount table is ours alone
+      const point = unescapeMount(l.split(' ')[4] ?? '');
+      return ['/', '/proc', '/sys', '/dev'].includes(point) || ownDirs.some((d) => l.includes(d));
+    });
+  const gone = [...beforeLines].filter((l) => l && !after.mounts.split('\n').includes(l));
+  const pidns = [...after.pidns]
+    .filter((ns) => !before.pidns.has(ns))
+    .map((ns) => ({ ns, pids: (pidNamespaces().get(ns) ?? []).filter((p) => pids.has(p)) }))
+    .filter((x) => x.pids.length);
+  const cgroups = after.cgroups
+    .filter((c) => !before.cgroups.includes(c))
+    .filter((c) => {
+      // our own parents carry UNIQUE in their name; a container cgroup is ours when its
+      // id is one of our records or when it holds one of our processes
+      if (c.includes(UNIQUE)) return true;
+      const leaf = c.split('/').pop()!;
+      if (ids.has(leaf)) return true;
+      try {
+        return readFileSync(join(c, 'cgroup.procs'), 'utf8').split('\n').some((p) => pids.has(Number(p)));
+      } catch {
+        return false;
+      }
+    });
+  return { mounts, gone: sandboxed ? gone : [], pidns, cgroups };
+}
+
 /**
  * The leak check of a test file: take `snapshot()` before its tests, call this after
- * them. It adds a last test that fails when anything outlived the file: a mount, a
- * process in a new PID namespace, a container cgroup. Test files run one at a time.
+ * them. It adds a last test that fails when anything this file made outlived it: a
+ * mount, a process in a new PID namespace, a container cgroup. It counts only what is
+ * this file's own (its roots, its cgroup parents, the processes it started and theirs),
+ * so other containers on the machine (docker, another run) do not fail it.
  */
 export function noLeaks(t: Tap, before: Snapshot): void {
   t.test('nothing leaked: mounts, processes, cgroups', { skip: needsRoot }, async (t) => {
     // a container's processes die with its PID 1, but reaping takes a moment
-    let after = snapshot();
-    for (let i = 0; i < 50 && !same(before, after); i++) {
+    let left = ours(before, snapshot());
+    for (let i = 0; i < 50 && (left.mounts.length || left.gone.length || left.pidns.length || left.cgroups.length); i++) {
       await sleep(100);
-      after = snapshot();
+      left = ours(before, snapshot());
     }
-    t.equal(after.mounts, before.mounts, `host mounts unchanged${after.mounts === before.mounts ? '' : ':\n' + diffLines(before.mounts, after.mounts)}`);
-    const newNs = [...after.pidns].filter((ns) => !before.pidns.has(ns));
-    t.same(newNs.map((ns) => pidNamespaces().get(ns)), [], 'no process left in a new PID namespace');
-    t.same(after.cgroups.filter((c) => !before.cgroups.includes(c)), [], 'no container cgroup left');
+    t.same(left.mounts, [], `no mount added${sandboxed ? '' : ' (under our folders, or on /, /proc, /sys, /dev)'}`);
+    if (sandboxed) t.same(left.gone, [], 'no mount removed');
+    t.same(left.pidns, [], 'no process left in a new PID namespace');
+    t.same(left.cgroups, [], 'no container cgroup left');
   });
 }
 
@@ -147,20 +276,6 @@ interface Tap {
 interface Asserts {
   equal(a: unknown, b: unknown, msg?: string): void;
   same(a: unknown, b: unknown, msg?: string): void;
-}
-
-function same(a: Snapshot, b: Snapshot): boolean {
-  return (
-    a.mounts === b.mounts &&
-    [...b.pidns].every((ns) => a.pidns.has(ns)) &&
-    b.cgroups.every((c) => a.cgroups.includes(c))
-  );
-}
-
-function diffLines(a: string, b: string): string {
-  const as = new Set(a.split('\n'));
-  const bs = new Set(b.split('\n'));
-  return [...[...as].filter((l) => !bs.has(l)).map((l) => `- ${l}`), ...[...bs].filter((l) => !as.has(l)).map((l) => `+ ${l}`)].join('\n');
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

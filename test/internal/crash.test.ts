@@ -6,12 +6,12 @@ import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leftUnder, removeParent } from '../harness/cgroups.js';
-import { mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { mydocker, needsRoot, noLeaks, snapshot, tmpRoot, UNIQUE } from '../harness/index.js';
 import { importBusybox } from '../harness/fixtures.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
-const parent = `mydocker-crash-${process.pid}`;
+const parent = `mydocker-crash-${UNIQUE}`;
 t.teardown(() => removeParent(parent));
 
 // every checkpoint of src/run.ts, in the order a run passes them
