@@ -21,7 +21,7 @@ declare module './state.js' {
 }
 
 /** is this pid, started at that time, still alive? (a reused pid is another process) */
-function alive(pid: number | undefined, start: string | undefined): boolean {
+export function alive(pid: number | undefined, start: string | undefined): boolean {
   return pid !== undefined && start !== undefined && processStartTime(pid) === start;
 }
 

@@ -5,10 +5,10 @@ import { rmdirSync } from 'node:fs';
 import { humanDuration, table } from '../cli/format.js';
 import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
-import { withStore } from '../container/sweep.js';
+import { alive, withStore } from '../container/sweep.js';
 import { removeContainerDir } from '../container/store.js';
 import { RuntimeError } from '../errors.js';
-import { allContainers, alive, getContainer, isRunning, readState, waitState, type Container } from './record.js';
+import { allContainers, getContainer, isRunning, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
 
 const ago = (iso: string | undefined) => (iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : '');

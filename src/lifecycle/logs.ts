@@ -7,7 +7,8 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitFile } from '../container/exit.js';
 import { containerDir } from '../container/store.js';
-import { alive, getContainer } from './record.js';
+import { alive } from '../container/sweep.js';
+import { getContainer } from './record.js';
 
 interface Entry {
   log: string;

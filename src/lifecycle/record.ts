@@ -4,8 +4,8 @@
 // owner — CLI or monitor — is gone has been set right).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processStartTime, type ContainerState } from '../container/state.js';
-import { withStore } from '../container/sweep.js';
+import type { ContainerState } from '../container/state.js';
+import { alive, withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers } from '../container/store.js';
 
 export type Config = ReturnType<typeof listContainers>[number];
@@ -39,11 +39,6 @@ export function allContainers(root: string): Container[] {
       }
     }),
   );
-}
-
-/** the same pid, started at the same time: the process is still the one we recorded */
-export function alive(pid: number | undefined, start: string | undefined): boolean {
-  return pid !== undefined && start !== undefined && processStartTime(pid) === start;
 }
 
 /** is the container's PID 1 running (checked against the live process, not only the record)? */

@@ -5,7 +5,8 @@ import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import { native } from '../native.js';
-import { alive, getContainer, isRunning, waitState, type Container } from './record.js';
+import { alive } from '../container/sweep.js';
+import { getContainer, isRunning, waitState, type Container } from './record.js';
 
 /** "KILL", "SIGKILL" or "9" → 9 */
 export function signalNumber(name: string): number {
