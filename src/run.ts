@@ -36,12 +36,7 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     }
     log.debug(`container ${id}: ${JSON.stringify(ctx.spec.args)}`);
 
-    // <replaced-by 05-lifecycle>
-    //~ const init = startInit(ctx.spec, io.stdio);
-    // </replaced-by 05-lifecycle>
-    // <chapter 05-lifecycle>
-    const init = startInit(ctx.spec, io.stdio, ctx.spawn); // run -d: the monitor starts it
-    // </chapter 05-lifecycle>
+    const init = startInit(ctx.spec, io.stdio, ctx.spawn); // a step may start it another way (run -d: a monitor)
     io.spawned();
     cleanup.add('stop the container', async () => {
       init.signal(constants.signals.SIGKILL);
@@ -59,9 +54,7 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     init.go();
     await init.started;
     checkpoint('started');
-    // <chapter 05-lifecycle>
     for (const step of steps) if (await step.started?.(ctx, init)) return 0; // a step took the container over (run -d)
-    // </chapter 05-lifecycle>
     const exit = await init.exited;
     checkpoint('exited');
     await io.drained;

@@ -43,17 +43,13 @@ export interface InitProcess {
 /** the fds that become the init's 0, 1, 2 (with -t the init replaces them with its terminal) */
 export type Stdio = [number, number, number];
 
-// <chapter 05-lifecycle>
-/** what starts the init: the addon's spawn, or (run -d) the container's monitor */
+/** what starts the init: the addon's spawn (a child of this CLI), or another (chapter 05: the container's monitor) */
 export type Spawner = typeof native.spawn;
-// </chapter 05-lifecycle>
 
 export function startInit(
   spec: InitSpec,
   stdio: Stdio,
-  // <chapter 05-lifecycle>
   spawn: Spawner = native.spawn,
-  // </chapter 05-lifecycle>
 ): InitProcess {
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
   const [reportRead, reportWrite] = native.pipe2(O_CLOEXEC);
@@ -66,12 +62,7 @@ export function startInit(
   const file = sealed.file;
   // </chapter 04-security>
   try {
-    // <replaced-by 05-lifecycle>
-    //~ child = native.spawn({
-    // </replaced-by 05-lifecycle>
-    // <chapter 05-lifecycle>
     child = spawn({
-      // </chapter 05-lifecycle>
       file,
       argv: ['mydocker-init', INIT_JS],
       env: [], // a clean environment: the init starts faster and leaks nothing

@@ -5,10 +5,7 @@
 import type { ExitInfo } from '../native.js';
 import type { Cleanup } from './cleanup.js';
 import type { RunOptions } from './config.js';
-import type { InitProcess } from './process.js';
-// <chapter 05-lifecycle>
-import type { Spawner } from './process.js';
-// </chapter 05-lifecycle>
+import type { InitProcess, Spawner } from './process.js';
 import type { InitSpec } from './spec.js';
 import type { StateRecord } from './state.js';
 
@@ -23,10 +20,8 @@ export interface RunContext {
   state: StateRecord;
   /** undo actions, run last-in first-out when run ends (however it ends) */
   cleanup: Cleanup;
-  // <chapter 05-lifecycle>
   /** what starts the init (default: the addon's spawn, a child of this CLI) */
   spawn?: Spawner;
-  // </chapter 05-lifecycle>
 }
 
 export interface Step {
@@ -37,10 +32,8 @@ export interface Step {
   prepare?(ctx: RunContext): void | Promise<void>;
   /** the init exists and waits for "go": set it up from the outside */
   spawned?(ctx: RunContext, init: InitProcess): void | Promise<void>;
-  // <chapter 05-lifecycle>
   /** the container's command runs; true: this step took the container over and run ends here */
   started?(ctx: RunContext, init: InitProcess): boolean | Promise<boolean>;
-  // </chapter 05-lifecycle>
   /** the container's command has exited */
   exited?(ctx: RunContext, exit: ExitInfo): void | Promise<void>;
 }
