@@ -11,7 +11,7 @@ const cpus = availableParallelism();
 t.test('--cpuset-cpus with a huge range: refused at once, with docker\'s message', { skip: needsRoot }, async (t) => {
   for (const v of ['0-16000000', '0-99999999']) {
     const start = Date.now();
-    const r = await mydocker(['run', '--rm', '--cpuset-cpus', v, '/bin/true'], { root, timeoutMs: 30_000 });
+    const r = await mydocker(['run', '--cpuset-cpus', v, '/bin/true'], { root, timeoutMs: 30_000 });
     const ms = Date.now() - start;
     t.equal(r.code, 125, `${v}: 125`);
     t.equal(r.stderr.trim().split('\n').length, 1, `${v}: one line: ${r.stderr.trim().slice(0, 200)}`);
@@ -23,17 +23,17 @@ t.test('--cpuset-cpus with a huge range: refused at once, with docker\'s message
 t.test('--cpus: what docker accepts runs, what it refuses is 125', { skip: needsRoot }, async (t) => {
   // measured with docker 28's client: "1/2" and "0x1" are numbers to it, " 1" and "inf" are not
   for (const v of ['1/2', '0x1', '5e-1']) {
-    const r = await mydocker(['run', '--rm', '--cpus', v, '/bin/true'], { root });
+    const r = await mydocker(['run', '--cpus', v, '/bin/true'], { root });
     t.equal(r.code, 0, `--cpus ${v}: ${r.stderr.trim()}`);
   }
   for (const v of [' 1', 'inf', '1/0', '0x']) {
-    const r = await mydocker(['run', '--rm', '--cpus', v, '/bin/true'], { root });
+    const r = await mydocker(['run', '--cpus', v, '/bin/true'], { root });
     t.equal(r.code, 125, `--cpus "${v}": 125`);
     t.match(r.stderr, new RegExp(`^mydocker: invalid argument "${v}" for "--cpus" flag: failed to parse .* as a rational number\\n$`), `--cpus "${v}"`);
   }
-  const precise = await mydocker(['run', '--rm', '--cpus', '0.0000000001', '/bin/true'], { root });
+  const precise = await mydocker(['run', '--cpus', '0.0000000001', '/bin/true'], { root });
   t.match(precise.stderr, /value is too precise/);
-  const big = await mydocker(['run', '--rm', '--cpus', `${cpus + 1}/1`, '/bin/true'], { root });
+  const big = await mydocker(['run', '--cpus', `${cpus + 1}/1`, '/bin/true'], { root });
   t.match(big.stderr, /^mydocker: Range of CPUs is from 0\.01 to/, 'a fraction over the machine: the range message');
 });
 
