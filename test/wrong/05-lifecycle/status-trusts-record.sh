@@ -1,10 +1,11 @@
 #!/bin/bash
-# Wrong: ps/inspect trust state.json's "running" without checking the process (the
-# original book's bug): a container whose monitor was killed still shows "Up".
+# Wrong: ps/inspect trust state.json's word (the original book's bug: `ps` never checks
+# the process): nothing sets a record right whose monitor was killed, so it shows "Up"
+# for ever and rm without -f refuses it.
 # tests: test/chapters/05-lifecycle.test.ts
-# expect: monitor|status|Up|Exited
+# expect: exit codes|monitor|status
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
-replace "$1/src/lifecycle/record.ts" \
-  "export const isRunning = (s: ContainerState) => s.status === 'running' && alive(s.pid, s.pidStart);" \
-  "export const isRunning = (s: ContainerState) => s.status === 'running' || (false && alive(s.pid, s.pidStart)); // WRONG: the record's word"
+replace "$1/src/container/sweep.ts" \
+  "    reconcile(root);" \
+  "    void reconcile; // WRONG: the records are never checked against the processes"
