@@ -38,6 +38,14 @@ function containerPid1(cli: number): number | undefined {
  * run a container that waits; hand its cgroup's name and its PID 1 (a host pid) to fn;
  * then SIGKILL that PID 1
  */
+const commOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+
 async function whileRunning(flags: string[], fn: (name: string, pid: number) => void | Promise<void>, global: string[] = []): Promise<Result> {
   let cli = 0;
   const done = mydocker([...global, 'run', '--cgroup-parent', parent, ...flags, '/bin/sleep', '60'], { root, onSpawn: (p) => (cli = p) });
@@ -52,6 +60,9 @@ async function whileRunning(flags: string[], fn: (name: string, pid: number) => 
     // this container's cgroup: the leaf below parent whose cgroup.procs lists its PID 1
     const name = await waitFor(() => failed ?? containerCgroup(parent, 'pids', pid), 60_000, 'the container cgroup');
     if (typeof name !== 'string') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
+    // the init joins its cgroups right before execve: wait for the command itself (slow under emulation)
+    const running = await waitFor(() => failed ?? (commOf(pid!) === 'sleep' && 'sleep'), 60_000, 'the command to run');
+    if (running !== 'sleep') throw new Error(`run ended early: ${JSON.stringify(failed)}`);
     await fn(name, pid);
   } finally {
     if (pid) process.kill(pid, 'SIGKILL'); // the container's PID 1, from the host
