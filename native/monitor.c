@@ -29,16 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "linux-compat.h"
 
 enum { SPEC_FD = 3, REPORT_FD = 4, CONTROL_FD = 5, INFO_FD = 6, MAX_LIST = 64, LINE_MAX_BYTES = 16 * 1024 };
 

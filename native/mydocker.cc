@@ -27,15 +27,7 @@
 #include <string>
 #include <vector>
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "linux-compat.h"
 // Chapter 04: the new mount API (Linux 5.2 open_tree, 5.12 mount_setattr)
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
