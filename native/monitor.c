@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
   close(SPEC_FD);
   close(REPORT_FD);
   dprintf(INFO_FD, "%d\n", pid);
-  close(INFO_FD);
+  // INFO_FD stays open: its end-of-file tells the CLI we no longer die with it
 
   static struct stream streams[2] = {{.name = "stdout"}, {.name = "stderr"}};
   streams[0].fd = out[0];
@@ -254,7 +254,8 @@ int main(int argc, char** argv) {
     if (p[3].revents) {
       char c = 0;
       if (read(control, &c, 1) == 1 && c == 'd') {
-        prctl(PR_SET_PDEATHSIG, 0);  // the CLI may go now: we are on our own
+        prctl(PR_SET_PDEATHSIG, 0);  // we are on our own now
+        close(INFO_FD);              // and the CLI, which waits for this, may go
       } else {
         close(control);
         control = -1;

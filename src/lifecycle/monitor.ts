@@ -70,9 +70,10 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     }
     closeSync(monitor.pidfd);
     // the monitor answers with the init's pid, or why it could not start it
-    const answer = readToEnd(infoRead);
+    const answer = readLine(infoRead);
     if (!/^\d+\n$/.test(answer)) {
       closeSync(controlWrite);
+      closeSync(infoRead);
       throw new Error(answer.replace(/^error: /, '').trim() || 'the monitor died');
     }
     const pid = Number(answer);
@@ -85,10 +86,21 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
           // EPIPE: the monitor is gone already (killed); the record names it, the sweep sees it
         }
         closeSync(controlWrite);
+        // its answer: it no longer dies with us (end-of-file too if it died). Exiting before
+        // that would let the kernel kill it, and its container, by the parent-death signal.
+        readToEnd(infoRead);
       },
     });
     return { pid, pidfd: native.pidfdOpen(pid) };
   };
+}
+
+/** read up to and including the first newline (or to end-of-file) */
+function readLine(fd: number): string {
+  const byte = Buffer.alloc(1);
+  let text = '';
+  while (!text.endsWith('\n') && readSync(fd, byte) > 0) text += byte.toString('latin1');
+  return text;
 }
 
 function readToEnd(fd: number): string {
