@@ -4,12 +4,16 @@
 import t, { type Test } from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { leftUnder, removeParent } from '../harness/cgroups.js';
 import { mydocker, needsRoot, noLeaks, sleep, snapshot, tmpRoot, UNIQUE, waitFor } from '../harness/index.js';
 import { importBusybox } from '../harness/fixtures.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
 const unique = `l05-${UNIQUE}`;
+// this file's own cgroup parent: what a run leaves there is seen (and, after the file, removed)
+const cgroupParent = `mydocker-${unique}`;
+t.teardown(() => removeParent(cgroupParent));
 let n = 0;
 const name = (what: string) => `${unique}-${what}-${n++}`;
 
@@ -19,7 +23,7 @@ t.before(async () => {
 
 /** run -d: the container's full id */
 async function detached(t: Test, ctr: string, args: string[], flags: string[] = []): Promise<string> {
-  const r = await mydocker(['run', '-d', '--name', ctr, ...flags, 'busybox', ...args], { root });
+  const r = await mydocker(['run', '-d', '--name', ctr, '--cgroup-parent', cgroupParent, ...flags, 'busybox', ...args], { root });
   t.equal(r.code, 0, `run -d: ${r.stderr}`);
   t.match(r.stdout, /^[0-9a-f]{64}\n$/, 'run -d prints the full id');
   return r.stdout.trim();
@@ -56,7 +60,7 @@ t.test('run -d: the container outlives its run; its PID 1 is the child of a moni
   const ctr = name('alive');
   let cli = 0;
   const start = Date.now();
-  const r = await mydocker(['run', '-d', '--name', ctr, 'busybox', 'sleep', '1000'], { root, onSpawn: (pid) => (cli = pid) });
+  const r = await mydocker(['run', '-d', '--name', ctr, '--cgroup-parent', cgroupParent, 'busybox', 'sleep', '1000'], { root, onSpawn: (pid) => (cli = pid) });
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^[0-9a-f]{64}\n$/, 'prints the full id');
   t.ok(Date.now() - start < 20_000, 'run -d returns');
@@ -171,6 +175,7 @@ t.test('rm: a running container needs -f; rm leaves no process, cgroup, log or r
   t.equal(f.stdout, `${ctr}\n`);
   t.notOk(procAlive(pid), 'its process is gone');
   t.notOk(existsSync(join(root, 'containers', id)), 'its folder (record, log, layer) is gone');
+  t.same(leftUnder(cgroupParent).filter((d) => d.endsWith(id)), [], 'its cgroups are gone');
   t.equal((await mydocker(['inspect', ctr], { root })).code, 125, 'inspect: no such container');
   const gone = await mydocker(['rm', ctr], { root });
   t.match(gone.stderr, /No such container/);
@@ -203,12 +208,13 @@ t.test('kill -9 of the monitor: the status is true, rm -f still removes everythi
   t.equal(f.code, 0, f.stderr);
   t.notOk(procAlive(pid), 'no process left');
   t.notOk(existsSync(join(root, 'containers', id)), 'no record left');
+  t.same(leftUnder(cgroupParent).filter((d) => d.endsWith(id)), [], 'no cgroup left');
 });
 
 t.test('20 concurrent run -d, then rm -f of all: unique ids and names, nothing left', { skip: needsRoot }, async (t) => {
   const names = Array.from({ length: 20 }, () => name('many'));
   const start = Date.now();
-  const runs = await Promise.all(names.map((c) => mydocker(['run', '-d', '--name', c, 'busybox', 'sleep', '1000'], { root, timeoutMs: 120_000 })));
+  const runs = await Promise.all(names.map((c) => mydocker(['run', '-d', '--name', c, '--cgroup-parent', cgroupParent, 'busybox', 'sleep', '1000'], { root, timeoutMs: 120_000 })));
   t.comment(`20 run -d in ${Date.now() - start} ms`);
   t.same(runs.map((r) => r.code), names.map(() => 0), runs.map((r) => r.stderr).join(''));
   const ids = runs.map((r) => r.stdout.trim());
@@ -218,7 +224,7 @@ t.test('20 concurrent run -d, then rm -f of all: unique ids and names, nothing l
 
   // the same name, five times at once: one wins
   const dup = name('dup');
-  const same = await Promise.all(Array.from({ length: 5 }, () => mydocker(['run', '-d', '--name', dup, 'busybox', 'sleep', '1000'], { root, timeoutMs: 60_000 })));
+  const same = await Promise.all(Array.from({ length: 5 }, () => mydocker(['run', '-d', '--name', dup, '--cgroup-parent', cgroupParent, 'busybox', 'sleep', '1000'], { root, timeoutMs: 60_000 })));
   t.equal(same.filter((r) => r.code === 0).length, 1, 'one name, one container');
   for (const r of same.filter((r) => r.code !== 0)) t.match(r.stderr, /Conflict\. The container name/);
 
@@ -226,6 +232,7 @@ t.test('20 concurrent run -d, then rm -f of all: unique ids and names, nothing l
   t.same(rms.map((r) => r.code), rms.map(() => 0), rms.map((r) => r.stderr).join(''));
   t.same(existsSync(join(root, 'containers')) ? readdirSync(join(root, 'containers')).filter((f) => /^[0-9a-f]{64}$/.test(f)) : [], [], 'no record left');
   t.equal((await mydocker(['ps', '-aq'], { root })).stdout, '', 'ps -a: empty');
+  t.same(leftUnder(cgroupParent), [], 'no cgroup left');
 });
 
 noLeaks(t, before);

@@ -49,10 +49,10 @@ export function cgroupFile(parent: string, name: string, file: string): string {
   return readFileSync(`${controllerBase(controller)}/${parent}/${name}/${file}`, 'utf8').trim();
 }
 
-/** the hierarchies a container's cgroup lives in: the unified tree, or one per v1 controller */
+/** the hierarchies a container's cgroup lives in: the unified tree, or one per v1 controller (devices: chapter 04) */
 function hierarchies(): string[] {
   if (hostMode() === 'unified') return ['/sys/fs/cgroup'];
-  return [...new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'].map(controllerBase))].filter((b): b is string => !!b);
+  return [...new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'devices'].map(controllerBase))].filter((b): b is string => !!b);
 }
 
 /** every container cgroup left below parent, in any hierarchy */
