@@ -30,6 +30,8 @@ const INIT_JS = fileURLToPath(new URL('../init.js', import.meta.url));
 export interface InitProcess {
   pid: number;
   pidfd: number;
+  /** what the init is to do: it boots, then waits for this */
+  send(spec: InitSpec): void;
   /** let the init run the user's command */
   go(): void;
   /** with -t: our copy of the terminal's master side, which the init made in the container */
@@ -47,7 +49,6 @@ export type Stdio = [number, number, number];
 export type Spawner = typeof native.spawn;
 
 export function startInit(
-  spec: InitSpec,
   stdio: Stdio,
   spawn: Spawner = native.spawn,
 ): InitProcess {
@@ -81,7 +82,6 @@ export function startInit(
   }
   closeSync(specRead);
   closeSync(reportWrite);
-  writeSync(specWrite, JSON.stringify(spec) + '\n');
 
   const exited = waitPidfd(child.pidfd).then((info) => {
     closeSync(child.pidfd);
@@ -117,6 +117,13 @@ export function startInit(
   let goSent = false;
   return {
     ...child,
+    send(spec) {
+      try {
+        writeSync(specWrite, JSON.stringify(spec) + '\n');
+      } catch {
+        // EPIPE: the init is gone already; `started` says why
+      }
+    },
     go() {
       if (goSent) return;
       goSent = true;

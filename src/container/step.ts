@@ -20,7 +20,9 @@ export interface RunContext {
   state: StateRecord;
   /** undo actions, run last-in first-out when run ends (however it ends) */
   cleanup: Cleanup;
-  /** what starts the init (default: the addon's spawn, a child of this CLI) */
+  /** what starts the init (default: the addon's spawn, a child of this CLI, started
+   *  before the steps prepare); a step's own spawner is set in configure and called
+   *  after prepare */
   spawn?: Spawner;
 }
 

@@ -17,17 +17,21 @@ declare module '../container/step.js' {
 
 export const detachStep: Step = {
   name: 'detach',
-  prepare(ctx) {
+  configure(ctx) {
     if (!ctx.options.detach) return;
     const dir = containerDir(ctx.root, ctx.id);
-    const files = {
-      exitFile: join(dir, 'exit.json'),
-      logFile: join(dir, 'container.log'),
-      cgroups: ctx.state.current.cgroups ?? [],
-      removeDir: ctx.options.rm ? dir : undefined,
-      lockFile: join(containersDir(ctx.root), '.lock'),
-    };
-    ctx.spawn = monitorSpawner(files, (m) => (ctx.monitor = m));
+    // called once the steps have prepared: the cgroups are known by then
+    ctx.spawn = (o) =>
+      monitorSpawner(
+        {
+          exitFile: join(dir, 'exit.json'),
+          logFile: join(dir, 'container.log'),
+          cgroups: ctx.state.current.cgroups ?? [],
+          removeDir: ctx.options.rm ? dir : undefined,
+          lockFile: join(containersDir(ctx.root), '.lock'),
+        },
+        (m) => (ctx.monitor = m),
+      )(o);
   },
   started(ctx) {
     const monitor = ctx.monitor;
