@@ -30,7 +30,7 @@ export interface Step {
   name: string;
   /** resolve the request into the spec; makes nothing (may read, e.g. an image's config) */
   configure?(ctx: RunContext): void | Promise<void>;
-  /** make what the container needs before its init exists; register the undo */
+  /** make what the container needs before its init gets its spec; register the undo */
   prepare?(ctx: RunContext): void | Promise<void>;
   /** the init exists and waits for "go": set it up from the outside */
   spawned?(ctx: RunContext, init: InitProcess): void | Promise<void>;
