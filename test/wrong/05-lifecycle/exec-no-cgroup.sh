@@ -8,4 +8,4 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/lifecycle/exec.ts" \
   ".filter((d) => basename(d) === c.config.id)" \
-  ".filter((d) => basename(d) === c.config.id && false) // WRONG: never joined"
+  ".filter((d) => basename(d) === c.config.id && false /* WRONG: never joined */)"

@@ -11,4 +11,4 @@ replace "$1/src/lifecycle/exec.ts" \
   "const caps = security.capabilities.reduce((m, cap) => m | (1n << BigInt(cap)), 0n) | ((1n << 41n) - 1n); // WRONG: every capability"
 replace "$1/src/lifecycle/exec.ts" \
   "const seccomp = security.seccomp ? native.seccompLoad(security.seccomp, true) : undefined;" \
-  "const seccomp = security.seccomp && false ? native.seccompLoad(security.seccomp, true) : undefined; // WRONG: no filter"
+  "const seccomp: Buffer | undefined = undefined; // WRONG: no filter"
