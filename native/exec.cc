@@ -7,7 +7,7 @@
 // do, and the second one execs.
 //
 //   CLI (Node)
-//    └─ clone(CLONE_VM|CLONE_VFORK)           "joiner": the cgroups, then setns() each
+//    └─ clone(CLONE_VM|CLONE_VFORK|CLONE_FILES) "joiner": the cgroups, then setns() each
 //         │                                   namespace; setns(CLONE_NEWPID) only moves
 //         │                                   its *children* into the container's PID ns
 //         └─ clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)   "the process": born inside the
@@ -52,7 +52,7 @@ struct ExecArgs {
   char** envp;
   const char* cwd;
   int stdio[3];
-  bool terminal;            // setsid + TIOCSCTTY on fd 0
+  bool terminal;            // a new terminal in the container's /dev/pts: the process's stdio and controlling tty
   // where: joined in this order
   std::vector<int> cgroupProcs;  // open cgroup.procs files: "0" moves the writer
   std::vector<int> namespaces;   // open /proc/PID/ns/* files
@@ -67,6 +67,7 @@ struct ExecArgs {
   char pathBuf[PATH_MAX];
   // filled by the children (shared memory)
   pid_t pid = 0;
+  int master = -1, slave = -1;  // with terminal: in the CLI's fd table (CLONE_FILES)
   int err = 0;
   const char* step = nullptr;
 };
@@ -165,6 +166,19 @@ int ProcessMain(void* p) {
   Fail(a, "execve");
 }
 
+// -t: a terminal of the container's own devpts, as run -t has (src/container/terminal.ts),
+// opened once the mount namespace is joined; the joiner shares the CLI's fd table, so
+// the CLI gets the master. TIOCGPTPEER (Linux 4.13) opens the slave through the master,
+// never by a path the container could swap; the devices cgroup, already joined, limits
+// what a replaced /dev/ptmx could be, and a non-terminal fails the ioctls.
+void OpenTerminal(ExecArgs* a) {
+  if ((a->master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) Fail(a, "open(/dev/ptmx)");
+  int unlock = 0;
+  if (ioctl(a->master, TIOCSPTLCK, &unlock) < 0) Fail(a, "ioctl(TIOCSPTLCK)");
+  if ((a->slave = ioctl(a->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) Fail(a, "ioctl(TIOCGPTPEER)");
+  for (int i = 0; i < 3; i++) a->stdio[i] = a->slave;
+}
+
 // The first child: joins, then clones the process into the PID namespace it joined.
 int JoinerMain(void* p) {
   ExecArgs* a = static_cast<ExecArgs*>(p);
@@ -178,6 +192,7 @@ int JoinerMain(void* p) {
     if (write(fd, "0", 1) < 0) Fail(a, "write(cgroup.procs)");
   for (int fd : a->namespaces)
     if (syscall(SYS_setns, fd, 0) < 0) Fail(a, "setns");
+  if (a->terminal) OpenTerminal(a);
   // CLONE_PARENT: the process is the CLI's child (it waits for it with a pidfd);
   // this joiner exits as soon as the process has exec'd (CLONE_VFORK)
   pid_t pid = clone(ProcessMain, static_cast<char*>(a->childStack) + a->stackSize,
@@ -212,7 +227,7 @@ struct Strings {
 
 // nsExec({file, path, argv, env, cwd, stdio:[0,1,2], terminal, cgroupProcs:[fd],
 //         namespaces:[fd], caps: bigint, noNewPrivs, uid, gid, groups:[gid],
-//         seccomp?: Buffer of struct sock_filter}) -> {pid, pidfd}
+//         seccomp?: Buffer of struct sock_filter}) -> {pid, pidfd, master?, slave?}
 // The process is a child of the caller; an error before its execve throws here, with
 // .syscall naming the step ("setns", "execve", …).
 Napi::Value NsExec(const Napi::CallbackInfo& info) {
@@ -262,7 +277,7 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t joiner = clone(JoinerMain, stacks + stackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+  pid_t joiner = clone(JoinerMain, stacks + stackSize, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, a);
   int cloneErr = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (dumpable >= 0) prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);  // the children shared our mm
@@ -275,10 +290,12 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   while (waitpid(joiner, &st, __WALL) < 0 && errno == EINTR) {
   }
   pid_t pid = a->pid;
-  int err = a->err;
+  int err = a->err, master = a->master, slave = a->slave;
   const char* step = a->step;
   delete a;
   if (err != 0) {
+    if (master >= 0) close(master);
+    if (slave >= 0) close(slave);
     if (pid > 0)
       while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
       }
@@ -291,6 +308,10 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("pid", pid);
   r.Set("pidfd", pidfd);
+  if (master >= 0) {
+    r.Set("master", master);
+    r.Set("slave", slave);
+  }
   return r;
 }
 

@@ -111,8 +111,10 @@ interface Addon {
    * cgroupProcs fd (an open cgroup.procs: the writer moves there) and setns()'s into each
    * namespaces fd (open /proc/PID/ns/* files, in order); then it clones once more with
    * CLONE_PARENT — setns(CLONE_NEWPID) moves only the children — so the process is born
-   * in the PID namespace as our child. That process takes the stdio fds (setsid +
-   * TIOCSCTTY on fd 0 with terminal), chdir's (in the joined mount namespace), applies
+   * in the PID namespace as our child. With terminal, the first child (which shares our
+   * fd table) opens /dev/ptmx in the joined mount namespace and the slave with TIOCGPTPEER
+   * (Linux 4.13): both are returned (close-on-exec) and the slave replaces stdio. The
+   * process takes the stdio fds (setsid + TIOCSCTTY with terminal), chdir's (in the joined mount namespace), applies
    * no_new_privs, seccomp (BPF from seccompLoad(filter, true)), the bounding set,
    * groups, gid, uid, capset(caps, caps, 0), clears the ambient set and execve's file
    * (looked up in path when it has no '/'). Every other fd closes at exec. Needs
@@ -120,7 +122,7 @@ interface Addon {
    * exited refuses new processes (clone: ENOMEM). An error before execve throws, its
    * .syscall naming the step ("setns", "chdir", "execve", …).
    */
-  nsExec(o: NsExecOptions): { pid: number; pidfd: number };
+  nsExec(o: NsExecOptions): { pid: number; pidfd: number; master?: number; slave?: number };
   /** chapter 04's seccompLoad with compileOnly: the filter built by libseccomp, returned as BPF (struct sock_filter[]) instead of loaded */
   seccompLoad(filter: object, compileOnly: true): Buffer;
   // </chapter 05-lifecycle>

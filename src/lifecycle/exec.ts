@@ -89,11 +89,10 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
   const seccomp = security.seccomp ? native.seccompLoad(security.seccomp, true) : undefined;
 
   const devnull = openSync('/dev/null', 'r+');
-  const pty = o.tty && !o.detach ? native.openpty() : undefined;
-  const att = o.detach || pty ? undefined : attach({ interactive: o.interactive, tty: false });
-  const term = pty ? attach({ interactive: o.interactive, tty: true }) : undefined;
-  const stdio: [number, number, number] = o.detach ? [devnull, devnull, devnull] : pty ? [pty.slave, pty.slave, pty.slave] : att!.stdio;
-  let child: { pid: number; pidfd: number };
+  const terminal = o.tty && !o.detach; // the addon opens it in the container: our stdio is a placeholder
+  const io = o.detach ? undefined : attach({ interactive: o.interactive, tty: terminal });
+  const stdio: [number, number, number] = o.detach || terminal ? [devnull, devnull, devnull] : io!.stdio;
+  let child: ReturnType<typeof native.nsExec>;
   try {
     child = native.nsExec({
       file: o.command[0],
@@ -102,7 +101,7 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
       env,
       cwd: o.workdir ?? c.config.cwd,
       stdio,
-      terminal: pty !== undefined,
+      terminal,
       cgroupProcs,
       namespaces,
       caps,
@@ -113,28 +112,24 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
       seccomp,
     });
   } catch (e) {
-    att?.restore();
-    term?.restore();
-    if (pty) [pty.master, pty.slave].forEach((fd) => closeSync(fd));
+    io?.restore();
     throw execFailure(o.command[0], o.workdir ?? c.config.cwd, e as NodeJS.ErrnoException);
   } finally {
     closeSync(devnull);
-    att?.spawned();
-    term?.spawned();
+    io?.spawned();
   }
   if (o.detach) {
     closeSync(child.pidfd); // it runs on, reaped by whoever inherits it
     return 0;
   }
-  if (pty) {
-    closeSync(pty.slave);
-    term!.connect(pty.master);
+  if (child.master !== undefined) {
+    closeSync(child.slave!); // the process holds it now: its last close is the end of output
+    io!.connect(child.master);
   }
   const exit = await waitPidfd(child.pidfd);
   closeSync(child.pidfd);
-  const io = att ?? term!;
-  await io.drained;
-  io.restore();
+  await io!.drained;
+  io!.restore();
   return exitStatus(exit);
 }
 

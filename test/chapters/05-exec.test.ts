@@ -146,9 +146,10 @@ t.test('exec -i forwards stdin; exec -it runs under a real terminal', { skip: ne
   t.equal(i.stdout, 'hello\ndone\n', '-i: stdin reaches the command');
   const noi = await exec([ctr, 'sh', '-c', 'cat; echo done'], 'hello\n');
   t.equal(noi.stdout, 'done\n', 'without -i: stdin is empty');
-  const r = await underPty(`${MYDOCKER} --root ${root} exec -it ${ctr} sh -c 'for fd in 0 1 2; do test -t $fd && echo "tty $fd"; done; exit 3'`);
+  const r = await underPty(`${MYDOCKER} --root ${root} exec -it ${ctr} sh -c 'for fd in 0 1 2; do test -t $fd && echo "tty $fd"; done; t=$(tty) && test -c "$t" && echo "own $t"; exit 3'`);
   t.equal(r.code, 3, "exec -it: the command's status");
   t.match(r.out, /tty 0\ntty 1\ntty 2\n/, 'stdin, stdout and stderr are a terminal');
+  t.match(r.out, /^own \/dev\/pts\/\d+$/m, "the terminal is one of the container's own /dev/pts (as run -t's)");
   const sid = await underPty(`${MYDOCKER} --root ${root} exec -it ${ctr} sh -c 'echo "sid=$(cut -d" " -f6 /proc/self/stat) pid=$$"'`);
   const m = /sid=(\d+) pid=(\d+)/.exec(sid.out);
   t.ok(m && m[1] === m[2], `the exec'd shell leads its own session, with the terminal as its controlling one (${m?.[0]})`);
