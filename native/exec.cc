@@ -166,7 +166,7 @@ int ProcessMain(void* p) {
   Fail(a, "execve");
 }
 
-// -t: a terminal of the container's own devpts, as run -t has (src/container/terminal.ts),
+// -t: a terminal of the container's own devpts, as run -t's init makes (src/container/namespaces.ts),
 // opened once the mount namespace is joined; the joiner shares the CLI's fd table, so
 // the CLI gets the master. TIOCGPTPEER (Linux 4.13) opens the slave through the master,
 // never by a path the container could swap; the devices cgroup, already joined, limits
