@@ -16,6 +16,7 @@ import { securityStep } from './security/step.js';
 // </chapter 04-security>
 // <chapter 05-lifecycle>
 import { detachStep } from './lifecycle/step.js';
+import { execRecordStep } from './lifecycle/exec-step.js';
 // </chapter 05-lifecycle>
 
 export const steps: Step[] = [
@@ -32,6 +33,7 @@ export const steps: Step[] = [
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>
   // <chapter 05-lifecycle>
+  execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
   // </chapter 05-lifecycle>
 ];

@@ -1,6 +1,6 @@
 // chapter: 05-lifecycle
 // The lifecycle commands of the command line. Each loads its code only when it runs.
-import { help, str, UsageError, type OptSpec } from '../cli/args.js';
+import { help, list, str, UsageError, type OptSpec } from '../cli/args.js';
 import type { CommandDef } from '../cli/command.js';
 
 const commands = () => import('./commands.js');
@@ -52,6 +52,38 @@ export const lifecycleCommands: CommandDef[] = [
         follow: opts.follow === true,
         tail: tail === undefined || tail === 'all' ? undefined : count(tail, '--tail', 0),
         timestamps: opts.timestamps === true,
+      });
+    },
+  },
+  {
+    name: 'exec',
+    args: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+    desc: 'Execute a command in a running container',
+    options: [
+      { long: 'detach', short: 'd', desc: 'Detached mode: run command in the background' },
+      { long: 'env', short: 'e', value: 'KEY=VALUE', repeat: true, desc: 'Set environment variables' },
+      { long: 'interactive', short: 'i', desc: 'Keep STDIN open even if not attached' },
+      { long: 'tty', short: 't', desc: 'Allocate a pseudo-TTY' },
+      { long: 'user', short: 'u', value: 'name|uid[:group|gid]', desc: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
+      { long: 'workdir', short: 'w', value: 'dir', desc: 'Working directory inside the container' },
+      help,
+    ],
+    root: true,
+    // flags end at CONTAINER: what follows is the command's (`exec c ls -la`)
+    action: async (opts, rest, g) => {
+      if (rest.length < 2) throw new UsageError('"exec" requires at least 2 arguments: CONTAINER COMMAND [ARG...]');
+      const env = list(opts.env);
+      for (const kv of env) if (kv === '' || kv.startsWith('=')) throw new UsageError(`invalid environment variable "${kv}"`);
+      const workdir = str(opts.workdir);
+      if (workdir !== undefined && !workdir.startsWith('/')) throw new UsageError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`);
+      return (await import('./exec.js')).execCommand(g.root, rest[0], {
+        interactive: opts.interactive === true,
+        tty: opts.tty === true,
+        detach: opts.detach === true,
+        env,
+        workdir,
+        user: str(opts.user),
+        command: rest.slice(1),
       });
     },
   },
