@@ -7,4 +7,4 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/lifecycle/start.ts" \
   "      rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's" \
-  "      void rmSync; void exitFile; // WRONG: the last run's end stays"
+  "      void [rmSync, exitFile, containerDir]; // WRONG: the last run's end stays"
