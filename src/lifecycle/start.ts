@@ -20,7 +20,7 @@ import { alive, withStore } from '../container/sweep.js';
 import { RuntimeError } from '../errors.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
-import { getContainer, isRunning, readState } from './record.js';
+import { getContainer, isRunning, readState, waitState } from './record.js';
 import { loadOptions, saveOptions } from './saved.js';
 import { stopContainer } from './signal.js';
 
@@ -32,7 +32,8 @@ const reopenStep: Step = {
     ctx.reopened = true;
     withStore(root, () => {
       const old = readState(root, id);
-      if (isRunning(old) || (old.status !== 'exited' && alive(old.cli, old.cliStart))) throw new RuntimeError(`container ${shortId(id)} is already being started`);
+      // its last owner (monitor or CLI) must be gone: a second start, or a monitor still removing the cgroups we are about to make
+      if (isRunning(old) || alive(old.cli, old.cliStart)) throw new RuntimeError(`container ${shortId(id)} is already running or being started`);
       rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's
       // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end)
       state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), pid: undefined, pidStart: undefined, exitCode: undefined, error: undefined });
@@ -57,6 +58,7 @@ async function startContainer(root: string, id: string, attach: boolean, interac
   } catch {
     throw new RuntimeError(`container ${shortId(id)} cannot be started: it has no saved options (made before chapter 05)`);
   }
+  await waitState(root, id, (s) => s.status === 'running' || !alive(s.cli, s.cliStart), 10_000); // the last run's monitor finishes (after `wait`, say)
   o.detach = !attach;
   o.interactive = interactive;
   if (o.detach && o.tty) throw new RuntimeError(`container ${shortId(id)} has a terminal (-t): start it attached, with -a (and -i)`);
