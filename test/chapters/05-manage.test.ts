@@ -58,7 +58,8 @@ t.test('start: the same container again, its writable layer intact; restart; sta
   const pid1 = Number(await inspect(ctr, '{{.State.Pid}}'));
   const s = await md(['stop', '-t', '1', ctr]);
   t.equal(s.code, 0, s.stderr);
-  t.equal(await inspect(ctr, '{{.State.Status}}'), 'exited');
+  t.equal(await inspect(ctr, '{{.State.Status}}'), 'exited', 'stop returns once it has exited');
+  t.notOk(procAlive(pid1), 'and its process is gone');
 
   const st = await md(['start', ctr]);
   t.equal(st.code, 0, st.stderr);
