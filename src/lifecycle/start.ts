@@ -15,7 +15,7 @@ import { newId, shortId } from '../container/id.js';
 import { recordStep } from '../container/record.js';
 import { processStartTime, StateRecord } from '../container/state.js';
 import type { RunContext, Step } from '../container/step.js';
-import { containerDir, writeState } from '../container/store.js';
+import { containerDir, removeContainerDir, writeState } from '../container/store.js';
 import { alive, withStore } from '../container/sweep.js';
 import { RuntimeError } from '../errors.js';
 import { run } from '../run.js';
@@ -41,6 +41,7 @@ const reopenStep: Step = {
     });
     state.persist((s) => writeState(root, id, s));
     cleanup.add('record how it ended', (failure) => {
+      if (ctx.options.rm) return removeContainerDir(root, id); // create --rm, then start -a: gone once it ends
       const s = state.current;
       if (failure && s.status !== 'exited') {
         const exitCode = failure instanceof RuntimeError ? failure.status : 125;
