@@ -9,13 +9,13 @@ import { newId, shortId } from './container/id.js';
 import { forwardSignals, startInit, type InitProcess, type Spawner } from './container/process.js';
 import { processStartTime, StateRecord } from './container/state.js';
 import { attach } from './container/stdio.js';
-import type { RunContext } from './container/step.js';
+import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
 import { log } from './log.js';
 import { steps } from './steps.js';
 
-export async function run(root: string, o: RunOptions): Promise<number> {
-  const id = newId();
+/** run a new container (chapter 05's `start` runs an existing one again: its id, and the steps with its record step swapped) */
+export async function run(root: string, o: RunOptions, id = newId(), pipeline: Step[] = steps): Promise<number> {
   const ctx: RunContext = {
     root,
     id,
@@ -28,13 +28,13 @@ export async function run(root: string, o: RunOptions): Promise<number> {
   const io = attach(o);
   cleanup.add('restore the terminal', () => io.restore());
   try {
-    for (const step of steps) await step.configure?.(ctx);
+    for (const step of pipeline) await step.configure?.(ctx);
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
     // The default init starts now: its node boots on the other core while the steps
     // prepare, then waits for its spec. A step's own spawner (run -d: a monitor) needs
     // what prepare made, so it starts the init afterwards.
     let init = ctx.spawn ? undefined : spawn(ctx, io);
-    for (const step of steps) {
+    for (const step of pipeline) {
       await step.prepare?.(ctx);
       checkpoint(`prepare:${step.name}`);
     }
@@ -43,7 +43,7 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     init.send(ctx.spec);
     state.update({ status: 'running', pid: init.pid, pidStart: processStartTime(init.pid), startedAt: new Date().toISOString() });
     checkpoint('spawned');
-    for (const step of steps) {
+    for (const step of pipeline) {
       await step.spawned?.(ctx, init);
       checkpoint(`spawned:${step.name}`);
     }
@@ -52,12 +52,12 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     init.go();
     await init.started;
     checkpoint('started');
-    for (const step of steps) if (await step.started?.(ctx, init)) return 0; // a step took the container over (run -d)
+    for (const step of pipeline) if (await step.started?.(ctx, init)) return 0; // a step took the container over (run -d)
     const exit = await init.exited;
     checkpoint('exited');
     await io.drained;
     state.update({ status: 'exited', exitCode: exitStatus(exit), finishedAt: new Date().toISOString() });
-    for (const step of steps) await step.exited?.(ctx, exit);
+    for (const step of pipeline) await step.exited?.(ctx, exit);
     return exitStatus(exit);
   } catch (e) {
     cleanup.failed(e as Error);

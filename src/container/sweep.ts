@@ -53,6 +53,7 @@ function reconcile(root: string): void {
     // <chapter 05-lifecycle>
     const end = monitorExit(dir, state); // a detached container's monitor wrote down its end
     if (end) writeState(root, id, (state = { ...state, ...end }));
+    if (state.status === 'created' && state.cli === undefined) continue; // made by `create`: it waits for `start`
     // </chapter 05-lifecycle>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';

@@ -2,16 +2,35 @@
 // The detach step: with -d the container's init is started by a monitor of its own
 // (native/monitor.c) instead of by this CLI, and once the command runs the CLI
 // hands the container over: the monitor becomes the record's owner, nothing is
-// undone, run prints the id and returns.
+// undone, run prints the id and returns. Whatever the mode, the step writes down
+// what `start` needs to run the container again (options.json) and the signal
+// `stop` sends first.
 import { join } from 'node:path';
 import { containerDir, containersDir } from '../container/store.js';
 import { processStartTime } from '../container/state.js';
 import type { Step } from '../container/step.js';
 import { monitorSpawner, type Monitor } from './monitor.js';
+import { saveOptions } from './saved.js';
+import { signalNumber } from './signame.js';
 
 declare module '../container/step.js' {
   interface RunContext {
     monitor?: Monitor;
+    /** set by `start`: the container existed already, and start says which one it started */
+    reopened?: boolean;
+  }
+}
+
+declare module '../container/state.js' {
+  interface ContainerState {
+    /** what `stop` sends first: --stop-signal, else the image's STOPSIGNAL, else SIGTERM */
+    stopSignal?: number;
+  }
+}
+
+declare module '../image/store.js' {
+  interface ContainerDefaults {
+    StopSignal?: string;
   }
 }
 
@@ -33,6 +52,12 @@ export const detachStep: Step = {
         (m) => (ctx.monitor = m),
       )(o);
   },
+  prepare(ctx) {
+    const { root, id, options: o } = ctx;
+    const stop = o.stopSignal ?? ctx.image?.config.StopSignal;
+    if (stop !== undefined) ctx.state.update({ stopSignal: signalNumber(stop) });
+    if (!ctx.reopened && !o.rm) saveOptions(root, id, o);
+  },
   started(ctx) {
     const monitor = ctx.monitor;
     if (!monitor) return false;
@@ -40,7 +65,7 @@ export const detachStep: Step = {
     ctx.state.update({ cli: monitor.pid, cliStart: processStartTime(monitor.pid) });
     monitor.detach();
     ctx.cleanup.handOver();
-    process.stdout.write(`${ctx.id}\n`);
+    if (!ctx.reopened) process.stdout.write(`${ctx.id}\n`);
     return true;
   },
 };
