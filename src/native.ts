@@ -85,6 +85,19 @@ interface Addon {
   /** pidfd_open(2) (Linux 5.3): close-on-exec; polls readable once the process has exited (waitid needs it to be our child) */
   pidfdOpen(pid: number): number;
   // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  /**
+   * a bound AF_NETLINK socket (close-on-exec) of that protocol; with nsfd (an open
+   * /proc/PID/ns/net) it is made inside that network namespace, by a short-lived
+   * thread that setns(2)'s there (needs CAP_SYS_ADMIN over the namespace), and stays
+   * bound to it: the caller's threads never change namespace
+   */
+  netlinkSocket(protocol: number, nsfd?: number): number;
+  /** sendto(2) the kernel (netlink port id 0): one message, or several in one buffer */
+  netlinkSend(fd: number, message: Buffer): void;
+  /** recv(2) one datagram, blocking: the kernel's answer (one or more messages) */
+  netlinkRecv(fd: number): Buffer;
+  // </chapter 06-network>
 }
 
 const require = createRequire(import.meta.url);

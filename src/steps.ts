@@ -14,6 +14,9 @@ import { cgroupfsStep } from './security/cgroupfs.js';
 import { devicesStep } from './security/devices.js';
 import { securityStep } from './security/step.js';
 // </chapter 04-security>
+// <chapter 06-network>
+import { networkStep } from './network/step.js';
+// </chapter 06-network>
 // <chapter 05-lifecycle>
 import { detachStep } from './lifecycle/step.js';
 // </chapter 05-lifecycle>
@@ -31,6 +34,9 @@ export const steps: Step[] = [
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>
+  // <chapter 06-network>
+  networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)
+  // </chapter 06-network>
   // <chapter 05-lifecycle>
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
   // </chapter 05-lifecycle>

@@ -66,7 +66,12 @@ export function startInit(
       file,
       argv: ['mydocker-init', INIT_JS],
       env: [], // a clean environment: the init starts faster and leaks nothing
-      cloneFlags: CLONE_FLAGS,
+      // <replaced-by 06-network>
+      //~ cloneFlags: CLONE_FLAGS,
+      // </replaced-by 06-network>
+      // <chapter 06-network>
+      cloneFlags: spec.hostNetwork ? CLONE_FLAGS & ~CLONE_NEWNET : CLONE_FLAGS, // --network host: the host's own
+      // </chapter 06-network>
       fds: [...stdio, specRead, reportWrite],
       // an attached container never outlives its CLI, however the CLI ends
       parentDeathSignal: constants.signals.SIGKILL,
