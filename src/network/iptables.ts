@@ -21,7 +21,9 @@ const FORWARD_CHAIN = 'MYDOCKER-FORWARD';
 
 function iptables(table: string, args: string[]): { ok: boolean; stderr: string } {
   // -w: wait for the xtables lock (another run may be adding its rules)
-  const r = spawnSync('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8' });
+  // a monitor's exit command runs with an empty environment: iptables lives in sbin
+  const env = { ...process.env, PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+  const r = spawnSync('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8', env });
   if (r.error) throw new RuntimeError(`iptables: ${r.error.message}`);
   return { ok: r.status === 0, stderr: r.stderr.trim() };
 }
