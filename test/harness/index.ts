@@ -40,6 +40,8 @@ export interface RunOpts {
   env?: NodeJS.ProcessEnv;
   /** called with the CLI's pid once it runs */
   onSpawn?: (pid: number) => void;
+  /** run the CLI inside this network namespace (`ip netns exec NAME`): its bridges and rules stay there */
+  netns?: string;
 }
 
 /** run the CLI with its own --root; resolves with exit status and output */
@@ -47,7 +49,8 @@ export function mydocker(args: string[], o: RunOpts = {}): Promise<Result> {
   const argv = o.root ? ['--root', o.root, ...args] : args;
   const limit = o.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(MYDOCKER, argv, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [file, fileArgs] = o.netns ? ['ip', ['netns', 'exec', o.netns, MYDOCKER, ...argv]] : [MYDOCKER, argv];
+    const child = spawn(file, fileArgs, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
