@@ -140,7 +140,7 @@ t.test('--network none has only lo; --network host shares the namespace', { skip
   const host = await md(['run', '--rm', '--network', 'host', 'busybox', 'cat', '/proc/net/dev']);
   t.same(devs(host.stdout), linkNames(HOST).sort(), "--network host: the host namespace's interfaces");
   const inspectNone = await detached(t, ['--network', 'none', 'busybox', 'true']);
-  t.equal(await inspect(inspectNone, '{{json .NetworkSettings.Networks}}').then((s) => Object.keys(JSON.parse(s))), ['none'], 'inspect: Networks has none');
+  t.same(await inspect(inspectNone, '{{json .NetworkSettings.Networks}}').then((s) => Object.keys(JSON.parse(s))), ['none'], 'inspect: Networks has none');
   await md(['rm', '-f', inspectNone]);
 });
 
