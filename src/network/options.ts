@@ -26,7 +26,9 @@ export const networkOptions: OptionGroup = {
     { long: 'add-host', value: 'host:ip', repeat: true, desc: 'Add a custom host-to-IP mapping (host:ip)' },
   ],
   fill(v, o) {
-    o.network = str(v.network) ?? 'bridge';
+    // dockerd's --bridge=none: MYDOCKER_DEFAULT_NETWORK=none leaves containers without a network
+    // unless they ask (the tests of the other chapters run so: they never touch the machine's)
+    o.network = str(v.network) ?? (process.env.MYDOCKER_DEFAULT_NETWORK || 'bridge');
     o.ip = str(v.ip);
     if (o.ip !== undefined && !isIp(o.ip)) throw new UsageError(`invalid IPv4 address: ${o.ip}`);
     o.publish = list(v.publish).map(parsePublish);

@@ -26,6 +26,12 @@ export const UNIQUE = `${process.env.MYDOCKER_TEST_TAG ?? ''}${process.pid}-${ra
  */
 export const sandboxed = process.env.MYDOCKER_TEST_SANDBOX === '1';
 
+// Chapter 06 gives every container a network by default: a bridge and iptables rules in
+// the namespace mydocker runs in. Outside a test's own network namespace (mydocker(…,
+// {netns})) that would be the machine's, so this test process and everything it starts
+// run with dockerd's --bridge=none: no network unless a container asks for one.
+process.env.MYDOCKER_DEFAULT_NETWORK ??= 'none';
+
 export interface Result {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -50,7 +56,9 @@ export function mydocker(args: string[], o: RunOpts = {}): Promise<Result> {
   const limit = o.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
     const [file, fileArgs] = o.netns ? ['ip', ['netns', 'exec', o.netns, MYDOCKER, ...argv]] : [MYDOCKER, argv];
-    const child = spawn(file, fileArgs, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // in a test's own network namespace, docker's default network again (see DEFAULT_NETWORK_ENV)
+    const env = o.netns ? { ...(o.env ?? process.env), MYDOCKER_DEFAULT_NETWORK: undefined } : (o.env ?? process.env);
+    const child = spawn(file, fileArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
