@@ -12,6 +12,7 @@
 #include <linux/capability.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -156,6 +157,22 @@ struct Filter {
   }
 };
 
+// Chapter 05: the filter as BPF (struct sock_filter[]) in a Buffer, for a process
+// that loads it itself (exec's child, which must not call libseccomp: it shares our
+// memory). libseccomp 2.5 exports only to an fd: a memfd, read back.
+Napi::Value ExportBpf(Napi::Env env, scmp_filter_ctx ctx) {
+  int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+  if (fd < 0) return ThrowErrno(env, "memfd_create", errno);
+  int rc = seccomp_export_bpf(ctx, fd);
+  off_t size = rc < 0 ? 0 : lseek(fd, 0, SEEK_END);
+  std::vector<uint8_t> buf(size > 0 ? static_cast<size_t>(size) : 0);
+  ssize_t n = size > 0 ? pread(fd, buf.data(), buf.size(), 0) : 0;
+  close(fd);
+  if (rc < 0) return ThrowErrno(env, "seccomp_export_bpf", -rc);
+  if (size <= 0 || n != size) return ThrowErrno(env, "seccomp_export_bpf", EIO);
+  return Napi::Buffer<uint8_t>::Copy(env, buf.data(), buf.size());
+}
+
 // seccompLoad({defaultAction, defaultErrno, architectures, rules}) → the names this
 // libseccomp does not know (skipped, as docker and runc do). The rules are already
 // resolved (no includes/excludes): each is {names, action, errno, args:[{index,
@@ -220,6 +237,7 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
       if (rc < 0) return ThrowErrno(env, "seccomp_rule_add", -rc, name);
     }
   }
+  if (info[1].ToBoolean().Value()) return ExportBpf(env, f.ctx);  // chapter 05: exec loads it in a child
   rc = seccomp_load(f.ctx);
   if (rc < 0) return ThrowErrno(env, "seccomp_load", -rc);
   return unknown;

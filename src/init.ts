@@ -45,7 +45,9 @@ function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
 }
 
 function main(): void {
-  const { spec, goSent } = readSpec();
+  const booted = performance.now(); // ms since this process started: node and imports
+  const { spec, goSent } = readSpec(); // the CLI may still be preparing: it started us first
+  const specWait = performance.now() - booted;
   for (const step of initSteps) step.setup?.(spec);
   try {
     process.chdir(spec.cwd);
@@ -53,9 +55,9 @@ function main(): void {
     throw new InitError(`cannot change to working directory ${spec.cwd}: no such directory`, 126);
   }
   const file = resolveCommand(spec.args[0], spec.env);
-  const ready = performance.now(); // ms since this process started: node, imports, setup
+  const ready = performance.now();
   waitForGo(goSent);
-  const waited = performance.now() - ready;
+  const waited = performance.now() - ready + specWait;
   for (const step of initSteps) step.beforeExec?.(spec);
   // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);

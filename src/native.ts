@@ -17,6 +17,28 @@ interface SpawnOptions {
   parentDeathSignal?: number;
 }
 
+// <chapter 05-lifecycle>
+interface NsExecOptions {
+  file: string;
+  /** the PATH that file is looked up in when it has no '/' */
+  path: string;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  stdio: [number, number, number];
+  terminal: boolean;
+  cgroupProcs: number[];
+  namespaces: number[];
+  /** bit N = capability N: the bounding, effective and permitted sets */
+  caps: bigint;
+  noNewPrivs: boolean;
+  uid: number;
+  gid: number;
+  groups: number[];
+  seccomp?: Buffer;
+}
+
+// </chapter 05-lifecycle>
 export interface ExitInfo {
   exitCode: number | null;
   signal: number | null;
@@ -84,6 +106,25 @@ interface Addon {
   // <chapter 05-lifecycle>
   /** pidfd_open(2) (Linux 5.3): close-on-exec; polls readable once the process has exited (waitid needs it to be our child) */
   pidfdOpen(pid: number): number;
+  /**
+   * exec (native/exec.cc): a clone child (CLONE_VM|CLONE_VFORK) writes "0" into each
+   * cgroupProcs fd (an open cgroup.procs: the writer moves there) and setns()'s into each
+   * namespaces fd (open /proc/PID/ns/* files, in order); then it clones once more with
+   * CLONE_PARENT — setns(CLONE_NEWPID) moves only the children — so the process is born
+   * in the PID namespace as our child. With terminal, the first child (which shares our
+   * fd table) opens /dev/ptmx in the joined mount namespace and the slave with TIOCGPTPEER
+   * (Linux 4.13): both are returned (close-on-exec) and the slave replaces stdio. The
+   * process takes the stdio fds (setsid + TIOCSCTTY with terminal), chdir's (in the joined mount namespace), applies
+   * no_new_privs, seccomp (BPF from seccompLoad(filter, true)), the bounding set,
+   * groups, gid, uid, capset(caps, caps, 0), clears the ambient set and execve's file
+   * (looked up in path when it has no '/'). Every other fd closes at exec. Needs
+   * CAP_SYS_ADMIN (setns), CAP_SETPCAP, CAP_SETUID/GID; a pid namespace whose init has
+   * exited refuses new processes (clone: ENOMEM). An error before execve throws, its
+   * .syscall naming the step ("setns", "chdir", "execve", …).
+   */
+  nsExec(o: NsExecOptions): { pid: number; pidfd: number; master?: number; slave?: number };
+  /** chapter 04's seccompLoad with compileOnly: the filter built by libseccomp, returned as BPF (struct sock_filter[]) instead of loaded */
+  seccompLoad(filter: object, compileOnly: true): Buffer;
   // </chapter 05-lifecycle>
   // <chapter 06-network>
   /**

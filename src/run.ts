@@ -6,16 +6,16 @@ import { constants } from 'node:os';
 import { Cleanup } from './container/cleanup.js';
 import { baseSpec, exitStatus, type RunOptions } from './container/config.js';
 import { newId, shortId } from './container/id.js';
-import { forwardSignals, startInit } from './container/process.js';
+import { forwardSignals, startInit, type InitProcess, type Spawner } from './container/process.js';
 import { processStartTime, StateRecord } from './container/state.js';
 import { attach } from './container/stdio.js';
-import type { RunContext } from './container/step.js';
+import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
 import { log } from './log.js';
 import { steps } from './steps.js';
 
-export async function run(root: string, o: RunOptions): Promise<number> {
-  const id = newId();
+/** run a new container (chapter 05's `start` runs an existing one again: its id, and the steps with its record step swapped) */
+export async function run(root: string, o: RunOptions, id = newId(), pipeline: Step[] = steps): Promise<number> {
   const ctx: RunContext = {
     root,
     id,
@@ -28,24 +28,22 @@ export async function run(root: string, o: RunOptions): Promise<number> {
   const io = attach(o);
   cleanup.add('restore the terminal', () => io.restore());
   try {
-    for (const step of steps) await step.configure?.(ctx);
+    for (const step of pipeline) await step.configure?.(ctx);
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
-    for (const step of steps) {
+    // The default init starts now: its node boots on the other core while the steps
+    // prepare, then waits for its spec. A step's own spawner (run -d: a monitor) needs
+    // what prepare made, so it starts the init afterwards.
+    let init = ctx.spawn ? undefined : spawn(ctx, io);
+    for (const step of pipeline) {
       await step.prepare?.(ctx);
       checkpoint(`prepare:${step.name}`);
     }
     log.debug(`container ${id}: ${JSON.stringify(ctx.spec.args)}`);
-
-    const init = startInit(ctx.spec, io.stdio, ctx.spawn); // a step may start it another way (run -d: a monitor)
-    io.spawned();
-    cleanup.add('stop the container', async () => {
-      init.signal(constants.signals.SIGKILL);
-      await init.exited;
-    });
-    cleanup.add('stop forwarding signals', forwardSignals(init));
+    init ??= spawn(ctx, io, ctx.spawn);
+    init.send(ctx.spec);
     state.update({ status: 'running', pid: init.pid, pidStart: processStartTime(init.pid), startedAt: new Date().toISOString() });
     checkpoint('spawned');
-    for (const step of steps) {
+    for (const step of pipeline) {
       await step.spawned?.(ctx, init);
       checkpoint(`spawned:${step.name}`);
     }
@@ -54,12 +52,12 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     init.go();
     await init.started;
     checkpoint('started');
-    for (const step of steps) if (await step.started?.(ctx, init)) return 0; // a step took the container over (run -d)
+    for (const step of pipeline) if (await step.started?.(ctx, init)) return 0; // a step took the container over (run -d)
     const exit = await init.exited;
     checkpoint('exited');
     await io.drained;
     state.update({ status: 'exited', exitCode: exitStatus(exit), finishedAt: new Date().toISOString() });
-    for (const step of steps) await step.exited?.(ctx, exit);
+    for (const step of pipeline) await step.exited?.(ctx, exit);
     return exitStatus(exit);
   } catch (e) {
     cleanup.failed(e as Error);
@@ -68,6 +66,18 @@ export async function run(root: string, o: RunOptions): Promise<number> {
     checkpoint('cleanup');
     await cleanup.run();
   }
+}
+
+/** start the init (it waits for its spec), and undo that if run fails */
+function spawn(ctx: RunContext, io: ReturnType<typeof attach>, spawner?: Spawner): InitProcess {
+  const init = startInit(io.stdio, spawner);
+  io.spawned();
+  ctx.cleanup.add('stop the container', async () => {
+    init.signal(constants.signals.SIGKILL);
+    await init.exited;
+  });
+  ctx.cleanup.add('stop forwarding signals', forwardSignals(init));
+  return init;
 }
 
 /** fault injection for the crash tests: MYDOCKER_FAULT=POINT makes this CLI die right there, as kill -9 would */

@@ -19,6 +19,7 @@ import { networkStep } from './network/step.js';
 // </chapter 06-network>
 // <chapter 05-lifecycle>
 import { detachStep } from './lifecycle/step.js';
+import { execRecordStep } from './lifecycle/exec-step.js';
 // </chapter 05-lifecycle>
 
 export const steps: Step[] = [
@@ -34,10 +35,12 @@ export const steps: Step[] = [
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>
-  // <chapter 06-network>
-  networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)
-  // </chapter 06-network>
   // <chapter 05-lifecycle>
+  execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
   // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  // after detach: --network host wraps whichever spawner starts the init
+  networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)
+  // </chapter 06-network>
 ];

@@ -1,19 +1,27 @@
 // The benchmarks (`npm run bench`; not tests: a missed target is reported, not failed).
 // Runs every tools/bench/NN-*.mjs in order, each in its own node process, or only
-// those named by the arguments (a file name, or its number: `npm run bench -- 01 03`).
-// hyperfine's progress goes to stderr; each benchmark prints its medians and one or
-// more `ratio …` lines, which are repeated at the end as a summary.
-// Needs root (it starts containers) and the machine to itself (timings, and the
-// tests' leak checks), so run it under the tests' lock:
-//   sudo flock /tmp/mydocker-tests.lock npm run bench
+// those named by the arguments (a file name, or its number: `npm run bench -- 01 03`),
+// and ends with one table: figure, ours, peer, ratio, target, met. Each figure is a
+// median from one run beside its peer (tools/bench/lib.mjs): compare ratios, never
+// absolute times across machines.
+//   --json [FILE]   also write the table as JSON (default build/bench.json)
+// hyperfine's progress goes to stderr. Needs root (it starts containers) and the
+// machine to itself (timings, and the tests' leak checks), so run it under the
+// tests' lock:   sudo flock /tmp/mydocker-tests.lock npm run bench
 // Exit status: 0 when every benchmark ran (whatever its ratios), 1 otherwise.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 const dir = resolve(import.meta.dirname, 'bench');
 const all = readdirSync(dir).filter((f) => /^\d\d-.*\.mjs$/.test(f)).sort();
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+let json;
+const wanted = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--json') json = args[i + 1] && !args[i + 1].startsWith('-') && !/^\d\d?$/.test(args[i + 1]) ? args[++i] : join(dir, '..', '..', 'build', 'bench.json');
+  else wanted.push(args[i]);
+}
 const chosen = wanted.length
   ? wanted.map((w) => {
       const name = basename(w);
@@ -30,23 +38,50 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 
-const ratios = [];
+const rows = [];
 const failed = [];
 for (const f of chosen) {
-  const out = await new Promise((done) => {
+  const bench = f.replace(/\.mjs$/, '');
+  const ok = await new Promise((done) => {
     let text = '';
     const child = spawn(process.execPath, [join(dir, f)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => {
       text += d;
-      process.stdout.write(d);
+      const lines = text.split('\n');
+      text = lines.pop();
+      for (const line of lines) {
+        if (line.startsWith('@row ')) rows.push({ bench, ...JSON.parse(line.slice(5)) });
+        else console.log(line);
+      }
     });
-    child.on('close', (code, signal) => done({ text, ok: code === 0 && !signal }));
+    child.on('close', (code, signal) => done(code === 0 && !signal));
   });
-  if (!out.ok) failed.push(f);
-  for (const line of out.text.split('\n')) if (/^\s*ratio /.test(line)) ratios.push(`${f.replace(/\.mjs$/, '')}: ${line.trim()}`);
+  if (!ok) failed.push(f);
 }
 
-console.log('\n## summary');
-for (const r of ratios) console.log(`  ${r}`);
+console.log(`\n## summary (medians; ratio = ours / peer)`);
+const table = [
+  ['benchmark', 'figure', 'ours', 'peer', 'ratio', 'target', 'met'],
+  ...rows.map((r) => [
+    r.bench,
+    r.figure,
+    `${r.ours} ${r.unit}${r.spread ? ` (${r.spread})` : ''}`,
+    `${r.peer} ${r.unit} ${r.peerName}`,
+    `${r.ratio}×`,
+    r.target === undefined || r.target === null ? '' : `≤ ${r.target}×`,
+    r.met === null ? '' : r.met ? 'yes' : 'NO',
+  ]),
+];
+const widths = table[0].map((_, i) => Math.max(...table.map((t) => t[i].length)));
+for (const [i, t] of table.entries()) {
+  console.log(`  ${t.map((c, j) => c.padEnd(widths[j])).join('  ')}`.trimEnd());
+  if (i === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+}
 for (const f of failed) console.log(`  ${f}: FAILED to run`);
+if (json) {
+  mkdirSync(dirname(json), { recursive: true });
+  writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, failed }, null, 2) + '\n');
+  console.log(`\n(table written to ${json})`);
+}
 process.exit(failed.length ? 1 : 0);

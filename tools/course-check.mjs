@@ -103,7 +103,13 @@ export async function checkChapter(index, chapter, { lock } = {}) {
     for (const m of theirs.missing) details.push(`chapter ${m.chapter}: test file ${m.file} does not exist (yet), so nothing shows it fails here`);
     if (theirs.missing.length) ok = false;
     if (theirs.files.length) {
-      const r = await runTests(theirs.files, impl, { lock, quiet: true });
+      // one tap run per file, each stopping at its first failure: one is all it takes
+      const r = { output: '', files: new Map() };
+      for (const f of theirs.files) {
+        const one = await runTests([f], impl, { lock, quiet: true, args: ['--bail'] });
+        r.output += one.output;
+        r.files.set(f, one.files.get(f));
+      }
       const log = join(LOGS, `${chapter.id}.next.log`);
       writeFileSync(log, r.output);
       const passing = theirs.files.filter((f) => r.files.get(f) === true);

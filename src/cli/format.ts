@@ -24,8 +24,8 @@ export function humanDuration(ms: number): string {
   return plural(Math.floor(h / 24 / 365), 'year');
 }
 
-/** go-units' HumanSizeWithPrecision(size, 3): decimal units, 3 significant digits */
-export function humanSize(bytes: number): string {
+/** go-units' HumanSizeWithPrecision(size, precision): decimal units, 3 significant digits (images' SIZE), 4 (HumanSize: prune's total) */
+export function humanSize(bytes: number, precision = 3): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let i = 0;
   let n = bytes;
@@ -33,5 +33,5 @@ export function humanSize(bytes: number): string {
     n /= 1000;
     i++;
   }
-  return `${Number(n.toPrecision(3))}${units[i]}`;
+  return `${Number(n.toPrecision(precision))}${units[i]}`;
 }

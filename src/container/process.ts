@@ -30,6 +30,8 @@ const INIT_JS = fileURLToPath(new URL('../init.js', import.meta.url));
 export interface InitProcess {
   pid: number;
   pidfd: number;
+  /** what the init is to do: it boots, then waits for this */
+  send(spec: InitSpec): void;
   /** let the init run the user's command */
   go(): void;
   /** with -t: our copy of the terminal's master side, which the init made in the container */
@@ -47,7 +49,6 @@ export type Stdio = [number, number, number];
 export type Spawner = typeof native.spawn;
 
 export function startInit(
-  spec: InitSpec,
   stdio: Stdio,
   spawn: Spawner = native.spawn,
 ): InitProcess {
@@ -66,12 +67,7 @@ export function startInit(
       file,
       argv: ['mydocker-init', INIT_JS],
       env: [], // a clean environment: the init starts faster and leaks nothing
-      // <replaced-by 06-network>
-      //~ cloneFlags: CLONE_FLAGS,
-      // </replaced-by 06-network>
-      // <chapter 06-network>
-      cloneFlags: spec.hostNetwork ? CLONE_FLAGS & ~CLONE_NEWNET : CLONE_FLAGS, // --network host: the host's own
-      // </chapter 06-network>
+      cloneFlags: CLONE_FLAGS,
       fds: [...stdio, specRead, reportWrite],
       // an attached container never outlives its CLI, however the CLI ends
       parentDeathSignal: constants.signals.SIGKILL,
@@ -86,7 +82,6 @@ export function startInit(
   }
   closeSync(specRead);
   closeSync(reportWrite);
-  writeSync(specWrite, JSON.stringify(spec) + '\n');
 
   const exited = waitPidfd(child.pidfd).then((info) => {
     closeSync(child.pidfd);
@@ -122,6 +117,13 @@ export function startInit(
   let goSent = false;
   return {
     ...child,
+    send(spec) {
+      try {
+        writeSync(specWrite, JSON.stringify(spec) + '\n');
+      } catch {
+        // EPIPE: the init is gone already; `started` says why
+      }
+    },
     go() {
       if (goSent) return;
       goSent = true;

@@ -20,7 +20,9 @@ export interface RunContext {
   state: StateRecord;
   /** undo actions, run last-in first-out when run ends (however it ends) */
   cleanup: Cleanup;
-  /** what starts the init (default: the addon's spawn, a child of this CLI) */
+  /** what starts the init (default: the addon's spawn, a child of this CLI, started
+   *  before the steps prepare); a step's own spawner is set in configure and called
+   *  after prepare */
   spawn?: Spawner;
 }
 
@@ -28,7 +30,7 @@ export interface Step {
   name: string;
   /** resolve the request into the spec; makes nothing (may read, e.g. an image's config) */
   configure?(ctx: RunContext): void | Promise<void>;
-  /** make what the container needs before its init exists; register the undo */
+  /** make what the container needs before its init gets its spec; register the undo */
   prepare?(ctx: RunContext): void | Promise<void>;
   /** the init exists and waits for "go": set it up from the outside */
   spawned?(ctx: RunContext, init: InitProcess): void | Promise<void>;

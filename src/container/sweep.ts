@@ -56,6 +56,7 @@ function reconcile(root: string): void {
     // <chapter 05-lifecycle>
     const end = monitorExit(dir, state); // a detached container's monitor wrote down its end
     if (end) writeState(root, id, (state = { ...state, ...end }));
+    if (state.status === 'created' && state.cli === undefined) continue; // made by `create`: it waits for `start`
     // </chapter 05-lifecycle>
     // <chapter 06-network>
     // an ended container's address, ports and rules go back at once, whoever owns it

@@ -1,12 +1,14 @@
 // chapter: 05-lifecycle
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
-import { rmdirSync } from 'node:fs';
-import { humanDuration, table } from '../cli/format.js';
+import { lstatSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../cli/args.js';
+import { humanDuration, humanSize, table } from '../cli/format.js';
 import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
 import { alive, withStore } from '../container/sweep.js';
-import { removeContainerDir } from '../container/store.js';
+import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
 import { RuntimeError } from '../errors.js';
 import { allContainers, getContainer, isRunning, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
@@ -26,9 +28,41 @@ function statusText(s: ContainerState): string {
 /** docker's Ellipsis: at most n characters, the last one "…" */
 const ellipsis = (s: string, n: number) => ([...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s);
 
-export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTrunc: boolean }): number {
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** docker's ps filters: `-f key=value`; values of one key are alternatives, different keys must all match */
+function psFilter(filters: string[]): { test: (c: Container) => boolean; status: boolean } {
+  const by = new Map<string, string[]>();
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    if (eq < 1) throw new UsageError('bad format of filter (expected name=value)');
+    const [key, value] = [f.slice(0, eq).toLowerCase(), f.slice(eq + 1)];
+    if (!['status', 'name', 'id', 'exited'].includes(key)) throw new RuntimeError(`invalid filter '${key}'`);
+    if (key === 'status' && !STATUSES.includes(value)) throw new RuntimeError(`invalid filter 'status=${value}'`);
+    if (key === 'exited' && !/^-?\d+$/.test(value)) throw new RuntimeError(`invalid filter 'exited=${value}'`);
+    by.set(key, [...(by.get(key) ?? []), value]);
+  }
+  const matches = (re: string, ...texts: string[]) => {
+    try {
+      return texts.some((t) => new RegExp(re).test(t));
+    } catch {
+      return texts.includes(re); // not a regular expression: the exact text
+    }
+  };
+  const tests: Record<string, (c: Container, v: string) => boolean> = {
+    status: (c, v) => c.state.status === v,
+    name: (c, v) => matches(v, c.config.name, `/${c.config.name}`), // docker's names start with "/"
+    id: (c, v) => matches(v, c.config.id),
+    exited: (c, v) => c.state.status === 'exited' && (c.state.exitCode ?? 0) === Number(v),
+  };
+  return { test: (c) => [...by].every(([key, values]) => values.some((v) => tests[key](c, v))), status: by.has('status') };
+}
+
+export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTrunc: boolean; filters: string[] }): number {
+  const filter = psFilter(o.filters);
   const list = allContainers(root)
-    .filter((c) => o.all || c.state.status === 'running')
+    .filter((c) => o.all || filter.status || c.state.status === 'running') // a status filter looks at every container, as docker's
+    .filter(filter.test)
     .sort((a, b) => b.config.created.localeCompare(a.config.created));
   const id = (c: Container) => (o.noTrunc ? c.config.id : shortId(c.config.id));
   if (o.quiet) {
@@ -67,18 +101,7 @@ export async function rmCommand(root: string, refs: string[], force: boolean): P
           throw new RuntimeError(`You cannot remove a running container ${c.config.id}. Stop the container before attempting removal or force remove`);
         await stopContainer(root, c, 0);
       }
-      // its owner (monitor or CLI) may still be finishing: it must not write into what we delete
-      await waitState(root, c.config.id, (s) => !alive(s.cli, s.cliStart), 10_000);
-      withStore(root, () => {
-        let state: ContainerState;
-        try {
-          state = readState(root, c.config.id);
-        } catch {
-          return; // --rm: its monitor removed it already
-        }
-        for (const dir of [...(state.cgroups ?? [])].reverse()) rmdirQuiet(dir);
-        removeContainerDir(root, c.config.id);
-      });
+      await removeContainer(root, c.config.id);
       process.stdout.write(`${ref}\n`);
     } catch (e) {
       process.stderr.write(`mydocker: ${(e as Error).message}\n`);
@@ -86,6 +109,65 @@ export async function rmCommand(root: string, refs: string[], force: boolean): P
     }
   }
   return status;
+}
+
+/** a stopped container's cgroups and folder (record, log, writable layer) */
+async function removeContainer(root: string, id: string): Promise<void> {
+  // its owner (monitor or CLI) may still be finishing: it must not write into what we delete
+  await waitState(root, id, (s) => !alive(s.cli, s.cliStart), 10_000);
+  withStore(root, () => {
+    let state: ContainerState;
+    try {
+      state = readState(root, id);
+    } catch {
+      return; // --rm: its monitor removed it already
+    }
+    for (const dir of [...(state.cgroups ?? [])].reverse()) rmdirQuiet(dir);
+    removeContainerDir(root, id);
+  });
+}
+
+/** rename: the name is checked and changed under the store's lock, so two containers never share one */
+export function renameCommand(root: string, ref: string, name: string): number {
+  withStore(root, () => {
+    const c = findContainer(root, ref);
+    if (name === c.name) throw new RuntimeError('Renaming a container with the same name as its current name');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw new RuntimeError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const clash = listContainers(root).find((o) => o.name === name);
+    if (clash)
+      throw new RuntimeError(
+        `Conflict. The container name "/${name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    writeAtomic(join(containerDir(root, c.id), 'config.json'), JSON.stringify({ ...c, name }, null, 2));
+  });
+  return 0;
+}
+
+/** container prune: every container that does not run, and the bytes of their writable layers */
+export async function pruneCommand(root: string): Promise<number> {
+  const stopped = allContainers(root).filter((c) => !isRunning(c.state) && !alive(c.state.cli, c.state.cliStart));
+  let space = 0;
+  const deleted: string[] = [];
+  for (const c of stopped) {
+    const size = bytesUnder(join(containerDir(root, c.config.id), 'upper'));
+    await removeContainer(root, c.config.id);
+    deleted.push(c.config.id);
+    space += size;
+  }
+  const list = deleted.length ? `Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n` : '';
+  process.stdout.write(`${list}Total reclaimed space: ${humanSize(space, 4)}\n`);
+  return 0;
+}
+
+/** the bytes of the files under dir, as docker counts a layer's size */
+function bytesUnder(dir: string): number {
+  let sum = 0;
+  try {
+    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) sum += lstatSync(join(e.parentPath, e.name)).size;
+  } catch {
+    // no layer (a container without an image)
+  }
+  return sum;
 }
 
 function rmdirQuiet(dir: string): void {

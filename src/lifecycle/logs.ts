@@ -18,7 +18,7 @@ interface Entry {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function logsCommand(root: string, ref: string, o: { follow: boolean; tail?: number; timestamps: boolean }): Promise<number> {
+export async function logsCommand(root: string, ref: string, o: { follow: boolean; tail?: number; timestamps: boolean; since?: number; until?: number }): Promise<number> {
   const c = getContainer(root, ref);
   const dir = containerDir(root, c.config.id);
   const file = join(dir, 'container.log'); // absent: an attached container, its output went to its terminal
@@ -38,8 +38,13 @@ export async function logsCommand(root: string, ref: string, o: { follow: boolea
     }
     const lines = rest.split('\n');
     rest = lines.pop()!;
-    return lines.filter(Boolean).map((l) => JSON.parse(l) as Entry);
+    return lines
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Entry)
+      .filter((e) => inTime(Date.parse(e.time)));
   };
+  // docker's bounds: --since inclusive, --until inclusive (its times have ns, ours ms: an entry's own time finds it)
+  const inTime = (t: number) => (o.since === undefined || t >= o.since) && (o.until === undefined || t <= o.until);
   const first = readNew();
   (o.tail === undefined ? first : o.tail === 0 ? [] : first.slice(-o.tail)).forEach(show);
   if (!o.follow) return 0;

@@ -1,18 +1,27 @@
 // chapter: 05-lifecycle
-// run's -d: the container is handed to its monitor and run returns its id.
-import { UsageError, type OptionGroup } from '../cli/args.js';
+// run's -d: the container is handed to its monitor and run returns its id;
+// --stop-signal: what `stop` sends first (default the image's STOPSIGNAL, else SIGTERM).
+import { str, UsageError, type OptionGroup } from '../cli/args.js';
+import { signalNumber } from './signame.js';
 
 declare module '../container/config.js' {
   interface RunOptions {
     /** -d: run in the background, print the container's id */
     detach: boolean;
+    /** --stop-signal, as given (a name or a number) */
+    stopSignal?: string;
   }
 }
 
 export const detachOptions: OptionGroup = {
-  options: [{ long: 'detach', short: 'd', desc: "Run the container in the background and print its ID" }],
+  options: [
+    { long: 'detach', short: 'd', desc: 'Run the container in the background and print its ID' },
+    { long: 'stop-signal', value: 'signal', desc: 'Signal to stop the container (default the image\'s, else "SIGTERM")' },
+  ],
   fill(v, o) {
     o.detach = v.detach === true;
+    o.stopSignal = str(v['stop-signal']);
+    if (o.stopSignal !== undefined) signalNumber(o.stopSignal); // a bad one fails before anything is made
     if (o.detach && o.tty) throw new UsageError('-d with -t is not supported yet: a detached container has no terminal here');
     if (o.detach && o.interactive) throw new UsageError('-d with -i is not supported yet: a detached container reads /dev/null');
   },

@@ -3,18 +3,10 @@
 // checked against the recorded start time, so a reused pid never gets it.
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { RuntimeError } from '../errors.js';
 import { native } from '../native.js';
 import { alive } from '../container/sweep.js';
 import { getContainer, isRunning, waitState, type Container } from './record.js';
-
-/** "KILL", "SIGKILL" or "9" → 9 */
-export function signalNumber(name: string): number {
-  if (/^\d+$/.test(name)) return Number(name);
-  const n = (constants.signals as Record<string, number>)[name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`];
-  if (n === undefined) throw new RuntimeError(`invalid signal: ${name}`);
-  return n;
-}
+import { signalNumber } from './signame.js';
 
 /** send sig to the container's PID 1; false when it is no longer running */
 function signal(c: Container, sig: number): boolean {
@@ -52,10 +44,10 @@ export async function killCommand(root: string, refs: string[], sig: string): Pr
   return status;
 }
 
-/** SIGTERM, then SIGKILL after timeout seconds; resolves once the record says exited */
+/** its stop signal (SIGTERM unless --stop-signal or the image said otherwise), then SIGKILL after timeout seconds; resolves once the record says exited */
 export async function stopContainer(root: string, c: Container, timeout: number): Promise<void> {
   const id = c.config.id;
-  if (signal(c, constants.signals.SIGTERM)) {
+  if (signal(c, c.state.stopSignal ?? constants.signals.SIGTERM)) {
     await waitState(root, id, (s) => !isRunning(s), timeout * 1000);
   }
   signal(c, constants.signals.SIGKILL);

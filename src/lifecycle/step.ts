@@ -2,13 +2,18 @@
 // The detach step: with -d the container's init is started by a monitor of its own
 // (native/monitor.c) instead of by this CLI, and once the command runs the CLI
 // hands the container over: the monitor becomes the record's owner, nothing is
-// undone, run prints the id and returns.
-import { join, resolve } from 'node:path';
+// undone, run prints the id and returns. Whatever the mode, the step writes down
+// what `start` needs to run the container again (options.json) and the signal
+// `stop` sends first.
+import { join } from 'node:path';
 import { containerDir, containersDir } from '../container/store.js';
 import { processStartTime } from '../container/state.js';
 import type { Step } from '../container/step.js';
 import { monitorSpawner, type Monitor } from './monitor.js';
+import { saveOptions } from './saved.js';
+import { signalNumber } from './signame.js';
 // <chapter 06-network>
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI_JS = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -17,26 +22,51 @@ const CLI_JS = fileURLToPath(new URL('../cli.js', import.meta.url));
 declare module '../container/step.js' {
   interface RunContext {
     monitor?: Monitor;
+    /** set by `start`: the container existed already, and start says which one it started */
+    reopened?: boolean;
+  }
+}
+
+declare module '../container/state.js' {
+  interface ContainerState {
+    /** what `stop` sends first: --stop-signal, else the image's STOPSIGNAL, else SIGTERM */
+    stopSignal?: number;
+  }
+}
+
+declare module '../image/store.js' {
+  interface ContainerDefaults {
+    StopSignal?: string;
   }
 }
 
 export const detachStep: Step = {
   name: 'detach',
-  prepare(ctx) {
+  configure(ctx) {
     if (!ctx.options.detach) return;
     const dir = containerDir(ctx.root, ctx.id);
-    const files = {
-      exitFile: join(dir, 'exit.json'),
-      logFile: join(dir, 'container.log'),
-      cgroups: ctx.state.current.cgroups ?? [],
-      removeDir: ctx.options.rm ? dir : undefined,
-      lockFile: join(containersDir(ctx.root), '.lock'),
-      // <chapter 06-network>
-      // what the container holds on a network goes back the moment it ends
-      exitCommand: ctx.state.current.network?.held ? ['mydocker', CLI_JS, '--root', resolve(ctx.root), 'container', 'cleanup', ctx.id] : undefined,
-      // </chapter 06-network>
-    };
-    ctx.spawn = monitorSpawner(files, (m) => (ctx.monitor = m));
+    // called once the steps have prepared: the cgroups are known by then
+    ctx.spawn = (o) =>
+      monitorSpawner(
+        {
+          exitFile: join(dir, 'exit.json'),
+          logFile: join(dir, 'container.log'),
+          cgroups: ctx.state.current.cgroups ?? [],
+          removeDir: ctx.options.rm ? dir : undefined,
+          lockFile: join(containersDir(ctx.root), '.lock'),
+          // <chapter 06-network>
+          // what the container holds on a network goes back the moment it ends
+          exitCommand: ctx.state.current.network?.held ? ['mydocker', CLI_JS, '--root', resolve(ctx.root), 'container', 'cleanup', ctx.id] : undefined,
+          // </chapter 06-network>
+        },
+        (m) => (ctx.monitor = m),
+      )(o);
+  },
+  prepare(ctx) {
+    const { root, id, options: o } = ctx;
+    const stop = o.stopSignal ?? ctx.image?.config.StopSignal;
+    if (stop !== undefined) ctx.state.update({ stopSignal: signalNumber(stop) });
+    if (!ctx.reopened && !o.rm) saveOptions(root, id, o);
   },
   started(ctx) {
     const monitor = ctx.monitor;
@@ -45,7 +75,7 @@ export const detachStep: Step = {
     ctx.state.update({ cli: monitor.pid, cliStart: processStartTime(monitor.pid) });
     monitor.detach();
     ctx.cleanup.handOver();
-    process.stdout.write(`${ctx.id}\n`);
+    if (!ctx.reopened) process.stdout.write(`${ctx.id}\n`);
     return true;
   },
 };

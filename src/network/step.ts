@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerDir } from '../container/store.js';
+import { CLONE_NEWNET, native } from '../native.js';
 import type { Step } from '../container/step.js';
 import { broadcast, intToIp, parseCidr, allocate } from './ipam.js';
 import { addRule, NAT_CHAIN, type Rule } from './iptables.js';
@@ -18,13 +19,6 @@ import { ensureBridge } from './bridge.js';
 import { allocatePorts, exposed, type PortMapping } from './ports.js';
 import { releaseNetwork, type NetworkState } from './state.js';
 import { listNetworks, networkForRun, saveNetwork, withNetworks } from './store.js';
-
-declare module '../container/spec.js' {
-  interface InitSpec {
-    /** --network host: no network namespace of its own */
-    hostNetwork?: boolean;
-  }
-}
 
 declare module '../image/store.js' {
   interface ContainerDefaults {
@@ -45,7 +39,11 @@ function dnat(p: PortMapping, ip: string, bridge: string): Rule {
 export const networkStep: Step = {
   name: 'network',
   configure(ctx) {
-    if (ctx.options.network === 'host') ctx.spec.hostNetwork = true;
+    if (ctx.options.network !== 'host') return;
+    // --network host: the init is cloned without CLONE_NEWNET, whoever starts it (this
+    // CLI, or run -d's monitor): the host's namespace is the container's
+    const spawn = ctx.spawn ?? native.spawn;
+    ctx.spawn = (o) => spawn({ ...o, cloneFlags: (o.cloneFlags ?? 0) & ~CLONE_NEWNET });
   },
   prepare(ctx) {
     const { root, id, options: o } = ctx;

@@ -1,0 +1,117 @@
+// chapter: 05-lifecycle
+// create, start and restart. A container is a record and a writable layer; its
+// process comes and goes. `start` walks run's steps again with the options run (or
+// create) saved and the container's own id: every step makes its part anew (the
+// cgroups, the monitor, the generated /etc files), and the rootfs step finds the
+// writable layer where it was, so what the container wrote stays. Only the record
+// step is swapped: the record exists, it is reopened instead of created.
+//
+//   created ──start──▶ running ──(exit, kill, stop)──▶ exited ──start──▶ running …
+import { rmSync } from 'node:fs';
+import { Cleanup } from '../container/cleanup.js';
+import { baseSpec, type RunOptions } from '../container/config.js';
+import { exitFile } from '../container/exit.js';
+import { newId, shortId } from '../container/id.js';
+import { recordStep } from '../container/record.js';
+import { processStartTime, StateRecord } from '../container/state.js';
+import type { RunContext, Step } from '../container/step.js';
+import { containerDir, removeContainerDir, writeState } from '../container/store.js';
+import { alive, withStore } from '../container/sweep.js';
+import { RuntimeError } from '../errors.js';
+import { run } from '../run.js';
+import { steps } from '../steps.js';
+import { getContainer, isRunning, readState, waitState } from './record.js';
+import { loadOptions, saveOptions } from './saved.js';
+import { stopContainer } from './signal.js';
+
+/** the record step of a start: the container's record exists; it becomes this run's, under the store's lock */
+const reopenStep: Step = {
+  name: 'record',
+  prepare(ctx) {
+    const { root, id, state, cleanup } = ctx;
+    ctx.reopened = true;
+    withStore(root, () => {
+      const old = readState(root, id);
+      // its last owner (monitor or CLI) must be gone: a second start, or a monitor still removing the cgroups we are about to make
+      if (isRunning(old) || alive(old.cli, old.cliStart)) throw new RuntimeError(`container ${shortId(id)} is already running or being started`);
+      rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's
+      // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end)
+      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), pid: undefined, pidStart: undefined, exitCode: undefined, error: undefined });
+      writeState(root, id, state.current); // taken before the lock goes: a second start sees it is ours
+    });
+    state.persist((s) => writeState(root, id, s));
+    cleanup.add('record how it ended', (failure) => {
+      if (ctx.options.rm) return removeContainerDir(root, id); // create --rm, then start -a: gone once it ends
+      const s = state.current;
+      if (failure && s.status !== 'exited') {
+        const exitCode = failure instanceof RuntimeError ? failure.status : 125;
+        state.update({ status: s.status === 'running' ? 'exited' : 'created', exitCode, error: failure.message, finishedAt: new Date().toISOString() });
+      }
+    });
+  },
+};
+
+/** run the container again with what it was created with; -a/-i: attached to this CLI, else through a monitor */
+async function startContainer(root: string, id: string, attach: boolean, interactive: boolean): Promise<number> {
+  let o: RunOptions;
+  try {
+    o = loadOptions(root, id);
+  } catch {
+    throw new RuntimeError(`container ${shortId(id)} cannot be started: it has no saved options (made before chapter 05)`);
+  }
+  await waitState(root, id, (s) => s.status === 'running' || !alive(s.cli, s.cliStart), 10_000); // the last run's monitor finishes (after `wait`, say)
+  o.detach = !attach;
+  o.interactive = interactive;
+  if (o.detach && o.tty) throw new RuntimeError(`container ${shortId(id)} has a terminal (-t): start it attached, with -a (and -i)`);
+  return run(root, o, id, steps.map((s) => (s === recordStep ? reopenStep : s)));
+}
+
+export async function startCommand(root: string, refs: string[], o: { attach: boolean; interactive: boolean }): Promise<number> {
+  const attach = o.attach || o.interactive;
+  if (attach && refs.length > 1) throw new RuntimeError('you cannot start and attach multiple containers at once');
+  let status = 0;
+  for (const ref of refs) {
+    try {
+      const c = getContainer(root, ref);
+      if (!isRunning(c.state)) {
+        const code = await startContainer(root, c.config.id, attach, o.interactive);
+        if (attach) return code; // docker start -a: the container's own exit status
+      } // running already: nothing to do, as docker
+      if (!attach) process.stdout.write(`${ref}\n`);
+    } catch (e) {
+      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      status = e instanceof RuntimeError ? e.status : 125;
+    }
+  }
+  return status;
+}
+
+/** restart: stop (if it runs), then start in the background */
+export async function restartCommand(root: string, refs: string[], timeout: number): Promise<number> {
+  let status = 0;
+  for (const ref of refs) {
+    try {
+      const c = getContainer(root, ref);
+      if (isRunning(c.state)) await stopContainer(root, c, timeout);
+      await startContainer(root, c.config.id, false, false);
+      process.stdout.write(`${ref}\n`);
+    } catch (e) {
+      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      status = e instanceof RuntimeError ? e.status : 125;
+    }
+  }
+  return status;
+}
+
+/** create: the record (status "created") and the saved options; `start` runs it */
+export async function createCommand(root: string, o: RunOptions): Promise<number> {
+  const id = newId();
+  const ctx: RunContext = { root, id, options: o, spec: baseSpec(o, o.hostname ?? shortId(id)), state: new StateRecord(), cleanup: new Cleanup() };
+  for (const step of steps) await step.configure?.(ctx); // every check run makes, before anything exists
+  if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
+  await recordStep.prepare!(ctx);
+  saveOptions(root, id, o);
+  ctx.state.update({ cli: undefined, cliStart: undefined }); // no process runs it: the sweep leaves it be
+  process.stdout.write(`${id}\n`);
+  return 0;
+}
