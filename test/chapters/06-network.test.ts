@@ -34,9 +34,11 @@ if (isRoot) {
   ip('-n', HOST, 'link', 'set', `vh${tag}`, 'up');
   ip('-n', OUT, 'link', 'set', `vo${tag}`, 'up');
 }
-t.teardown(() => {
+const removeNamespaces = () => {
   for (const ns of [HOST, OUT]) spawnQuiet('ip', ['netns', 'del', ns]);
-});
+};
+t.teardown(removeNamespaces);
+process.on('exit', removeNamespaces); // a bailed-out or timed-out file too (their names live in the host's /run/netns)
 function spawnQuiet(file: string, args: string[]): void {
   try {
     execFileSync(file, args, { stdio: 'ignore' });
