@@ -12,7 +12,7 @@
 // CLI's control pipe ('d': detached, the CLI is gone for good), 6 where the init's
 // pid (or an error) is written.
 // usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-c CGROUPDIR]...
-//        [-r DIR -L LOCKFILE] [-e ENV]... -- FILE ARGV...
+//        [-r DIR -L LOCKFILE] [-e ENV]... [-X EXIT-ARGV]... -- FILE ARGV...
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +41,12 @@ static int ncgroups;
 static char* envp[MAX_LIST + 1];
 static int nenv;
 static int log_fd = -1;
+// chapter 06 (network): the exit command (conmon's --exit-command): run once the
+// container has ended, before its folder goes, to release what it held (its address,
+// its ports' rules); argv[0] is the file the init was started from (the runtime)
+static const char* exit_file_exec;
+static char* exit_argv[MAX_LIST + 1];
+static int nexit;
 
 // ---------------------------------------------------------------- the log
 static void now_rfc3339(char* out, size_t size) {
@@ -143,6 +149,17 @@ static void cleanup(void) {
   for (int i = ncgroups - 1; i >= 0; i--) {
     for (int tries = 0; tries < 100 && rmdir(cgroups[i]) < 0 && errno == EBUSY; tries++) usleep(10000);
   }
+  if (nexit) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);  // the file to exec may be an fd: closed after
+      execve(exit_file_exec, exit_argv, envp);
+      _exit(127);
+    }
+    if (pid > 0)
+      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+      }
+  }
   if (!rm_dir) return;
   // --rm: under the store's lock, as every command changes the store; FTW_MOUNT: never
   // into a mount (the container's own mounts died with its mount namespace)
@@ -175,14 +192,14 @@ static void start_init(const char* file, char** argv, int out, int err) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... -- FILE ARGV...\n");
+  fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... [-X ARG]... -- FILE ARGV...\n");
   exit(2);
 }
 
 int main(int argc, char** argv) {
   const char* log_file = NULL;
   int clone_flags = 0, opt;
-  while ((opt = getopt(argc, argv, "+x:l:f:c:r:L:e:")) != -1) {
+  while ((opt = getopt(argc, argv, "+x:l:f:c:r:L:e:X:")) != -1) {
     switch (opt) {
       case 'x': exit_file = optarg; break;
       case 'l': log_file = optarg; break;
@@ -191,12 +208,14 @@ int main(int argc, char** argv) {
       case 'r': rm_dir = optarg; break;
       case 'L': lock_file = optarg; break;
       case 'e': if (nenv < MAX_LIST) envp[nenv++] = optarg; break;
+      case 'X': if (nexit < MAX_LIST) exit_argv[nexit++] = optarg; break;
       default: usage();
     }
   }
   if (!exit_file || !log_file || optind >= argc || (rm_dir && !lock_file)) usage();
   char** init_argv = argv + optind + 1;
   const char* init_file = argv[optind];
+  exit_file_exec = init_file;
 
   setsid();  // no terminal, no process group of the CLI's: a ^C there is not for us
   if (chdir("/") < 0) return 1;  // pin no directory

@@ -43,6 +43,8 @@ struct MountAttr {  // struct mount_attr of <linux/mount.h>
 void InitSecurity(Napi::Env env, Napi::Object exports);
 // chapter 05 (lifecycle): exec's join of a running container (native/exec.cc)
 void InitExec(Napi::Env env, Napi::Object exports);
+// chapter 06 (network): a netlink socket in a chosen network namespace (native/network.cc)
+void InitNetwork(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -475,6 +477,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mountSetattr", Napi::Function::New(env, MountSetattr));
   InitSecurity(env, exports);  // chapter 04 (security)
   InitExec(env, exports);      // chapter 05 (lifecycle)
+  InitNetwork(env, exports);   // chapter 06 (network)
   return exports;
 }
 

@@ -126,6 +126,19 @@ interface Addon {
   /** chapter 04's seccompLoad with compileOnly: the filter built by libseccomp, returned as BPF (struct sock_filter[]) instead of loaded */
   seccompLoad(filter: object, compileOnly: true): Buffer;
   // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  /**
+   * a bound AF_NETLINK socket (close-on-exec) of that protocol; with nsfd (an open
+   * /proc/PID/ns/net) it is made inside that network namespace, by a short-lived
+   * thread that setns(2)'s there (needs CAP_SYS_ADMIN over the namespace), and stays
+   * bound to it: the caller's threads never change namespace
+   */
+  netlinkSocket(protocol: number, nsfd?: number): number;
+  /** sendto(2) the kernel (netlink port id 0): one message, or several in one buffer */
+  netlinkSend(fd: number, message: Buffer): void;
+  /** recv(2) one datagram, blocking: the kernel's answer (one or more messages) */
+  netlinkRecv(fd: number): Buffer;
+  // </chapter 06-network>
 }
 
 const require = createRequire(import.meta.url);

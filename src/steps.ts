@@ -14,6 +14,9 @@ import { cgroupfsStep } from './security/cgroupfs.js';
 import { devicesStep } from './security/devices.js';
 import { securityStep } from './security/step.js';
 // </chapter 04-security>
+// <chapter 06-network>
+import { networkStep } from './network/step.js';
+// </chapter 06-network>
 // <chapter 05-lifecycle>
 import { detachStep } from './lifecycle/step.js';
 import { execRecordStep } from './lifecycle/exec-step.js';
@@ -36,4 +39,8 @@ export const steps: Step[] = [
   execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
   // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  // after detach: --network host wraps whichever spawner starts the init
+  networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)
+  // </chapter 06-network>
 ];

@@ -13,6 +13,9 @@ import { imageCommands } from '../image/cli.js';
 // <chapter 05-lifecycle>
 import { lifecycleCommands } from '../lifecycle/cli.js';
 // </chapter 05-lifecycle>
+// <chapter 06-network>
+import { networkCommands } from '../network/cli.js';
+// </chapter 06-network>
 
 const VERSION = '0.1.0';
 
@@ -40,6 +43,9 @@ const commands: CommandDef[] = [
   // <chapter 05-lifecycle>
   ...lifecycleCommands,
   // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  ...networkCommands,
+  // </chapter 06-network>
 ];
 
 async function printHelp(command?: CommandDef): Promise<void> {

@@ -16,6 +16,9 @@ import { securityOptions } from '../security/options.js';
 // <chapter 05-lifecycle>
 import { detachOptions } from '../lifecycle/options.js';
 // </chapter 05-lifecycle>
+// <chapter 06-network>
+import { networkOptions } from '../network/options.js';
+// </chapter 06-network>
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
@@ -54,6 +57,9 @@ const groups: OptionGroup[] = [
   // <chapter 05-lifecycle>
   detachOptions,
   // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  networkOptions,
+  // </chapter 06-network>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];

@@ -11,6 +11,9 @@ import { containerDir, containersDir, removeContainerDir, withLock, writeState }
 // <chapter 05-lifecycle>
 import { monitorExit } from './exit.js';
 // </chapter 05-lifecycle>
+// <chapter 06-network>
+import { releaseNetwork } from '../network/state.js';
+// </chapter 06-network>
 
 declare module './state.js' {
   interface ContainerState {
@@ -55,11 +58,18 @@ function reconcile(root: string): void {
     if (end) writeState(root, id, (state = { ...state, ...end }));
     if (state.status === 'created' && state.cli === undefined) continue; // made by `create`: it waits for `start`
     // </chapter 05-lifecycle>
+    // <chapter 06-network>
+    // an ended container's address, ports and rules go back at once, whoever owns it
+    if (state.network?.held && state.status === 'exited') writeState(root, id, (state = { ...state, network: releaseNetwork(root, id, state.network) }));
+    // </chapter 06-network>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';
     if (!orphan && !state.cgroups?.length && !autoRemove) continue;
     if (state.status === 'running' && alive(state.pid, state.pidStart)) stop(state.pid!, state.pidStart!); // dying with its CLI: make sure
     const left = removeDirs(state.cgroups ?? []);
+    // <chapter 06-network>
+    if (state.network?.held) state = { ...state, network: releaseNetwork(root, id, state.network) };
+    // </chapter 06-network>
     if (orphan) log.debug(`sweep: container ${id} lost its mydocker run`);
     if (autoRemove && !left.length) {
       removeContainerDir(root, id);

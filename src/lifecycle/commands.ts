@@ -12,6 +12,9 @@ import { containerDir, findContainer, listContainers, removeContainerDir, writeA
 import { RuntimeError } from '../errors.js';
 import { allContainers, getContainer, isRunning, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
+// <chapter 06-network>
+import { portsText } from '../network/ports.js';
+// </chapter 06-network>
 
 const ago = (iso: string | undefined) => (iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : '');
 
@@ -74,7 +77,12 @@ export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTru
       JSON.stringify(o.noTrunc ? command : ellipsis(command, 20)),
       ago(c.config.created),
       statusText(c.state),
-      '',
+      // <replaced-by 06-network>
+      //~ '',
+      // </replaced-by 06-network>
+      // <chapter 06-network>
+      c.state.status === 'running' ? portsText(c.state.network?.ports ?? []) : '',
+      // </chapter 06-network>
       c.config.name,
     ];
   });

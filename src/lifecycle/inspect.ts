@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { containerDir } from '../container/store.js';
 import { RuntimeError } from '../errors.js';
 import { getContainer, isRunning, type Container } from './record.js';
+// <chapter 06-network>
+import { networkSettings } from '../network/inspect.js';
+// </chapter 06-network>
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -42,6 +45,9 @@ function dockerShape(root: string, { config: c, state: s }: Container): Record<s
       Image: c.imageRef ?? '',
       WorkingDir: c.cwd,
     },
+    // <chapter 06-network>
+    NetworkSettings: networkSettings(s.network, running),
+    // </chapter 06-network>
   };
 }
 

@@ -21,6 +21,10 @@ export interface MonitorFiles {
   /** --rm: the container's folder, removed under the store's lock */
   removeDir?: string;
   lockFile: string;
+  // <chapter 06-network>
+  /** run (argv, on the init's file: the runtime) once the container has ended, before its folder goes */
+  exitCommand?: string[];
+  // </chapter 06-network>
 }
 
 export interface Monitor {
@@ -45,6 +49,9 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
       ...files.cgroups.flatMap((dir) => ['-c', dir]),
       ...(files.removeDir ? ['-r', files.removeDir, '-L', files.lockFile] : []),
       ...o.env.flatMap((kv) => ['-e', kv]),
+      // <chapter 06-network>
+      ...(files.exitCommand ?? []).flatMap((a) => ['-X', a]),
+      // </chapter 06-network>
       '--',
       // the monitor's /proc/self is the monitor's: our sealed fd of the binary becomes its fd 7
       sealedFd === undefined ? o.file.replace(/^\/proc\/self\//, `/proc/${process.pid}/`) : `/proc/self/fd/${SEALED_FD}`,

@@ -12,6 +12,12 @@ import type { Step } from '../container/step.js';
 import { monitorSpawner, type Monitor } from './monitor.js';
 import { saveOptions } from './saved.js';
 import { signalNumber } from './signame.js';
+// <chapter 06-network>
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI_JS = fileURLToPath(new URL('../cli.js', import.meta.url));
+// </chapter 06-network>
 
 declare module '../container/step.js' {
   interface RunContext {
@@ -48,6 +54,10 @@ export const detachStep: Step = {
           cgroups: ctx.state.current.cgroups ?? [],
           removeDir: ctx.options.rm ? dir : undefined,
           lockFile: join(containersDir(ctx.root), '.lock'),
+          // <chapter 06-network>
+          // what the container holds on a network goes back the moment it ends
+          exitCommand: ctx.state.current.network?.held ? ['mydocker', CLI_JS, '--root', resolve(ctx.root), 'container', 'cleanup', ctx.id] : undefined,
+          // </chapter 06-network>
         },
         (m) => (ctx.monitor = m),
       )(o);

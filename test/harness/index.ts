@@ -26,6 +26,12 @@ export const UNIQUE = `${process.env.MYDOCKER_TEST_TAG ?? ''}${process.pid}-${ra
  */
 export const sandboxed = process.env.MYDOCKER_TEST_SANDBOX === '1';
 
+// Chapter 06 gives every container a network by default: a bridge and iptables rules in
+// the namespace mydocker runs in. Outside a test's own network namespace (mydocker(…,
+// {netns})) that would be the machine's, so this test process and everything it starts
+// run with dockerd's --bridge=none: no network unless a container asks for one.
+process.env.MYDOCKER_DEFAULT_NETWORK ??= 'none';
+
 export interface Result {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -40,6 +46,8 @@ export interface RunOpts {
   env?: NodeJS.ProcessEnv;
   /** called with the CLI's pid once it runs */
   onSpawn?: (pid: number) => void;
+  /** run the CLI inside this network namespace (`ip netns exec NAME`): its bridges and rules stay there */
+  netns?: string;
 }
 
 /** run the CLI with its own --root; resolves with exit status and output */
@@ -47,7 +55,10 @@ export function mydocker(args: string[], o: RunOpts = {}): Promise<Result> {
   const argv = o.root ? ['--root', o.root, ...args] : args;
   const limit = o.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(MYDOCKER, argv, { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [file, fileArgs] = o.netns ? ['ip', ['netns', 'exec', o.netns, MYDOCKER, ...argv]] : [MYDOCKER, argv];
+    // in a test's own network namespace, docker's default network again (see DEFAULT_NETWORK_ENV)
+    const env = o.netns ? { ...(o.env ?? process.env), MYDOCKER_DEFAULT_NETWORK: undefined } : (o.env ?? process.env);
+    const child = spawn(file, fileArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

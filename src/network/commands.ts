@@ -1,0 +1,102 @@
+// chapter: 06-network
+// The network commands, on the records of store.ts and the devices of bridge.ts.
+import { table } from '../cli/format.js';
+import { withStore } from '../container/sweep.js';
+import { RuntimeError } from '../errors.js';
+import { removeBridge } from './bridge.js';
+import { Netlink } from './netlink.js';
+import { createNetwork, DEFAULT_NETWORK, listNetworks, findNetwork, removeNetworkFile, withNetworks, type CreateRequest, type NetworkRecord } from './store.js';
+
+export function createCommand(root: string, r: CreateRequest): number {
+  const n = withNetworks(root, () => createNetwork(root, r));
+  process.stdout.write(`${n.id}\n`);
+  return 0;
+}
+
+export function lsCommand(root: string, quiet: boolean): number {
+  const all = withNetworks(root, () => listNetworks(root)).sort((a, b) => a.name.localeCompare(b.name));
+  const pseudo = [
+    { id: 'none', name: 'none', driver: 'null' },
+    { id: 'host', name: 'host', driver: 'host' },
+  ];
+  const rows = [...all.map((n) => ({ id: n.id.slice(0, 12), name: n.name, driver: n.driver })), ...pseudo];
+  if (quiet) process.stdout.write(all.map((n) => `${n.id.slice(0, 12)}\n`).join(''));
+  else process.stdout.write(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [r.id, r.name, r.driver, 'local'])]));
+  return 0;
+}
+
+function dockerShape(n: NetworkRecord): Record<string, unknown> {
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: n.created,
+    Scope: 'local',
+    Driver: n.driver,
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] },
+    Containers: Object.fromEntries(Object.entries(n.allocations).map(([ip, id]) => [id, { IPv4Address: `${ip}/${n.subnet.split('/')[1]}` }])),
+    Options: { 'com.docker.network.bridge.name': n.bridge },
+  };
+}
+
+export function inspectCommand(root: string, refs: string[]): number {
+  // swept first: the containers listed are alive
+  const all = withStore(root, () =>
+    withNetworks(root, () =>
+      refs.map((ref) => {
+        const n = findNetwork(root, ref);
+        if (!n) throw new RuntimeError(`network ${ref} not found`);
+        return dockerShape(n);
+      }),
+    ),
+  );
+  process.stdout.write(`${JSON.stringify(all, null, 4)}\n`);
+  return 0;
+}
+
+/** the record and the device; refused while a container holds an address on it */
+function remove(root: string, n: NetworkRecord): void {
+  const attached = Object.values(n.allocations);
+  if (attached.length) throw new RuntimeError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+  const nl = Netlink.open();
+  try {
+    removeBridge(nl, n);
+  } finally {
+    nl.close();
+  }
+  removeNetworkFile(root, n);
+}
+
+export function rmCommand(root: string, refs: string[]): number {
+  let status = 0;
+  for (const ref of refs) {
+    try {
+      withStore(root, () =>
+        withNetworks(root, () => {
+          const n = findNetwork(root, ref);
+          if (!n) throw new RuntimeError(`network ${ref} not found`);
+          if (n.name === DEFAULT_NETWORK) throw new RuntimeError(`${n.name} is a pre-defined network and cannot be removed`);
+          remove(root, n);
+        }),
+      );
+      process.stdout.write(`${ref}\n`);
+    } catch (e) {
+      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      status = e instanceof RuntimeError ? e.status : 125;
+    }
+  }
+  return status;
+}
+
+/** every user-defined network no container uses */
+export function pruneCommand(root: string): number {
+  const removed = withStore(root, () =>
+    withNetworks(root, () =>
+      listNetworks(root)
+        .filter((n) => n.name !== DEFAULT_NETWORK && !Object.keys(n.allocations).length)
+        .map((n) => (remove(root, n), n.name)),
+    ),
+  );
+  if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
+  return 0;
+}
