@@ -41,6 +41,8 @@ struct MountAttr {  // struct mount_attr of <linux/mount.h>
 
 // chapter 04 (security): capabilities, no_new_privs, users, seccomp (native/security.cc)
 void InitSecurity(Napi::Env env, Napi::Object exports);
+// chapter 08 (oci): ambient capabilities, the console socket (native/oci.cc)
+void InitOci(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -472,6 +474,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTree", Napi::Function::New(env, OpenTree));
   exports.Set("mountSetattr", Napi::Function::New(env, MountSetattr));
   InitSecurity(env, exports);  // chapter 04 (security)
+  InitOci(env, exports);  // chapter 08 (oci)
   return exports;
 }
 
