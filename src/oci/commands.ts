@@ -68,9 +68,9 @@ export async function remove(c: Container, force: boolean): Promise<void> {
   }
   const r = c.read();
   const s = status(c, r);
-  if (s === 'running' && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: running`);
+  // runtime.md#delete: a container that is not stopped is an error (runc deletes a created one; the spec wins)
+  if (s !== 'stopped' && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`);
   if (s !== 'stopped') {
-    // created (runc deletes a created container), or running with --force
     for (const pid of [r.pid, ...containerPids(r)]) {
       try {
         process.kill(pid, constants.signals.SIGKILL);

@@ -130,7 +130,7 @@ t.test('create leaves the command waiting in its namespaces; start runs it; stat
   t.notOk(existsSync(join(root, id)), 'its folder is gone');
 });
 
-t.test('delete of a created container kills the waiting init; state of a dead init is stopped', { skip: needsRoot }, async (t) => {
+t.test('state of a dead init is stopped; delete of a created container is refused, --force kills its init', { skip: needsRoot }, async (t) => {
   const id = newId('dead');
   const dir = bundle(id, ['sh', '-c', 'echo ran > /ran']);
   const c = await runc(['create', '--bundle', dir, '--pid-file', join(work, `${id}.pid`), id]);
@@ -147,7 +147,9 @@ t.test('delete of a created container kills the waiting init; state of a dead in
   const c2 = await runc(['create', '--bundle', bundle(id2, ['true']), '--pid-file', join(work, `${id2}.pid`), id2]);
   t.equal(c2.code, 0, `create: ${c2.stderr}`);
   const pid2 = Number(readFileSync(join(work, `${id2}.pid`), 'utf8'));
-  t.equal((await runc(['delete', id2])).code, 0, 'delete of a created container');
+  t.not((await runc(['delete', id2])).code, 0, 'delete of a created container fails (runtime.md#delete)');
+  t.match(await state(id2), { status: 'created' }, 'and changes nothing');
+  t.equal((await runc(['delete', '--force', id2])).code, 0, 'delete --force of a created container');
   await waitFor(() => !existsSync(`/proc/${pid2}`) || /\) Z/.test(readFileSync(`/proc/${pid2}/stat`, 'utf8')), 5_000, 'the init gone');
   t.pass('its init is gone');
 });
