@@ -145,7 +145,7 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
     oci: {
       root: rootPath,
       readonly: root.readonly === true,
-      mounts: (c.mounts ?? []).map((m, i) => mount(m, i, bundle)),
+      mounts: (c.mounts ?? []).map((m, i) => mount(m, i, bundle, warnings)),
       devices: (l.devices ?? []).map(device),
       sysctl: Object.entries(l.sysctl ?? {}).map(([k, v]) => sysctl(k, v, types)),
       maskedPaths: (l.maskedPaths ?? []).map((x) => absolute(x, 'linux.maskedPaths')),
@@ -248,7 +248,7 @@ const PROPAGATION: Record<string, number> = {
   unbindable: MS_UNBINDABLE, runbindable: MS_UNBINDABLE | MS_REC,
 };
 
-function mount(m: { destination: string; type?: string; source?: string; options?: string[] }, i: number, bundle: string): InitMount {
+function mount(m: { destination: string; type?: string; source?: string; options?: string[] }, i: number, bundle: string, warnings: string[]): InitMount {
   const field = `mounts[${i}]`;
   absolute(m.destination, `${field}.destination`);
   let flags = 0;
@@ -265,10 +265,11 @@ function mount(m: { destination: string; type?: string; source?: string; options
   if (bind) flags |= MS_BIND;
   if (!bind && !m.type) fail(`${field}.type`, 'missing');
   if (bind && !m.source) fail(`${field}.source`, 'a bind mount needs a source');
-  if (bind && data.length) fail(`${field}.options`, `${data.join(',')}: a bind mount takes no filesystem options`);
+  // mount(2) ignores the data of a bind (runc passes it all the same): said, and dropped
+  if (bind && data.length) warnings.push(`${field}.options: ${data.join(',')}: a bind mount takes no filesystem options, ignored`);
   if (m.type === 'cgroup' && !(flags & MS_RDONLY)) fail(`${field}.options`, 'a cgroup mount is read-only here (chapter 04: the container cannot lift its limits)');
   const source = bind && !isAbsolute(m.source!) ? join(bundle, m.source!) : (m.source ?? m.type!); // a bind's relative source is the bundle's
-  return { destination: normalize(m.destination).replace(/(.)\/+$/, '$1'), type: bind ? 'bind' : m.type!, source, flags, data: data.join(','), propagation };
+  return { destination: normalize(m.destination).replace(/(.)\/+$/, '$1'), type: bind ? 'bind' : m.type!, source, flags, data: bind ? '' : data.join(','), propagation };
 }
 
 function device(d: OciDevice, i: number): Required<OciDevice> {
