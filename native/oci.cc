@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,6 +20,18 @@ namespace {
 Napi::Value AmbientRaise(const Napi::CallbackInfo& info) {
   int cap = info[0].As<Napi::Number>().Int32Value();
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) return ThrowErrno(info.Env(), "prctl(PR_CAP_AMBIENT_RAISE)", errno, std::to_string(cap));
+  return info.Env().Undefined();
+}
+
+// setrlimit(resource, soft, hard) of the calling process; a value of 2^63 or more is RLIM_INFINITY
+Napi::Value Setrlimit(const Napi::CallbackInfo& info) {
+  int resource = info[0].As<Napi::Number>().Int32Value();
+  auto value = [](const Napi::Value& v) -> rlim_t {
+    double d = v.As<Napi::Number>().DoubleValue();
+    return d >= 9223372036854775808.0 ? RLIM_INFINITY : (rlim_t)d;
+  };
+  struct rlimit r = {value(info[1]), value(info[2])};
+  if (setrlimit(resource, &r) < 0) return ThrowErrno(info.Env(), "setrlimit", errno, std::to_string(resource));
   return info.Env().Undefined();
 }
 
@@ -67,4 +80,5 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
 void InitOci(Napi::Env env, Napi::Object exports) {
   exports.Set("ambientRaise", Napi::Function::New(env, AmbientRaise));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
+  exports.Set("setrlimit", Napi::Function::New(env, Setrlimit));
 }

@@ -12,6 +12,7 @@ import type { InitSpec } from '../container/spec.js';
 import type { Resources } from '../cgroups/limits.js';
 import { CAPABILITIES } from '../security/capabilities.js';
 import { resolveProfile, type Target } from '../security/seccomp.js';
+import { RLIMITS, type Rlimit } from './capabilities.js';
 import type { HookName, OciConfig, OciDevice, OciDeviceRule, OciHook } from './spec.js';
 
 /** one entry of `mounts`, as the init makes it (src/oci/rootfs.ts) */
@@ -61,7 +62,6 @@ export interface OciPlan {
   cpuQuota?: number;
   /** devices cgroup rules (v1 devices.allow / devices.deny), in order */
   deviceRules: { allow: boolean; rule: string }[];
-  rlimits: { resource: string; soft: number; hard: number }[];
   oomScoreAdj?: number;
   hooks: Record<HookName, OciHook[]>;
   annotations: Record<string, string>;
@@ -141,6 +141,7 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
       seccomp: l.seccomp ? seccomp(l.seccomp, bounding, host) : undefined,
       user: `${uint(p.user?.uid ?? 0, 'process.user.uid')}:${uint(p.user?.gid ?? 0, 'process.user.gid')}`,
       groupAdd: (p.user?.additionalGids ?? []).map((g) => String(uint(g, 'process.user.additionalGids'))),
+      rlimits: (p.rlimits ?? []).map((x) => rlimit(x.type, x.soft, x.hard)),
     },
     oci: {
       root: rootPath,
@@ -184,7 +185,6 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
     cpuPeriod: cpu.period || undefined,
     cpuQuota: cpu.quota || undefined,
     deviceRules: (r.devices ?? []).map(deviceRule),
-    rlimits: (p.rlimits ?? []).map((x) => rlimit(x.type, x.soft, x.hard)),
     oomScoreAdj: p.oomScoreAdj,
     hooks,
     annotations: c.annotations ?? {},
@@ -304,12 +304,10 @@ function sysctl(key: string, value: string, types: Set<string>): [string, string
   return [key, String(value)];
 }
 
-const RLIMITS = ['AS', 'CORE', 'CPU', 'DATA', 'FSIZE', 'LOCKS', 'MEMLOCK', 'MSGQUEUE', 'NICE', 'NOFILE', 'NPROC', 'RSS', 'RTPRIO', 'RTTIME', 'SIGPENDING', 'STACK'];
-
-/** RLIMIT_NOFILE → prlimit's --nofile */
-function rlimit(type: string, soft: number, hard: number) {
+/** RLIMIT_NOFILE → nofile */
+function rlimit(type: string, soft: number, hard: number): Rlimit {
   const name = type.replace(/^RLIMIT_/, '');
-  if (!type.startsWith('RLIMIT_') || !RLIMITS.includes(name)) fail('process.rlimits', `unknown ${JSON.stringify(type)}`);
+  if (!type.startsWith('RLIMIT_') || !(name.toLowerCase() in RLIMITS)) fail('process.rlimits', `unknown ${JSON.stringify(type)}`);
   if (soft > hard) fail('process.rlimits', `${type}: soft ${soft} above hard ${hard}`);
   return { resource: name.toLowerCase(), soft, hard };
 }

@@ -22,7 +22,6 @@ import { Container, ociState, type OciRecord } from './container.js';
 import { runHooks } from './hooks.js';
 import { ociNative } from './native.js';
 import type { OciConfig } from './spec.js';
-import { spawnSync } from 'node:child_process';
 
 export interface CreateOptions {
   bundle: string;
@@ -85,7 +84,6 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     record.pid = init.pid;
     record.pidStart = processStartTime(init.pid) ?? '';
     c.write(record);
-    limits(plan, init.pid);
     init.go(); // the init's own setup runs; it stops again at exec.fifo
     if (spec.tty) {
       const master = await Promise.race([init.terminal, init.started.then(() => Promise.reject(new RuntimeError('the init made no terminal')))]);
@@ -96,6 +94,7 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
       }
     }
     await init.started; // {created}: set up, in its cgroup, waiting
+    limits(plan, init.pid);
     runHooks('prestart', plan.hooks.prestart, ociState(c, record));
     runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
@@ -154,12 +153,8 @@ function makeCgroups(plan: OciPlan, record: OciRecord): void {
   for (const d of plan.spec.oci!.devices) if (d.type !== 'p') writeFileSync(`${dir}/devices.allow`, `${d.type === 'u' ? 'c' : d.type} ${d.major}:${d.minor} rwm`);
 }
 
-/** rlimits and oom_score_adj, set on the waiting init from outside: the command inherits them through execve */
+/** oom_score_adj, set on the waiting init from outside: the command inherits it through execve */
 function limits(plan: OciPlan, pid: number): void {
-  if (plan.rlimits.length) {
-    const r = spawnSync('prlimit', ['--pid', String(pid), ...plan.rlimits.map((l) => `--${l.resource}=${l.soft}:${l.hard}`)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new RuntimeError(`cannot set rlimits: ${(r.stderr || r.error?.message || '').trim()}`);
-  }
   if (plan.oomScoreAdj !== undefined) {
     try {
       writeFileSync(`/proc/${pid}/oom_score_adj`, String(plan.oomScoreAdj));

@@ -6,6 +6,7 @@ import { native } from '../native.js';
 interface OciAddon {
   ambientRaise(cap: number): void;
   sendFd(socketPath: string, fd: number, name: string): void;
+  setrlimit(resource: number, soft: number, hard: number): void;
 }
 
 const addon = native as unknown as OciAddon;
@@ -15,4 +16,6 @@ export const ociNative = {
   ambientRaise: (cap: number): void => addon.ambientRaise(cap),
   /** connect(2) to a unix stream socket and sendmsg(2) fd with SCM_RIGHTS (runc's --console-socket); the receiver gets its own copy */
   sendFd: (socketPath: string, fd: number, name: string): void => addon.sendFd(socketPath, fd, name),
+  /** setrlimit(2) of this process (kept across execve); raising a hard limit needs CAP_SYS_RESOURCE */
+  setrlimit: (resource: number, soft: number, hard: number): void => addon.setrlimit(resource, soft, hard),
 };

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { security, type SeccompFilter } from './native.js';
 import { resolveUser, UserError, type ExecUser } from './user.js';
 // <chapter 08-oci>
-import { applySets } from '../oci/capabilities.js';
+import { applyRlimits, applySets } from '../oci/capabilities.js';
 // </chapter 08-oci>
 
 /** what the init applies, decided by the CLI (InitSpec.security) */
@@ -71,6 +71,9 @@ export function applySecurity(s: SecuritySpec, user: ExecUser = lookupUser(s)): 
   // </chapter 08-oci>
 
   if (s.seccomp && s.noNewPrivileges) loadSeccomp(s.seccomp); // now the filter sees only execve
+  // <chapter 08-oci>
+  if (s.rlimits) applyRlimits(s.rlimits); // last: Node itself would not fit under an OCI config's RLIMIT_AS
+  // </chapter 08-oci>
   return user;
 }
 

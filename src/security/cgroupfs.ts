@@ -50,9 +50,6 @@ const MOUNT_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 // ---- the CLI's half: which host folder goes where
 
 /** the container's cgroup folders (from its cgroup.procs files), by hierarchy */
-// <chapter 08-oci>
-export { containerCgroupfs }; // OCI: for a config's mount of type "cgroup"
-// </chapter 08-oci>
 function containerCgroupfs(procs: string[], mounts: MountEntry[] = mountinfo()): CgroupfsSpec {
   const hierarchies = mounts.filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2').map((m) => ({ mountPoint: m.mountPoint, v2: m.fstype === 'cgroup2' }));
   const spec: CgroupfsSpec = { unified: false, mounts: [] };
@@ -65,6 +62,10 @@ function containerCgroupfs(procs: string[], mounts: MountEntry[] = mountinfo()):
   }
   return spec;
 }
+
+// <chapter 08-oci>
+export { containerCgroupfs }; // OCI: for a config's mount of type "cgroup"
+// </chapter 08-oci>
 
 // ---- the init's half: mount them (before pivot_root, while the host's folders are in reach)
 

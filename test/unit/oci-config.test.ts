@@ -57,7 +57,7 @@ t.test("runc spec's config: the process, the root, the namespaces", async (t) =>
   t.equal(p.spec.oci!.readonly, true);
   t.equal(p.cloneFlags, 0x20000000 | 0x40000000 | 0x08000000 | 0x04000000 | 0x00020000, 'pid, net, ipc, uts, mnt');
   t.equal(p.cgroupsPath, 'c1', "runc's default cgroup: the container's id");
-  t.same(p.rlimits, [{ resource: 'nofile', soft: 1024, hard: 1024 }]);
+  t.same(p.spec.security!.rlimits, [{ resource: 'nofile', soft: 1024, hard: 1024 }], 'rlimits: set by the init, last');
   t.same(p.spec.oci!.maskedPaths, ['/proc/kcore']);
   t.same(p.spec.oci!.readonlyPaths, ['/proc/sys']);
   t.same(p.deviceRules, [{ allow: false, rule: 'a' }]);
