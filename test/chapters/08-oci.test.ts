@@ -83,6 +83,8 @@ function bundle(id: string, args: string[], patch: (c: Record<string, any>) => v
   return dir;
 }
 
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
 async function state(id: string): Promise<Record<string, any> | undefined> {
   const r = await runc(['state', id]);
   return r.code === 0 ? JSON.parse(r.stdout) : undefined;
@@ -172,6 +174,49 @@ t.test("errors: one line on stderr, runc's JSON log line with --log; unsupported
   t.equal((await runc(['delete', '--force', 'nosuch'])).code, 0, 'delete --force of an unknown id succeeds (runc)');
 });
 
+t.test('--console-socket: the pty master is sent over the unix socket (SCM_RIGHTS); the command runs on that terminal', { skip: needsRoot || (!has('python3') && 'needs python3 (the receiving end)') }, async (t) => {
+  const id = newId('tty');
+  const sock = join(work, `${id}.sock`);
+  // the receiving end, as containerd's shim does it: accept, take the fd, read the terminal until it hangs up
+  const receiver = spawn('python3', ['-c', `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 1024, 1)
+out = b""
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+print("fds=%d tty=%s" % (len(fds), os.isatty(fds[0])), flush=True)
+sys.stdout.write(out.decode(errors="replace"))
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let got = '';
+  receiver.stdout.on('data', (d) => (got += d));
+  const done = new Promise((r) => receiver.on('exit', r));
+  t.teardown(() => void receiver.kill('SIGKILL'));
+  await waitFor(() => got.includes('listening'), 10_000, 'the receiver');
+  const dir = bundle(id, ['sh', '-c', 'tty; echo on-the-terminal'], (c) => {
+    c.process.terminal = true;
+    c.mounts.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] });
+  });
+  const c = await runc(['create', '--bundle', dir, '--console-socket', sock, id]);
+  t.equal(c.code, 0, `create --console-socket: ${c.stderr}`);
+  t.equal((await runc(['start', id])).code, 0, 'start');
+  await Promise.race([done, sleep(15_000)]);
+  t.match(got, /fds=1 tty=True/, 'one fd came over the socket, and it is a terminal');
+  t.match(got, /\/dev\/pts\/\d+\r?\n/, "the command's stdin is a pty of the container");
+  t.match(got, /on-the-terminal/, 'its output comes through the master');
+  await waitFor(async () => (await state(id))?.status === 'stopped', 10_000, 'stopped');
+  t.equal((await runc(['delete', id])).code, 0, 'delete');
+  t.not((await runc(['create', '--bundle', dir, id])).code, 0, 'terminal: true without --console-socket is refused');
+});
+
 // ---- the OCI runtime-tools validation suite
 
 /** the tests runc 1.1.5 from Debian passes on this host (REFERENCE.md), and the ones we pass beyond it */
@@ -198,8 +243,6 @@ t.test('the OCI validation suite: every test runc passes here', { skip: needsRoo
 });
 
 // ---- containerd
-
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 t.test('containerd drives mydocker-runc: ctr run --rm, ctr task kill, nothing left', { skip: needsRoot || (!['containerd', 'ctr', 'containerd-shim-runc-v2', 'skopeo'].every(has) && 'needs containerd and skopeo (scripts/setup-host.sh)') }, async (t: Test) => {
   const dir = join(work, 'containerd');
