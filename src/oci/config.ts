@@ -39,6 +39,8 @@ export interface OciInitSpec {
   readonlyPaths: string[];
   /** the propagation of / inside the container (linux.rootfsPropagation) */
   rootPropagation: number;
+  /** process.user.umask: set by the init right before the command */
+  umask?: number;
   /** the FIFO the init waits on for `start` (set by create) */
   startFifo?: string;
 }
@@ -94,7 +96,6 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
   if (p.selinuxLabel) fail('process.selinuxLabel', 'SELinux is not supported');
   if (l.mountLabel) fail('linux.mountLabel', 'SELinux is not supported');
   if (l.uidMappings?.length || l.gidMappings?.length) fail('linux.uidMappings', 'user namespaces are not supported');
-  if (p.user?.umask !== undefined) fail('process.user.umask', 'not supported');
 
   // namespaces: pid, mount and uts are where the init does its work (pivot_root, hostname)
   let cloneFlags = 0;
@@ -151,6 +152,7 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
       sysctl: Object.entries(l.sysctl ?? {}).map(([k, v]) => sysctl(k, v, types)),
       maskedPaths: (l.maskedPaths ?? []).map((x) => absolute(x, 'linux.maskedPaths')),
       readonlyPaths: (l.readonlyPaths ?? []).map((x) => absolute(x, 'linux.readonlyPaths')),
+      umask: p.user?.umask === undefined ? undefined : p.user.umask & 0o777,
       rootPropagation: l.rootfsPropagation ? (PROPAGATION[l.rootfsPropagation] ?? fail('linux.rootfsPropagation', `unknown ${JSON.stringify(l.rootfsPropagation)}`)) : MS_REC | MS_PRIVATE,
     },
   };

@@ -30,7 +30,8 @@ export const startFifo: InitStep = {
     fifo = openSync(spec.oci.startFifo, 'r+');
     devnull = openSync('/dev/null', 'w'); // the host's: the container may have none
   },
-  beforeExec() {
+  beforeExec(spec) {
+    if (spec.oci?.umask !== undefined) process.umask(spec.oci.umask); // the command's umask (process.user.umask)
     if (fifo < 0) return;
     report({ created: true });
     // create is about to exit: the reports from now on go nowhere (not to a closed pipe)
