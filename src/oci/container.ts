@@ -115,7 +115,8 @@ export async function removeCgroups(r: OciRecord): Promise<void> {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') break;
-        if (!leaves.has(dir)) break; // a parent another container may be in        if (code !== 'EBUSY' || i > 100) throw new RuntimeError(`cannot remove cgroup ${dir}: ${code}`);
+        if (!leaves.has(dir)) break; // a parent another container may be in        // the last processes leave their cgroup a moment after the init is reaped (longer on a loaded machine)
+        if (code !== 'EBUSY' || i > 500) throw new RuntimeError(`cannot remove cgroup ${dir}: ${code}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     }
