@@ -50,9 +50,10 @@ export function parseSignal(sig: string): number {
 export function kill(c: Container, sig: string, all: boolean): void {
   const r = c.read();
   const n = parseSignal(sig);
-  if (status(c, r) === 'stopped') throw new RuntimeError('container not running');
+  const s = status(c, r);
+  if (s !== 'created' && s !== 'running') throw new RuntimeError('container not running');
   const pids = all ? containerPids(r) : [r.pid];
-  for (const pid of pids) {
+  for (const pid of pids.filter((p) => p > 0)) {
     try {
       process.kill(pid, n);
     } catch (e) {
@@ -71,7 +72,7 @@ export async function remove(c: Container, force: boolean): Promise<void> {
   // runtime.md#delete: a container that is not stopped is an error (runc deletes a created one; the spec wins)
   if (s !== 'stopped' && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`);
   if (s !== 'stopped') {
-    for (const pid of [r.pid, ...containerPids(r)]) {
+    for (const pid of [r.pid, ...containerPids(r)].filter((p) => p > 0)) { // never 0: kill(0) is our own process group
       try {
         process.kill(pid, constants.signals.SIGKILL);
       } catch {

@@ -76,8 +76,9 @@ export class Container {
   }
 }
 
-/** created: the init waits on exec.fifo; running: it went on; stopped: it is gone (a zombie too) */
+/** creating: create has not started the init yet; created: the init waits on exec.fifo; running: it went on; stopped: it is gone (a zombie too) */
 export function status(c: Container, r: OciRecord): OciState['status'] {
+  if (r.pid === 0) return existsSync(c.fifo) ? 'creating' : 'stopped';
   if (!alive(r)) return 'stopped';
   return existsSync(c.fifo) ? 'created' : 'running';
 }

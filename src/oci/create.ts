@@ -18,7 +18,7 @@ import { containerCgroupfs } from '../security/cgroupfs.js';
 import { DEVICE_RULES } from '../security/devices.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig, type OciPlan } from './config.js';
-import { Container, ociState, type OciRecord } from './container.js';
+import { ociState, removeCgroups, type Container, type OciRecord } from './container.js';
 import { runHooks } from './hooks.js';
 import { ociNative } from './native.js';
 import type { OciConfig } from './spec.js';
@@ -101,7 +101,6 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
   } catch (e) {
     init?.signal(9);
     if (init) await init.exited;
-    const { removeCgroups } = await import('./container.js');
     await removeCgroups(record).catch(() => {});
     c.remove();
     throw e;
