@@ -236,8 +236,8 @@ const OCI_VALIDATE = process.env.OCI_VALIDATE ?? resolve(REPO, '..', 'shared', '
 t.test('the OCI validation suite: every test runc passes here, and more', { skip: needsRoot || (!existsSync(OCI_VALIDATE) && `no ${OCI_VALIDATE} (set OCI_VALIDATE)`) }, async (t) => {
   const tests = [...RUNC_PASSES.filter((x) => !NOT_YET.has(x)), ...BEYOND_RUNC];
   // most of a validation test is its polls (1 s apart): four runs side by side; the tests
-  // that set a cgroup path share one (runtime-tools' "cgrouptest"), so they stay in one run
-  const sharesCgroup = (x: string) => x.startsWith('linux_cgroups_') || x === 'delete_resources';
+  // that use a cgroup path share one (runtime-tools' "cgrouptest"), so they stay in one run
+  const sharesCgroup = (x: string) => x.startsWith('linux_cgroups_') || x === 'delete_resources' || x === 'delete_only_create_resources';
   const rest = tests.filter((x) => !sharesCgroup(x));
   const chunks = [tests.filter(sharesCgroup), ...[0, 1, 2].map((k) => rest.filter((_, i) => i % 3 === k))];
   const outs = await Promise.all(
