@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mydocker",
-      "sources": ["mydocker.cc", "security.cc", "exec.cc", "network.cc"],
+      "sources": ["mydocker.cc", "security.cc", "exec.cc", "network.cc", "oci.cc"],
       "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -45,6 +45,8 @@ void InitSecurity(Napi::Env env, Napi::Object exports);
 void InitExec(Napi::Env env, Napi::Object exports);
 // chapter 06 (network): a netlink socket in a chosen network namespace (native/network.cc)
 void InitNetwork(Napi::Env env, Napi::Object exports);
+// chapter 08 (oci): ambient capabilities, the console socket (native/oci.cc)
+void InitOci(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -478,6 +480,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSecurity(env, exports);  // chapter 04 (security)
   InitExec(env, exports);      // chapter 05 (lifecycle)
   InitNetwork(env, exports);   // chapter 06 (network)
+  InitOci(env, exports);  // chapter 08 (oci)
   return exports;
 }
 

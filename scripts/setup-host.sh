@@ -14,6 +14,7 @@ packages=(
   runc crun hyperfine                     # the benchmarks' peers and timer (skopeo, umoci: chapter 07)
   qemu-system-x86 cpio xz-utils zstd      # the cgroup v2 test VM
   git                                     # npm run chapter: the diff from the chapter before
+  containerd skopeo golang-go             # chapter 08: containerd drives mydocker-runc; the OCI validation suite's build
   ca-certificates curl
 )
 missing=()

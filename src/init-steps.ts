@@ -9,6 +9,10 @@ import type { InitStep } from './container/step.js';
 // <chapter 02-cgroups>
 import { cgroupsInit } from './cgroups/join.js';
 // </chapter 02-cgroups>
+// <chapter 08-oci>
+import { ociRootfs } from './oci/rootfs.js';
+import { startFifo } from './oci/start-fifo.js';
+// </chapter 08-oci>
 // <chapter 03-rootfs>
 import { rootfsInit } from './rootfs/setup.js';
 // </chapter 03-rootfs>
@@ -20,10 +24,16 @@ export const initSteps: InitStep[] = [
   // <chapter 02-cgroups>
   cgroupsInit, // open cgroup.procs while /sys/fs/cgroup is in reach; join right before exec
   // </chapter 02-cgroups>
+  // <chapter 08-oci>
+  startFifo, // OCI create: the init waits in its cgroup for `start`
+  // </chapter 08-oci>
   privateMounts,
   // <replaced-by 03-rootfs>
   //~ procfs,
   // </replaced-by 03-rootfs>
+  // <chapter 08-oci>
+  ociRootfs, // an OCI bundle's root and mounts, then pivot_root (chapter 03's step then has nothing to do)
+  // </chapter 08-oci>
   // <chapter 03-rootfs>
   rootfsInit, // the image's files, then pivot_root (without an image: chapter 01's /proc)
   // </chapter 03-rootfs>

@@ -58,9 +58,10 @@ function main(): void {
   const ready = performance.now();
   waitForGo(goSent);
   const waited = performance.now() - ready + specWait;
-  for (const step of initSteps) step.beforeExec?.(spec);
-  // every fd but stdio closes at exec; the report pipe's close tells the CLI "started"
+  // every fd but stdio closes at exec; the report pipe's close tells the CLI "started".
+  // Marked before the last steps: a seccomp filter may refuse close_range once loaded
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
+  for (const step of initSteps) step.beforeExec?.(spec);
   report({ exec: true, ms: Math.round(performance.now() - waited) });
   native.resetForExec(); // Node's signal handlers and non-blocking stdio stay behind
   try {

@@ -259,6 +259,11 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(repo, 'bin', 'mydocker'), join(dir, 'bin', 'mydocker'));
   chmodSync(join(dir, 'bin', 'mydocker'), 0o755);
+  // chapter 08 on: the OCI runtime's launcher (bin/mydocker-runc runs dist/oci/main.js)
+  if (chapterNumber(chapter) >= 8 && existsSync(join(repo, 'bin', 'mydocker-runc'))) {
+    copyFileSync(join(repo, 'bin', 'mydocker-runc'), join(dir, 'bin', 'mydocker-runc'));
+    chmodSync(join(dir, 'bin', 'mydocker-runc'), 0o755);
+  }
   // shared with the repo: the npm packages, the built addon (src/native.ts loads
   // ../native/build/Release/mydocker.node from dist/), the fixture scripts
   const up = relative(dir, repo);

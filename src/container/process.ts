@@ -106,6 +106,9 @@ export function startInit(
         log.debug(`init: ${m.ms} ms of its own (node start, imports, namespaces, rootfs) before execve`);
       }
       if (m.error) failure = m;
+      // <chapter 08-oci>
+      if (m.created) execed = true; // OCI create: the init waits for `start`; this CLI is done with it
+      // </chapter 08-oci>
     }).then(() => {
       if (failure) reject(new RuntimeError(failure.error!, failure.code));
       else if (!execed) reject(new RuntimeError('the container init died before starting the command'));

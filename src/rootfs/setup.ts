@@ -32,6 +32,9 @@ const S_IFCHR = 0o020000;
 export const rootfsInit: InitStep = {
   name: 'rootfs',
   setup(spec) {
+    // <chapter 08-oci>
+    if (spec.oci) return; // an OCI bundle: its config says what to mount (src/oci/rootfs.ts did)
+    // </chapter 08-oci>
     if (!spec.rootfs) return procfs.setup!(spec); // chapter 01's way: the host's files
     setupRootfs(spec.rootfs);
     makeWorkdir(spec.cwd); // docker creates a missing WORKDIR
@@ -185,3 +188,7 @@ function pivot(root: string): void {
   native.umount2('.', MNT_DETACH); // … and detached from it right away
   process.chdir('/');
 }
+
+// <chapter 08-oci>
+export { mask, pivot, readonly }; // an OCI bundle's root is finished the same way (src/oci/rootfs.ts)
+// </chapter 08-oci>

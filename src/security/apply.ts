@@ -10,6 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { security, type SeccompFilter } from './native.js';
 import { resolveUser, UserError, type ExecUser } from './user.js';
+// <chapter 08-oci>
+import { applyRlimits, applySets } from '../oci/capabilities.js';
+// </chapter 08-oci>
 
 /** what the init applies, decided by the CLI (InitSpec.security) */
 export interface SecuritySpec {
@@ -63,8 +66,14 @@ export function applySecurity(s: SecuritySpec, user: ExecUser = lookupUser(s)): 
   // user, execve of a file without file capabilities empties them (what docker shows)
   security.capset({ effective: caps, permitted: caps, inheritable: 0n });
   security.ambientClearAll();
+  // <chapter 08-oci>
+  if (s.sets) applySets(s.sets); // an OCI config names each set on its own
+  // </chapter 08-oci>
 
   if (s.seccomp && s.noNewPrivileges) loadSeccomp(s.seccomp); // now the filter sees only execve
+  // <chapter 08-oci>
+  if (s.rlimits) applyRlimits(s.rlimits); // last: Node itself would not fit under an OCI config's RLIMIT_AS
+  // </chapter 08-oci>
   return user;
 }
 

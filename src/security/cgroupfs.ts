@@ -63,6 +63,10 @@ function containerCgroupfs(procs: string[], mounts: MountEntry[] = mountinfo()):
   return spec;
 }
 
+// <chapter 08-oci>
+export { containerCgroupfs }; // OCI: for a config's mount of type "cgroup"
+// </chapter 08-oci>
+
 // ---- the init's half: mount them (before pivot_root, while the host's folders are in reach)
 
 export function mountCgroupfs(root: string, c: CgroupfsSpec): void {

@@ -1,0 +1,165 @@
+// chapter: 08-oci
+// `create`: everything of `run` up to the moment the command would start, and then
+// this CLI exits. The init is our child while we set it up, and is left behind
+// waiting on exec.fifo: the kernel hands it to the nearest subreaper (containerd's
+// shim) or to PID 1, which then gets its exit status — nobody of ours waits for it.
+import { closeSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { hostname, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createCgroup } from '../cgroups/index.js';
+import { CgroupDirs } from '../cgroups/fs.js';
+import { v1Hierarchies } from '../cgroups/v1.js';
+import { startInit } from '../container/process.js';
+import { processStartTime } from '../container/state.js';
+import { RuntimeError } from '../errors.js';
+import { mountinfo } from '../mountinfo.js';
+import { native } from '../native.js';
+import { containerCgroupfs } from '../security/cgroupfs.js';
+import { DEVICE_RULES } from '../security/devices.js';
+import { nativeArch } from '../security/seccomp.js';
+import { ConfigError, fromConfig, type OciPlan } from './config.js';
+import { ociState, removeCgroups, type Container, type OciRecord } from './container.js';
+import { runHooks } from './hooks.js';
+import { ociNative } from './native.js';
+import type { OciConfig } from './spec.js';
+
+export interface CreateOptions {
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  /** runc's warnings go to its log */
+  warn(message: string): void;
+}
+
+const S_IFIFO = 0o010000;
+const CAP_MKNOD = 27;
+
+export async function create(c: Container, o: CreateOptions): Promise<void> {
+  const bundle = resolve(o.bundle);
+  let config: OciConfig;
+  try {
+    config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  } catch (e) {
+    throw new RuntimeError(`cannot read ${join(bundle, 'config.json')}: ${(e as Error).message}`);
+  }
+  let plan: OciPlan;
+  try {
+    plan = fromConfig(config, bundle, c.id, { hostname: hostname(), seccomp: { arch: nativeArch(), kernel: release() } });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new RuntimeError(e.message);
+    throw e;
+  }
+  for (const w of plan.warnings) o.warn(w);
+  if (o.noPivot) throw new RuntimeError('--no-pivot is not supported: the init always uses pivot_root');
+  if (plan.spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  if (!plan.spec.tty && o.consoleSocket) throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+
+  c.make();
+  const record: OciRecord = {
+    id: c.id,
+    bundle,
+    pid: 0,
+    pidStart: '',
+    created: new Date().toISOString(),
+    annotations: plan.annotations,
+    cgroups: [],
+    procs: [],
+    poststart: plan.hooks.poststart,
+    poststop: plan.hooks.poststop,
+  };
+  let init: ReturnType<typeof startInit> | undefined;
+  try {
+    c.write(record);
+    native.mknod(c.fifo, S_IFIFO | 0o622, 0, 0);
+    makeCgroups(plan, record);
+    c.write(record);
+    const spec = plan.spec;
+    spec.cgroupProcs = record.procs;
+    spec.oci!.startFifo = c.fifo;
+    if (plan.spec.oci!.mounts.some((m) => m.type === 'cgroup')) spec.oci!.cgroupfs = containerCgroupfs(record.procs);
+
+    // our stdio is the container's (containerd's pipes); no parent-death signal: it outlives us
+    init = startInit([0, 1, 2], (s) => native.spawn({ ...s, cloneFlags: plan.cloneFlags, parentDeathSignal: undefined }));
+    init.send(spec);
+    record.pid = init.pid;
+    record.pidStart = processStartTime(init.pid) ?? '';
+    c.write(record);
+    init.go(); // the init's own setup runs; it stops again at exec.fifo
+    if (spec.tty) {
+      const master = await Promise.race([init.terminal, init.started.then(() => Promise.reject(new RuntimeError('the init made no terminal')))]);
+      try {
+        ociNative.sendFd(o.consoleSocket!, master, 'console');
+      } finally {
+        closeSync(master);
+      }
+    }
+    await init.started; // {created}: set up, in its cgroup, waiting
+    limits(plan, init.pid);
+    runHooks('prestart', plan.hooks.prestart, ociState(c, record));
+    runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
+    if (o.pidFile) writePidFile(o.pidFile, init.pid);
+  } catch (e) {
+    init?.signal(9);
+    if (init) await init.exited;
+    await removeCgroups(record).catch(() => {});
+    c.remove();
+    throw e;
+  }
+}
+
+/** written atomically: containerd reads it the moment create returns */
+function writePidFile(file: string, pid: number): void {
+  const path = resolve(file);
+  const tmp = join(path, '..', `.${path.split('/').pop()}.tmp`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+}
+
+/** chapter 02's cgroup, plus what chapter 02 does not say: the cpu period as given, the config's device rules */
+function makeCgroups(plan: OciPlan, record: OciRecord): void {
+  const cgroup = createCgroup(plan.cgroupsPath, plan.resources);
+  record.cgroups.push(...cgroup.made);
+  record.procs.push(...cgroup.procs);
+  const cpu = v1Hierarchies().get('cpu');
+  if (plan.cpuPeriod !== undefined || plan.cpuQuota !== undefined) {
+    if (cpu) {
+      const dir = `${cpu}/${plan.cgroupsPath}`;
+      if (plan.cpuPeriod) writeFileSync(`${dir}/cpu.cfs_period_us`, String(plan.cpuPeriod));
+      if (plan.cpuQuota) writeFileSync(`${dir}/cpu.cfs_quota_us`, String(plan.cpuQuota));
+    } else {
+      const dir = cgroup.procs[0].replace(/\/cgroup\.procs$/, '');
+      writeFileSync(`${dir}/cpu.max`, `${plan.cpuQuota ?? 'max'} ${plan.cpuPeriod ?? 100000}`);
+    }
+  }
+  const devices = mountinfo().find((m) => m.fstype === 'cgroup' && m.superOptions.includes('devices'))?.mountPoint;
+  if (!devices) {
+    // cgroup v2 takes an eBPF program for device rules, which we do not load (chapter 04):
+    // no node the container makes may be usable, so CAP_MKNOD goes from every set
+    const s = plan.spec.security!;
+    s.capabilities = s.capabilities.filter((x) => x !== CAP_MKNOD);
+    for (const set of Object.values(s.sets!)) set.splice(0, set.length, ...set.filter((x: number) => x !== CAP_MKNOD));
+    return;
+  }
+  const dirs = new CgroupDirs();
+  dirs.make(devices, plan.cgroupsPath, () => {});
+  record.cgroups.push(...dirs.made);
+  const dir = dirs.leaves[0];
+  record.procs.push(`${dir}/cgroup.procs`);
+  writeFileSync(`${dir}/devices.deny`, 'a');
+  for (const r of plan.deviceRules) writeFileSync(`${dir}/devices.${r.allow ? 'allow' : 'deny'}`, r.rule);
+  // runc's defaults come after the config's rules, and the config's own device nodes
+  for (const rule of DEVICE_RULES) writeFileSync(`${dir}/devices.allow`, rule);
+  for (const d of plan.spec.oci!.devices) if (d.type !== 'p') writeFileSync(`${dir}/devices.allow`, `${d.type === 'u' ? 'c' : d.type} ${d.major}:${d.minor} rwm`);
+}
+
+/** oom_score_adj, set on the waiting init from outside: the command inherits it through execve */
+function limits(plan: OciPlan, pid: number): void {
+  if (plan.oomScoreAdj !== undefined) {
+    try {
+      writeFileSync(`/proc/${pid}/oom_score_adj`, String(plan.oomScoreAdj));
+    } catch (e) {
+      throw new RuntimeError(`cannot set oom_score_adj to ${plan.oomScoreAdj}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+  }
+}

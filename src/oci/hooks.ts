@@ -1,0 +1,22 @@
+// chapter: 08-oci
+// Hooks (config.md#posix-platform-hooks): programs the runtime runs at fixed points
+// of the lifecycle, in the config's order, each with the container's state JSON on
+// its stdin. A prestart/createRuntime/poststart hook that fails fails the command;
+// a poststop hook that fails is only logged (the container is gone anyway).
+import { spawnSync } from 'node:child_process';
+import { RuntimeError } from '../errors.js';
+import type { OciHook, OciState } from './spec.js';
+
+export function runHooks(kind: string, hooks: OciHook[], state: OciState): void {
+  for (const h of hooks) {
+    const r = spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
+      argv0: h.args?.[0] ?? h.path,
+      env: Object.fromEntries((h.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      input: JSON.stringify(state),
+      stdio: ['pipe', 'ignore', 'pipe'],
+      timeout: h.timeout ? h.timeout * 1000 : undefined,
+    });
+    if (r.error) throw new RuntimeError(`${kind} hook ${h.path}: ${r.error.message}`);
+    if (r.status !== 0) throw new RuntimeError(`${kind} hook ${h.path} failed: ${r.signal ?? `exit status ${r.status}`}${r.stderr?.length ? `: ${r.stderr.toString().trim()}` : ''}`);
+  }
+}

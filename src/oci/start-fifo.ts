@@ -1,0 +1,43 @@
+// chapter: 08-oci
+// create and start are two commands, and the CLI that ran create is gone when start
+// comes: the init cannot wait for "go" on a pipe to it. As runc does, it waits on a
+// FIFO in the container's state folder (exec.fifo). The init opens it before
+// pivot_root hides the host's files, tells create it is ready ({created}), and then
+// blocks reading it: `start` writes one byte and removes the FIFO (its absence then
+// says "running"). The init holds it read-write, so a start that finds no reader
+// (O_NONBLOCK: ENXIO) knows the init is gone.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { report } from '../container/init-io.js';
+import type { InitStep } from '../container/step.js';
+import { native } from '../native.js';
+
+declare module '../container/spec.js' {
+  interface InitMessage {
+    /** OCI create: the init is set up and waits for `start` (create returns) */
+    created?: true;
+  }
+}
+
+const REPORT_FD = 4;
+let fifo = -1;
+let devnull = -1;
+
+/** after the cgroups' join, before the security step: create returns with the init in its cgroup */
+export const startFifo: InitStep = {
+  name: 'start fifo',
+  setup(spec) {
+    if (!spec.oci?.startFifo) return;
+    fifo = openSync(spec.oci.startFifo, 'r+');
+    devnull = openSync('/dev/null', 'w'); // the host's: the container may have none
+  },
+  beforeExec(spec) {
+    if (spec.oci?.umask !== undefined) process.umask(spec.oci.umask); // the command's umask (process.user.umask)
+    if (fifo < 0) return;
+    report({ created: true });
+    // create is about to exit: the reports from now on go nowhere (not to a closed pipe)
+    native.dup2(devnull, REPORT_FD);
+    closeSync(devnull);
+    readSync(fifo, Buffer.alloc(1), 0, 1, null); // blocks until `start`
+    closeSync(fifo);
+  },
+};

@@ -1,0 +1,320 @@
+// Chapter 08 — an OCI runtime: bin/mydocker-runc, driven the way containerd's shim and
+// the OCI validation suite drive runc. The runtime under test is MYDOCKER_RUNC, or the
+// `mydocker-runc` next to MYDOCKER (bin/mydocker-runc of the implementation).
+//   1. the lifecycle by hand: create leaves the command waiting, start runs it, state
+//      tells the truth, kill, delete, the pid file, errors as runc's JSON log lines
+//   2. the OCI runtime-tools validation suite (../shared/bin/oci-validate, or
+//      OCI_VALIDATE): every test runc 1.1.5 passes on this host, one assertion each
+//   3. a private containerd: `ctr run --rm --runc-binary mydocker-runc` of busybox,
+//      `ctr task kill`, and nothing left afterwards
+import t, { type Test } from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { MYDOCKER, needsRoot, noLeaks, ownDir, processTree, REPO, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
+import { busyboxTarball } from '../harness/fixtures.js';
+
+const RUNC = resolve(process.env.MYDOCKER_RUNC ?? join(dirname(MYDOCKER), 'mydocker-runc'));
+const before = snapshot();
+const work = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-test-oci-')));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const root = join(work, 'state');
+const unique = `o08-${UNIQUE}`;
+// every cgroup of this file is under mydocker-test-…: the leak check sees what stays
+const cgroupParent = `mydocker-test-${unique}`;
+let n = 0;
+const newId = (what: string) => `${unique}-${what}-${n++}`;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * mydocker-runc ARGS with its stdout and stderr in files, as containerd and the validation
+ * suite run it: after create the container keeps them (a pipe would stay open), so only
+ * the runtime's exit is awaited
+ */
+function runc(args: string[], out = join(work, `out-${n++}`)): Promise<Ran & { out: string }> {
+  const o = openSync(`${out}.stdout`, 'w');
+  const e = openSync(`${out}.stderr`, 'w');
+  return new Promise((res, rej) => {
+    const child = spawn(RUNC, ['--root', root, ...args], { stdio: ['ignore', o, e] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', rej);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      closeSync(o);
+      closeSync(e);
+      res({ code, stdout: readFileSync(`${out}.stdout`, 'utf8'), stderr: readFileSync(`${out}.stderr`, 'utf8'), out });
+    });
+  });
+}
+
+/** a bundle: busybox's files and a config.json in runtime-spec 1.0.2 (`runc spec`'s, smaller) */
+function bundle(id: string, args: string[], patch: (c: Record<string, any>) => void = () => {}): string {
+  const dir = join(work, `bundle-${id}`);
+  mkdirSync(join(dir, 'rootfs'), { recursive: true });
+  const tar = spawnSync('tar', ['-xf', busyboxTarball(), '-C', join(dir, 'rootfs')]);
+  if (tar.status !== 0) throw new Error(`tar: ${tar.stderr}`);
+  const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+  const config = {
+    ociVersion: '1.0.2',
+    process: { terminal: false, user: { uid: 0, gid: 0 }, args, env: ['PATH=/bin:/usr/bin'], cwd: '/', capabilities: { bounding: caps, effective: caps, permitted: caps }, noNewPrivileges: true },
+    root: { path: 'rootfs', readonly: false },
+    hostname: 'oci',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    ],
+    linux: {
+      cgroupsPath: `/${cgroupParent}/${id}`,
+      resources: { devices: [{ allow: false, access: 'rwm' }], pids: { limit: 20 } },
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      maskedPaths: ['/proc/kcore'],
+      readonlyPaths: ['/proc/sys'],
+    },
+  };
+  patch(config);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return dir;
+}
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+async function state(id: string): Promise<Record<string, any> | undefined> {
+  const r = await runc(['state', id]);
+  return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+}
+
+t.test('runtime present', async (t) => {
+  t.ok(existsSync(RUNC), `the OCI runtime ${RUNC} exists (set MYDOCKER_RUNC, or put mydocker-runc next to mydocker)`);
+});
+
+t.test('create leaves the command waiting in its namespaces; start runs it; state tells the truth; kill; delete', { skip: needsRoot }, async (t) => {
+  const id = newId('life');
+  const dir = bundle(id, ['sh', '-c', 'echo ran > /ran; echo "out: $(hostname)"; exec sleep 60']);
+  const pidFile = join(work, `${id}.pid`);
+  const c = await runc(['create', '--bundle', dir, '--pid-file', pidFile, id]);
+  t.equal(c.code, 0, `create: ${c.stderr}`);
+  t.teardown(() => void spawnSync(RUNC, ['--root', root, 'delete', '--force', id]));
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  t.ok(pid > 1 && existsSync(`/proc/${pid}`), 'the pid file names a live process once create returns');
+  t.ok(readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`:/${cgroupParent}/${id}\n`), 'the init is in its cgroup (cgroupsPath) once create returns');
+  t.not(spawnSync('readlink', [`/proc/${pid}/ns/pid`]).stdout.toString(), spawnSync('readlink', ['/proc/self/ns/pid']).stdout.toString(), 'in a new PID namespace');
+  await sleep(800);
+  t.notOk(existsSync(join(dir, 'rootfs', 'ran')), 'the command has not run before start');
+  let s = await state(id);
+  t.match(s, { ociVersion: /^1\.0\./, id, status: 'created', pid, bundle: dir }, 'state: created, with the init pid and the bundle');
+
+  const st = await runc(['start', id]);
+  t.equal(st.code, 0, `start: ${st.stderr}`);
+  await waitFor(() => existsSync(join(dir, 'rootfs', 'ran')), 10_000, 'the command to run');
+  t.pass('start runs the command');
+  await waitFor(() => readFileSync(`${c.out}.stdout`, 'utf8').includes('out: oci'), 5_000, 'its output');
+  t.pass("its stdout is create's stdout; hostname from the config");
+  s = await state(id);
+  t.match(s, { status: 'running', pid }, 'state: running');
+  t.not((await runc(['start', id])).code, 0, 'a second start fails');
+  const del = await runc(['delete', id]);
+  t.not(del.code, 0, 'delete refuses a running container');
+  t.match(del.stderr, /running/);
+
+  t.equal((await runc(['kill', id, 'KILL'])).code, 0, 'kill ID KILL');
+  await waitFor(async () => (await state(id))?.status === 'stopped', 10_000, 'stopped');
+  t.match(await state(id), { status: 'stopped' }, 'state: stopped once the process is gone');
+  t.not((await runc(['kill', id, 'TERM'])).code, 0, 'kill of a stopped container fails');
+  t.equal((await runc(['delete', id])).code, 0, 'delete of a stopped container');
+  t.equal(await state(id), undefined, 'state fails after delete');
+  t.notOk(existsSync(join(root, id)), 'its folder is gone');
+});
+
+t.test('state of a dead init is stopped; delete of a created container is refused, --force kills its init', { skip: needsRoot }, async (t) => {
+  const id = newId('dead');
+  const dir = bundle(id, ['sh', '-c', 'echo ran > /ran']);
+  const c = await runc(['create', '--bundle', dir, '--pid-file', join(work, `${id}.pid`), id]);
+  t.equal(c.code, 0, `create: ${c.stderr}`);
+  const pid = Number(readFileSync(join(work, `${id}.pid`), 'utf8'));
+  process.kill(pid, 'SIGKILL'); // the init dies without ever running the command
+  await waitFor(async () => (await state(id))?.status === 'stopped', 10_000, 'stopped');
+  t.match(await state(id), { status: 'stopped' }, 'a killed init: stopped, not created or running');
+  t.not((await runc(['start', id])).code, 0, 'start of a stopped container fails');
+  t.notOk(existsSync(join(dir, 'rootfs', 'ran')), 'the command never ran');
+  t.equal((await runc(['delete', id])).code, 0, 'delete');
+
+  const id2 = newId('created');
+  const c2 = await runc(['create', '--bundle', bundle(id2, ['true']), '--pid-file', join(work, `${id2}.pid`), id2]);
+  t.equal(c2.code, 0, `create: ${c2.stderr}`);
+  const pid2 = Number(readFileSync(join(work, `${id2}.pid`), 'utf8'));
+  t.not((await runc(['delete', id2])).code, 0, 'delete of a created container fails (runtime.md#delete)');
+  t.match(await state(id2), { status: 'created' }, 'and changes nothing');
+  t.equal((await runc(['delete', '--force', id2])).code, 0, 'delete --force of a created container');
+  await waitFor(() => !existsSync(`/proc/${pid2}`) || /\) Z/.test(readFileSync(`/proc/${pid2}/stat`, 'utf8')), 5_000, 'the init gone');
+  t.pass('its init is gone');
+});
+
+t.test("errors: one line on stderr, runc's JSON log line with --log; unsupported config refused, nothing left", { skip: needsRoot }, async (t) => {
+  const log = join(work, 'runc.log');
+  const r = await runc(['--log', log, '--log-format', 'json', 'state', 'nosuch']);
+  t.not(r.code, 0, 'state of an unknown id fails');
+  const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
+  t.equal(last.level, 'error');
+  t.match(last.msg, /does not exist/);
+  t.ok(!Number.isNaN(Date.parse(last.time)), 'with its time');
+  t.not((await runc(['--systemd-cgroup', 'state', 'x'])).code, 0, '--systemd-cgroup is refused');
+
+  const id = newId('refused');
+  const bad = await runc(['create', '--bundle', bundle(id, ['true'], (c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }])), id]);
+  t.not(bad.code, 0, 'a config asking for user namespaces is refused');
+  t.match(bad.stderr, /linux\.uidMappings/, 'naming the field');
+  t.notOk(existsSync(join(root, id)), 'nothing of it is left');
+  t.equal((await runc(['delete', '--force', 'nosuch'])).code, 0, 'delete --force of an unknown id succeeds (runc)');
+});
+
+t.test('--console-socket: the pty master is sent over the unix socket (SCM_RIGHTS); the command runs on that terminal', { skip: needsRoot || (!has('python3') && 'needs python3 (the receiving end)') }, async (t) => {
+  const id = newId('tty');
+  const sock = join(work, `${id}.sock`);
+  // the receiving end, as containerd's shim does it: accept, take the fd, read the terminal until it hangs up
+  const receiver = spawn('python3', ['-c', `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 1024, 1)
+out = b""
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+print("fds=%d tty=%s" % (len(fds), os.isatty(fds[0])), flush=True)
+sys.stdout.write(out.decode(errors="replace"))
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let got = '';
+  receiver.stdout.on('data', (d) => (got += d));
+  const done = new Promise((r) => receiver.on('exit', r));
+  t.teardown(() => void receiver.kill('SIGKILL'));
+  await waitFor(() => got.includes('listening'), 10_000, 'the receiver');
+  const dir = bundle(id, ['sh', '-c', 'tty; echo on-the-terminal'], (c) => {
+    c.process.terminal = true;
+    c.mounts.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] });
+  });
+  const c = await runc(['create', '--bundle', dir, '--console-socket', sock, id]);
+  t.equal(c.code, 0, `create --console-socket: ${c.stderr}`);
+  t.equal((await runc(['start', id])).code, 0, 'start');
+  await Promise.race([done, sleep(15_000)]);
+  t.match(got, /fds=1 tty=True/, 'one fd came over the socket, and it is a terminal');
+  t.match(got, /\/dev\/pts\/\d+\r?\n/, "the command's stdin is a pty of the container");
+  t.match(got, /on-the-terminal/, 'its output comes through the master');
+  await waitFor(async () => (await state(id))?.status === 'stopped', 10_000, 'stopped');
+  t.equal((await runc(['delete', id])).code, 0, 'delete');
+  t.not((await runc(['create', '--bundle', dir, id])).code, 0, 'terminal: true without --console-socket is refused');
+});
+
+// ---- the OCI runtime-tools validation suite
+
+/** the tests runc 1.1.5 from Debian passes on this host (REFERENCE.md), and the ones we pass beyond it */
+const RUNC_PASSES = [
+  'config_updates_without_affect', 'create', 'default', 'delete_only_create_resources', 'delete_resources', 'hostname',
+  'kill', 'kill_no_effect', 'killsig', 'linux_cgroups_cpus', 'linux_cgroups_pids', 'linux_cgroups_relative_cpus',
+  'linux_cgroups_relative_pids', 'linux_devices', 'linux_masked_paths', 'linux_ns_itype', 'linux_ns_nopath', 'linux_ns_path',
+  'linux_ns_path_type', 'linux_readonly_paths', 'linux_sysctl', 'linux_uid_mappings', 'mounts', 'process',
+  'process_oom_score_adj', 'process_user', 'root_readonly_true', 'state',
+];
+/** runc's 28 need user namespaces (uidMappings, ns_nopath) and joining by path (ns_path, ns_itype): not yet */
+const NOT_YET = new Set(['linux_ns_itype', 'linux_ns_nopath', 'linux_ns_path', 'linux_uid_mappings']);
+/** passed here, failed by runc 1.1.5 on this host */
+const BEYOND_RUNC = ['delete', 'hooks_stdin', 'linux_cgroups_devices', 'linux_cgroups_relative_devices', 'linux_rootfs_propagation', 'linux_seccomp', 'misc_props'];
+const OCI_VALIDATE = process.env.OCI_VALIDATE ?? resolve(REPO, '..', 'shared', 'bin', 'oci-validate');
+
+t.test('the OCI validation suite: every test runc passes here, and more', { skip: needsRoot || (!existsSync(OCI_VALIDATE) && `no ${OCI_VALIDATE} (set OCI_VALIDATE)`) }, async (t) => {
+  const tests = [...RUNC_PASSES.filter((x) => !NOT_YET.has(x)), ...BEYOND_RUNC];
+  // most of a validation test is its polls (1 s apart): four runs side by side; the tests
+  // that use a cgroup path share one (runtime-tools' "cgrouptest"), so they stay in one run
+  const sharesCgroup = (x: string) => x.startsWith('linux_cgroups_') || x === 'delete_resources' || x === 'delete_only_create_resources';
+  const rest = tests.filter((x) => !sharesCgroup(x));
+  const chunks = [tests.filter(sharesCgroup), ...[0, 1, 2].map((k) => rest.filter((_, i) => i % 3 === k))];
+  const outs = await Promise.all(
+    chunks.map(
+      (chunk) =>
+        new Promise<string>((res) => {
+          let text = '';
+          const child = spawn(OCI_VALIDATE, [RUNC, ...chunk], { stdio: ['ignore', 'pipe', 'inherit'] });
+          child.stdout.on('data', (d) => (text += d));
+          child.on('close', () => res(text));
+        }),
+    ),
+  );
+  const lines = outs.join('\n').split('\n');
+  for (const name of tests) {
+    const line = lines.find((l) => l === `ok - ${name}` || l.startsWith(`not ok - ${name} `) || l === `not ok - ${name}`);
+    t.equal(line, `ok - ${name}`, `validation: ${name}${BEYOND_RUNC.includes(name) ? ' (runc fails it here)' : ''}`);
+  }
+  t.todo(`validation: ${[...NOT_YET].join(', ')} (runc passes them; they need user namespaces or joining a namespace by path)`);
+});
+
+// ---- containerd
+
+t.test('containerd drives mydocker-runc: ctr run --rm, ctr task kill, nothing left', { skip: needsRoot || (!['containerd', 'ctr', 'containerd-shim-runc-v2', 'skopeo'].every(has) && 'needs containerd and skopeo (scripts/setup-host.sh)') }, async (t: Test) => {
+  const dir = join(work, 'containerd');
+  mkdirSync(dir);
+  const sock = join(dir, 'ctd.sock');
+  writeFileSync(join(dir, 'config.toml'), `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${sock}"\n[ttrpc]\n  address = "${sock}.ttrpc"\n[debug]\n  address = ""\n[metrics]\n  address = ""\n`);
+  const daemon = spawn('timeout', ['-k', '2', '150', 'containerd', '--config', join(dir, 'config.toml')], { stdio: ['ignore', openSync(join(dir, 'containerd.log'), 'w'), 'inherit'] });
+  const ns = `mydocker-test-${unique}`;
+  // the shims daemonize (setsid, reparented): found by their namespace on the command line
+  const shims = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`containerd-shim-runc-v2\0-namespace\0${ns}\0`);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+  t.teardown(async () => {
+    for (const p of [...shims(), ...processTree(daemon.pid!).reverse()]) {
+      try {
+        process.kill(p, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => (daemon.exitCode !== null ? r(null) : daemon.on('exit', r)));
+    for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir)).reverse()) spawnSync('umount', ['-l', m]);
+  });
+  await waitFor(() => existsSync(sock), 15_000, 'containerd to listen');
+  const runcRoot = join(dir, 'runc');
+  const ctr = (args: string[], timeout = 60_000) => spawnSync('ctr', ['-a', sock, '-n', ns, ...args], { encoding: 'utf8', timeout });
+
+  const tarball = busyboxTarball();
+  const archive = join(dir, 'bb.tar');
+  const sk = spawnSync('skopeo', ['copy', '-q', `tarball:${tarball}`, `docker-archive:${archive}:docker.io/library/bb:1`], { encoding: 'utf8' });
+  t.equal(sk.status, 0, `a docker-archive of busybox: ${sk.stderr}`);
+  const imp = ctr(['image', 'import', archive]);
+  t.equal(imp.status, 0, `ctr image import: ${imp.stderr}`);
+
+  const run = ctr(['run', '--rm', '--runc-binary', RUNC, '--runc-root', runcRoot, 'docker.io/library/bb:1', `${ns}-a`, 'sh', '-c', 'echo hello from mydocker-runc; cat /proc/1/cmdline; exit 3']);
+  t.match(run.stdout, /^hello from mydocker-runc\nsh\0-c\0echo hello/, 'ctr run --rm: the output, the command as PID 1');
+  t.equal(run.status, 3, `ctr run --rm: the exit status (${run.stderr.trim()})`);
+
+  const d = ctr(['run', '-d', '--runc-binary', RUNC, '--runc-root', runcRoot, 'docker.io/library/bb:1', `${ns}-b`, 'sh', '-c', 'trap "exit 7" TERM; while true; do sleep 0.1; done']);
+  t.equal(d.status, 0, `ctr run -d: ${d.stderr}`);
+  await waitFor(() => / RUNNING/.test(ctr(['task', 'ls']).stdout), 15_000, 'the task to run');
+  t.equal(ctr(['task', 'kill', `${ns}-b`]).status, 0, 'ctr task kill');
+  await waitFor(() => / STOPPED/.test(ctr(['task', 'ls']).stdout), 15_000, 'the task to stop');
+  const rm = ctr(['task', 'rm', `${ns}-b`]);
+  t.match(rm.stderr, /exit code 7/, 'TERM reached the container: its trap exited 7');
+  t.equal(ctr(['container', 'rm', `${ns}-b`]).status, 0, 'ctr container rm');
+
+  t.equal(ctr(['task', 'ls', '-q']).stdout.trim(), '', 'no task left');
+  t.same(existsSync(join(runcRoot, ns)) ? readdirSync(join(runcRoot, ns)) : [], [], "nothing left in the runtime's state root");
+  await waitFor(() => shims().length === 0, 10_000, 'the shims to exit');
+  t.same(shims(), [], 'no shim left');
+});
+
+noLeaks(t, before);
