@@ -14,11 +14,17 @@ import { cgroupfsStep } from './security/cgroupfs.js';
 import { devicesStep } from './security/devices.js';
 import { securityStep } from './security/step.js';
 // </chapter 04-security>
+// <chapter 07-images>
+import { pullStep } from './image/registry/step.js';
+// </chapter 07-images>
 // <chapter 05-lifecycle>
 import { detachStep } from './lifecycle/step.js';
 // </chapter 05-lifecycle>
 
 export const steps: Step[] = [
+  // <chapter 07-images>
+  pullStep, // a missing image is pulled before anything is made
+  // </chapter 07-images>
   // <chapter 03-rootfs>
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files

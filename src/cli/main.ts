@@ -13,6 +13,9 @@ import { imageCommands } from '../image/cli.js';
 // <chapter 05-lifecycle>
 import { lifecycleCommands } from '../lifecycle/cli.js';
 // </chapter 05-lifecycle>
+// <chapter 07-images>
+import { registryCommands } from '../image/registry/cli.js';
+// </chapter 07-images>
 
 const VERSION = '0.1.0';
 
@@ -40,6 +43,9 @@ const commands: CommandDef[] = [
   // <chapter 05-lifecycle>
   ...lifecycleCommands,
   // </chapter 05-lifecycle>
+  // <chapter 07-images>
+  ...registryCommands,
+  // </chapter 07-images>
 ];
 
 async function printHelp(command?: CommandDef): Promise<void> {

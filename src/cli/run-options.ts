@@ -16,6 +16,9 @@ import { securityOptions } from '../security/options.js';
 // <chapter 05-lifecycle>
 import { detachOptions } from '../lifecycle/options.js';
 // </chapter 05-lifecycle>
+// <chapter 07-images>
+import { pullOptions } from '../image/registry/step.js';
+// </chapter 07-images>
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
@@ -54,6 +57,9 @@ const groups: OptionGroup[] = [
   // <chapter 05-lifecycle>
   detachOptions,
   // </chapter 05-lifecycle>
+  // <chapter 07-images>
+  pullOptions,
+  // </chapter 07-images>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];
