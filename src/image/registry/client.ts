@@ -78,9 +78,9 @@ export class Registry {
       res = await this.fetchFollow(`https://${this.host}/v2/`, {}, false);
       this.base = `https://${this.host}`;
     } catch (e) {
-      if (isCertificateError(e) || !allowsPlainHttp(this.host, this.env.MYDOCKER_INSECURE_REGISTRIES)) throw e;
+      if (isCertificateError(e) || !allowsPlainHttp(this.host, this.env.MYDOCKER_INSECURE_REGISTRIES)) throw netError('GET', `https://${this.host}/v2/`, e);
       log.debug(`${this.host}: no HTTPS (${(e as Error).message}), trying plain HTTP`);
-      res = await this.fetchFollow(`http://${this.host}/v2/`, {}, false);
+      res = await this.fetchFollow(`http://${this.host}/v2/`, {});
       this.base = `http://${this.host}`;
     }
     await res.body?.cancel();
@@ -186,7 +186,7 @@ export class Registry {
       } catch (e) {
         const cause = ((e as Error).cause ?? e) as Error & { code?: string };
         if (!wrap) throw cause;
-        throw new RuntimeError(`Error response from registry: ${method[0]}${method.slice(1).toLowerCase()} "${url}": ${cause.message}`);
+        throw netError(method, url, cause);
       }
       const location = res.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
@@ -206,6 +206,13 @@ export class Registry {
     }
     throw new RuntimeError(`Error response from registry: more than ${MAX_REDIRECTS} redirects`);
   }
+}
+
+/** docker's words for a request that got no answer: Get "https://host/v2/": <why> */
+function netError(method: string, url: string, e: unknown): RuntimeError {
+  const cause = e as Error & { code?: string };
+  const why = cause.message && cause.message !== 'fetch failed' ? cause.message : (cause.code ?? 'no answer');
+  return new RuntimeError(`Error response from registry: ${method[0]}${method.slice(1).toLowerCase()} "${url}": ${why}`);
 }
 
 const basic = (c: Credentials) => Buffer.from(`${c.username}:${c.password}`).toString('base64');
