@@ -15,6 +15,7 @@ packages=(
   qemu-system-x86 cpio xz-utils zstd      # the cgroup v2 test VM
   git                                     # npm run chapter: the diff from the chapter before
   ca-certificates curl
+  docker-registry skopeo apache2-utils openssl umoci   # chapter 07: real registries, fixtures, htpasswd, a test CA
 )
 missing=()
 for p in "${packages[@]}"; do
