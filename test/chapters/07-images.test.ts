@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mydocker, needsRoot, noLeaks, ownDir, snapshot, tmpRoot, type RunOpts } from '../harness/index.js';
 import { busyboxTarball, rawTar } from '../harness/fixtures.js';
-import { freePort, ociLayout, skopeo, startRegistry, type Registry } from '../harness/registry.js';
+import { freePort, ociLayout, skopeo, startRegistry, tokenServer, type Registry, type TokenServer } from '../harness/registry.js';
 
 const before = snapshot();
 const ls = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
@@ -29,6 +29,8 @@ const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.docker.
 let plain: Registry;
 let basic: Registry;
 let tls: Registry;
+let token: Registry;
+let tokens: TokenServer;
 const servers: Server[] = [];
 
 function test(name: string, fn: (t: Test) => Promise<void>) {
@@ -76,9 +78,9 @@ const marker = (arch: string) => rawTar([{ path: 'platform', data: `${arch}\n` }
 t.before(async () => {
   if (needsRoot) return;
   const bb = busyboxTarball();
-  [plain, basic, tls] = await Promise.all([startRegistry(), startRegistry({ basic: USER }), startRegistry({ tls: true })]);
-  skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${plain.host}/bb:v2s2`]);
-  skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${plain.host}/bb:oci`]);
+  // token auth: anyone may pull public/*; the user may pull and push everything
+  tokens = await tokenServer(serve, { [USER.user]: USER.password }, (user, repo, actions) => (user ? actions : repo.startsWith('public/') ? actions.filter((a) => a === 'pull') : []));
+  [plain, basic, tls, token] = await Promise.all([startRegistry(), startRegistry({ basic: USER }), startRegistry({ tls: true }), startRegistry({ token: tokens })]);
   const tar = readFileSync(bb);
   const multi = ociLayout(
     [
@@ -87,17 +89,23 @@ t.before(async () => {
     ],
     'multi',
   );
-  skopeo(['--all', `oci:${multi}:multi`, `docker://${plain.host}/multi:oci`]);
-  skopeo(['--all', '--format', 'v2s2', `oci:${multi}:multi`, `docker://${plain.host}/multi:list`]);
   const liar = ociLayout([{ layers: [tar, marker('liar')], architecture: 'amd64', diffIds: [`sha256:${createHash('sha256').update(tar).digest('hex')}`, `sha256:${'0'.repeat(64)}`] }], 'liar');
-  skopeo(['--all', `oci:${liar}:liar`, `docker://${plain.host}/liar:1`]);
-  skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${basic.host}/private:1`], USER);
-  skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${tls.host}/secure:1`]);
+  await Promise.all([
+    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${plain.host}/bb:v2s2`]),
+    skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${plain.host}/bb:oci`]),
+    skopeo(['--all', `oci:${multi}:multi`, `docker://${plain.host}/multi:oci`]),
+    skopeo(['--all', '--format', 'v2s2', `oci:${multi}:multi`, `docker://${plain.host}/multi:list`]),
+    skopeo(['--all', `oci:${liar}:liar`, `docker://${plain.host}/liar:1`]),
+    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${basic.host}/private:1`], USER),
+    skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${tls.host}/secure:1`]),
+    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/public/bb:1`], USER),
+    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/private/bb:1`], USER),
+  ]);
 });
 
 t.teardown(async () => {
   for (const s of servers) s.closeAllConnections?.(), s.close();
-  await Promise.all([plain, basic, tls].filter(Boolean).map((r) => r.stop()));
+  await Promise.all([plain, basic, tls, token].filter(Boolean).map((r) => r.stop()));
 });
 
 test('pull: a Docker v2 schema 2 image and an OCI image, with docker progress lines; run uses it', async (t) => {
@@ -230,6 +238,26 @@ test('Basic auth: refused without login; login writes config.json as docker does
   const logout = await md(['logout', basic.host], root, { env: e });
   t.equal(logout.code, 0);
   t.notOk(JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8')).auths?.[basic.host], 'logout removes the entry');
+});
+
+test('token auth: an anonymous token per scope, refused without access, a token for the logged-in user', async (t) => {
+  const root = tmpRoot(t);
+  const cfg = dockerConfig();
+  const e = env({ DOCKER_CONFIG: cfg });
+  tokens.requests.length = 0;
+  const pub = await md(['pull', `${token.host}/public/bb:1`], root, { env: e });
+  t.equal(pub.code, 0, pub.stderr);
+  const scope = 'repository:public/bb:pull';
+  t.same(tokens.requests.filter((r) => r.scope.includes(scope)).map((r) => r.user), [undefined], 'one anonymous token for the scope, reused for every request');
+  const denied = await md(['pull', `${token.host}/private/bb:1`], root, { env: e });
+  t.equal(denied.code, 125, 'a token without access: refused');
+  t.match(denied.stderr, /Error response from registry: .*(denied|unauthorized)/);
+  const login = await md(['login', '-u', USER.user, '--password-stdin', token.host], root, { env: e, input: USER.password });
+  t.equal(login.code, 0, login.stderr);
+  tokens.requests.length = 0;
+  const priv = await md(['pull', `${token.host}/private/bb:1`], root, { env: e });
+  t.equal(priv.code, 0, priv.stderr);
+  t.ok(tokens.requests.some((r) => r.user === USER.user && r.scope.includes('repository:private/bb:pull')), 'the token was asked for as the user');
 });
 
 test("a redirect to another host does not carry the registry's Authorization", async (t) => {

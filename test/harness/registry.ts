@@ -2,8 +2,8 @@
 // 2.8) on 127.0.0.1:<free port>, each with its own config and storage under a
 // test-owned folder, stopped when the test file ends (and killed by pid if it
 // outlives its time). Images go in with skopeo, never with the code under test.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, createSign, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ export interface RegistryOptions {
   basic?: { user: string; password: string };
   /** serve HTTPS with a certificate of a CA made for it */
   tls?: boolean;
+  /** token authentication: tokens from this realm, signed by the key whose certificate is given */
+  token?: { realm: string; service: string; issuer: string; cert: string };
   /** kill it after this long whatever happens (default 5 min) */
   lifetimeMs?: number;
 }
@@ -80,6 +82,9 @@ export async function startRegistry(o: RegistryOptions = {}): Promise<Registry> 
     writeFileSync(join(dir, 'htpasswd'), `${hash}\n`);
     lines.push('auth:', '  htpasswd:', '    realm: mydocker-test', `    path: ${join(dir, 'htpasswd')}`);
   }
+  if (o.token) {
+    lines.push('auth:', '  token:', `    realm: ${o.token.realm}`, `    service: ${o.token.service}`, `    issuer: ${o.token.issuer}`, `    rootcertbundle: ${o.token.cert}`);
+  }
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
   const log = join(dir, 'registry.log');
@@ -113,10 +118,17 @@ export async function startRegistry(o: RegistryOptions = {}): Promise<Registry> 
   };
 }
 
-/** skopeo copy into a registry (plain HTTP or a test CA: no verification needed for fixtures) */
-export function skopeo(args: string[], creds?: { user: string; password: string }): void {
+/**
+ * skopeo copy into a registry (plain HTTP or a test CA: no verification needed for
+ * fixtures). Asynchronous: a token server of this process must be able to answer it.
+ */
+export function skopeo(args: string[], creds?: { user: string; password: string }): Promise<void> {
   const auth = creds ? ['--dest-creds', `${creds.user}:${creds.password}`] : [];
-  execFileSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...auth, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    execFile('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...auth, ...args], { timeout: 120_000 }, (e, _out, err) =>
+      e ? reject(new Error(`skopeo copy ${args.join(' ')}: ${err || e.message}`)) : resolve(),
+    );
+  });
 }
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -168,4 +180,63 @@ export function ociLayout(images: LayoutImage[], tag: string): string {
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
   return dir;
+}
+
+export interface TokenServer {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** the signing key's certificate (the registry's rootcertbundle) */
+  cert: string;
+  /** every token request: its scope(s) and the user it authenticated, if any */
+  requests: { scope: string[]; user?: string }[];
+}
+
+/**
+ * a token server (docker's token authentication): GET /token?service=&scope= answers
+ * a JWT (RS256, the certificate in x5c) granting what `grant` allows; Basic
+ * credentials are checked against `users`. serve(): the caller's HTTP server helper.
+ */
+export async function tokenServer(
+  serve: (h: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => Promise<number>,
+  users: Record<string, string>,
+  grant: (user: string | undefined, repo: string, actions: string[]) => string[],
+): Promise<TokenServer> {
+  const dir = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-token-')));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=mydocker test token issuer'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const pem = readFileSync(cert, 'utf8');
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('base64');
+  const privateKey = readFileSync(key, 'utf8');
+  const service = 'mydocker-test-registry';
+  const issuer = 'mydocker-test-issuer';
+  const requests: TokenServer['requests'] = [];
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const port = await serve((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const scopes = url.searchParams.getAll('scope');
+    let user: string | undefined;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Basic ')) {
+      const [u, ...p] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+      if (users[u] !== p.join(':')) {
+        res.writeHead(401, { 'Content-Type': 'application/json' });
+        return res.end('{"details":"incorrect username or password"}');
+      }
+      user = u;
+    }
+    requests.push({ scope: scopes, user });
+    const access = scopes.flatMap((s) => {
+      const [type, name, actions] = s.split(':');
+      return type === 'repository' ? [{ type, name, actions: grant(user, name, actions.split(',')) }] : [];
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: issuer, sub: user ?? '', aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const head = `${b64({ alg: 'RS256', typ: 'JWT', x5c: [der] })}.${b64(claims)}`;
+    const sig = createSign('RSA-SHA256').update(head).sign(privateKey).toString('base64url');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ token: `${head}.${sig}`, expires_in: 300 }));
+  });
+  return { realm: `http://127.0.0.1:${port}/token`, service, issuer, cert, requests };
 }

@@ -19,8 +19,8 @@ import { Progress } from './progress.js';
 
 const MANIFEST_MAX = 4 * 1024 * 1024;
 const CONFIG_MAX = 8 * 1024 * 1024;
-/** layers downloaded at once (docker's max-concurrent-downloads) */
-const PARALLEL = 3;
+/** layers downloaded at once: docker's max-concurrent-downloads, 3 unless MYDOCKER_MAX_CONCURRENT_DOWNLOADS says */
+const parallel = () => Math.max(1, Number(process.env.MYDOCKER_MAX_CONCURRENT_DOWNLOADS) || 3);
 
 export interface PullOptions {
   platform?: Platform;
@@ -160,7 +160,8 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
   const downloads: Promise<string | undefined>[] = [];
   let running = 0;
   const queue: (() => void)[] = [];
-  const slot = () => (running < PARALLEL ? (running++, Promise.resolve()) : new Promise<void>((r) => queue.push(() => (running++, r()))));
+  const max = parallel();
+  const slot = () => (running < max ? (running++, Promise.resolve()) : new Promise<void>((r) => queue.push(() => (running++, r()))));
   const release = () => {
     running--;
     queue.shift()?.();
