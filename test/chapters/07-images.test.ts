@@ -89,6 +89,7 @@ t.before(async () => {
     ],
     'multi',
   );
+  const zstd = ociLayout([{ layers: [tar], architecture: 'amd64', compression: 'zstd' }], 'zstd');
   const liar = ociLayout([{ layers: [tar, marker('liar')], architecture: 'amd64', diffIds: [`sha256:${createHash('sha256').update(tar).digest('hex')}`, `sha256:${'0'.repeat(64)}`] }], 'liar');
   await Promise.all([
     skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${plain.host}/bb:v2s2`]),
@@ -96,6 +97,7 @@ t.before(async () => {
     skopeo(['--all', `oci:${multi}:multi`, `docker://${plain.host}/multi:oci`]),
     skopeo(['--all', '--format', 'v2s2', `oci:${multi}:multi`, `docker://${plain.host}/multi:list`]),
     skopeo(['--all', `oci:${liar}:liar`, `docker://${plain.host}/liar:1`]),
+    skopeo(['--all', `oci:${zstd}:zstd`, `docker://${plain.host}/bb:zstd`]),
     skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${basic.host}/private:1`], USER),
     skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${tls.host}/secure:1`]),
     skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/public/bb:1`], USER),
@@ -137,6 +139,9 @@ test('pull: a Docker v2 schema 2 image and an OCI image, with docker progress li
   t.match(images.stdout, new RegExp(`${plain.host.replace(/\./g, '\\.')}/bb\\s+v2s2`));
   const run = await md(['run', '--rm', `${plain.host}/bb:v2s2`, 'cat', '/etc/passwd'], root);
   t.match(run.stdout, /^root:x:0:0:/, "the container runs in the pulled image's files");
+  const z = await md(['run', '--rm', `${plain.host}/bb:zstd`, 'cat', '/etc/passwd'], root);
+  t.equal(z.code, 0, z.stderr);
+  t.match(z.stdout, /^root:x:0:0:/, 'a zstd-compressed layer');
   const stored = JSON.parse(readFileSync(join(root, 'images', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
   t.ok(stored.manifests.some((m) => m.digest === lines.at(-3)!.slice(8)), 'the manifest is stored under the digest the registry serves');
 });

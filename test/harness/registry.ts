@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { ownDir, sleep } from './index.js';
 
 export interface Registry {
@@ -140,6 +140,8 @@ export interface LayoutImage {
   variant?: string;
   /** replace the config's diff ids (a lying config) */
   diffIds?: string[];
+  /** how the layer blobs are compressed (default gzip) */
+  compression?: 'gzip' | 'zstd';
 }
 
 /**
@@ -155,7 +157,8 @@ export function ociLayout(images: LayoutImage[], tag: string): string {
     return { digest: `sha256:${h}`, size: Buffer.byteLength(b) };
   };
   const manifests = images.map((img) => {
-    const gz = img.layers.map((l) => gzipSync(l));
+    const zstd = img.compression === 'zstd';
+    const gz = img.layers.map((l) => (zstd ? zstdCompressSync(l) : gzipSync(l)));
     const config = JSON.stringify({
       architecture: img.architecture,
       ...(img.variant ? { variant: img.variant } : {}),
@@ -167,7 +170,7 @@ export function ociLayout(images: LayoutImage[], tag: string): string {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...put(config) },
-      layers: gz.map((g) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(g) })),
+      layers: gz.map((g) => ({ mediaType: `application/vnd.oci.image.layer.v1.tar+${zstd ? 'zstd' : 'gzip'}`, ...put(g) })),
     });
     return {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
