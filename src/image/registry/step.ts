@@ -44,8 +44,9 @@ export const pullStep: Step = {
   name: 'pull',
   async configure(ctx) {
     const o = ctx.options;
-    if (!o.image || /^(sha256:)?[0-9a-f]{4,64}$/.test(o.image) && openImageStore(ctx.root).find(o.image)) return; // an id is never pulled
+    if (!o.image || /^(sha256:)?[0-9a-f]{64}$/.test(o.image)) return; // an id is never pulled
     const store = openImageStore(ctx.root);
+    if (/^[0-9a-f]{4,63}$/.test(o.image) && store.find(o.image)) return; // a short id we have (else: a name)
     const platform = o.platform ? parsePlatform(o.platform) : hostPlatform();
     const ref = pullReference(o.image);
     let image = o.pull === 'always' ? undefined : findLocal(store, ref, platform);

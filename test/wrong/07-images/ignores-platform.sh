@@ -6,5 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/image/registry/pull.ts" \
-  "    const entry = choosePlatform(parsed.index, platform, familiar(ref));" \
-  "    const entry = parsed.index.manifests[0]; // WRONG: the first image, whatever its platform"
+  "    const entry = choosePlatform(parsed.index, platform, familiar(ref));
+    checkDigest(entry.digest);" \
+  "    const entry = parsed.index.manifests[0]; // WRONG: the first image, whatever its platform
+    checkDigest(entry.digest);"
