@@ -72,7 +72,7 @@ export class Registry {
   /** GET /v2/: which scheme answers, and which challenge (if any) it sends */
   async ping(): Promise<string> {
     if (this.base) return this.base;
-    trustCAs(this.env);
+    trustCAs(false, this.env);
     let res: Response;
     try {
       res = await this.fetchFollow(`https://${this.host}/v2/`, {}, false);
@@ -185,6 +185,11 @@ export class Registry {
         } as globalThis.RequestInit);
       } catch (e) {
         const cause = ((e as Error).cause ?? e) as Error & { code?: string };
+        // not verified by Node's CAs (and the user's): once more with the system's store too
+        if (isCertificateError(cause) && trustCAs(true, this.env)) {
+          hop--;
+          continue;
+        }
         if (!wrap) throw cause;
         throw netError(method, url, cause);
       }

@@ -46,12 +46,19 @@ export function allowsPlainHttp(hostPort: string, insecure: string = process.env
     .some((entry) => entry === hostPort.toLowerCase() || entry === host || (entry.includes('/') && inCidr(host, entry)));
 }
 
-let casReady = false;
+let trusted: 'node' | 'extra' | 'system' = 'node';
 
-/** the CAs HTTPS trusts: Node's bundle, the system's, and MYDOCKER_EXTRA_CA_CERTS (set once) */
-export function trustCAs(env: NodeJS.ProcessEnv = process.env): void {
-  if (casReady) return;
-  casReady = true;
+/**
+ * the CAs HTTPS trusts: Node's bundle and MYDOCKER_EXTRA_CA_CERTS; `system`: the
+ * system's store too. Reading the system's store and replacing the default costs
+ * ~150 ms here, so it is only done when a certificate did not verify without it.
+ * Returns false when there was nothing left to add.
+ */
+export function trustCAs(system = false, env: NodeJS.ProcessEnv = process.env): boolean {
+  const want = system ? 'system' : env.MYDOCKER_EXTRA_CA_CERTS ? 'extra' : 'node';
+  const rank = { node: 0, extra: 1, system: 2 };
+  if (rank[want] <= rank[trusted]) return false;
+  trusted = want;
   const extra: string[] = [];
   const file = env.MYDOCKER_EXTRA_CA_CERTS;
   if (file) {
@@ -64,7 +71,9 @@ export function trustCAs(env: NodeJS.ProcessEnv = process.env): void {
     extra.push(...(pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
     if (extra.length === 0) throw new RuntimeError(`MYDOCKER_EXTRA_CA_CERTS: no PEM certificate in ${file}`);
   }
-  tls.setDefaultCACertificates([...new Set([...tls.getCACertificates('default'), ...tls.getCACertificates('system'), ...extra])]);
+  const systemCAs = system ? tls.getCACertificates('system') : [];
+  tls.setDefaultCACertificates([...new Set([...tls.getCACertificates('default'), ...systemCAs, ...extra])]);
+  return true;
 }
 
 /** a TLS failure that says the server is not who it claims: never a reason to try plain HTTP */
