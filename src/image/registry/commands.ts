@@ -12,7 +12,7 @@ import { pushImage } from './push.js';
 
 export async function pullCommand(root: string, args: string[], quiet: boolean, platform?: string): Promise<number> {
   if (args.length !== 1) throw new RuntimeError('"pull" requires exactly 1 argument: NAME[:TAG|@DIGEST]');
-  await pullImage(root, args[0], { quiet, platform: platform ? parsePlatform(platform) : undefined, out: process.stdout });
+  await pullImage(root, args[0], { quiet, platform: platform ? parsePlatform(platform) : undefined, out: process.stdout, defaultTagNotice: true });
   return 0;
 }
 

@@ -26,6 +26,8 @@ export interface PullOptions {
   platform?: Platform;
   quiet?: boolean;
   out: NodeJS.WritableStream & { isTTY?: boolean };
+  /** `pull` says "Using default tag: latest" (run does not) */
+  defaultTagNotice?: boolean;
 }
 
 /** the reference with docker's default tag; "Using default tag" is said by the caller */
@@ -59,14 +61,13 @@ export async function pullImage(root: string, name: string, o: PullOptions): Pro
   const ref = pullReference(name);
   const p = new Progress(o.out, o.quiet);
   const platform = o.platform ?? hostPlatform();
-  if (ref.tag === 'latest' && !parseNormalizedNamed(name).tag && !ref.digest) p.line('Using default tag: latest');
+  if (o.defaultTagNotice && ref.tag === 'latest' && !parseNormalizedNamed(name).tag && !ref.digest) p.line('Using default tag: latest');
   const registry = new Registry(ref.domain);
   const scope = `repository:${ref.path}:pull`;
   const store = openImageStore(root);
-  p.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
-
   // the manifest the reference names: an index (then the one for our platform) or an image's
   const top = await getManifest(registry, ref, ref.digest ?? ref.tag!, scope);
+  p.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`); // as docker: only once the registry has it
   if (ref.digest && top.digest !== ref.digest) throw new RuntimeError(`manifest verification failed for digest ${ref.digest}`);
   let manifestBody = top.body;
   let manifestDigest = top.digest;
