@@ -16,6 +16,7 @@ packages=(
   git                                     # npm run chapter: the diff from the chapter before
   containerd skopeo golang-go             # chapter 08: containerd drives mydocker-runc; the OCI validation suite's build
   ca-certificates curl
+  docker-registry skopeo apache2-utils openssl umoci   # chapter 07: real registries, fixtures, htpasswd, a test CA
 )
 missing=()
 for p in "${packages[@]}"; do

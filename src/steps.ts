@@ -17,12 +17,18 @@ import { securityStep } from './security/step.js';
 // <chapter 06-network>
 import { networkStep } from './network/step.js';
 // </chapter 06-network>
+// <chapter 07-images>
+import { pullStep } from './image/registry/step.js';
+// </chapter 07-images>
 // <chapter 05-lifecycle>
 import { detachStep } from './lifecycle/step.js';
 import { execRecordStep } from './lifecycle/exec-step.js';
 // </chapter 05-lifecycle>
 
 export const steps: Step[] = [
+  // <chapter 07-images>
+  pullStep, // a missing image is pulled before anything is made
+  // </chapter 07-images>
   // <chapter 03-rootfs>
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files

@@ -16,6 +16,9 @@ import { lifecycleCommands } from '../lifecycle/cli.js';
 // <chapter 06-network>
 import { networkCommands } from '../network/cli.js';
 // </chapter 06-network>
+// <chapter 07-images>
+import { registryCommands } from '../image/registry/cli.js';
+// </chapter 07-images>
 
 const VERSION = '0.1.0';
 
@@ -46,6 +49,9 @@ const commands: CommandDef[] = [
   // <chapter 06-network>
   ...networkCommands,
   // </chapter 06-network>
+  // <chapter 07-images>
+  ...registryCommands,
+  // </chapter 07-images>
 ];
 
 async function printHelp(command?: CommandDef): Promise<void> {

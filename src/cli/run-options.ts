@@ -19,6 +19,9 @@ import { detachOptions } from '../lifecycle/options.js';
 // <chapter 06-network>
 import { networkOptions } from '../network/options.js';
 // </chapter 06-network>
+// <chapter 07-images>
+import { pullOptions } from '../image/registry/step.js';
+// </chapter 07-images>
 
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
 
@@ -60,6 +63,9 @@ const groups: OptionGroup[] = [
   // <chapter 06-network>
   networkOptions,
   // </chapter 06-network>
+  // <chapter 07-images>
+  pullOptions,
+  // </chapter 07-images>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];

@@ -123,7 +123,8 @@ export function openImageStore(root: string) {
     const id = hex(ref);
     if (!/^[0-9a-f]{4,64}$/.test(id)) return undefined;
     const matches = images.filter((i) => hex(i.id).startsWith(id));
-    if (matches.length > 1) throw new RuntimeError(`image id "${ref}" is ambiguous`);
+    // two manifests of one config (a pull in two formats) are one image, as docker counts them
+    if (new Set(matches.map((i) => i.id)).size > 1) throw new RuntimeError(`image id "${ref}" is ambiguous`);
     return matches[0];
   }
 

@@ -9,9 +9,11 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { join } from 'node:path';
 import {
   MYDOCKER,
+  NO_REGISTRY,
   childrenOf,
   isRoot,
   killTree,
+  missingImageLines,
   mountPoints,
   mydocker,
   needsRoot,
@@ -435,10 +437,10 @@ t.test('125: run without a command', { skip: needsRoot }, async (t) => {
 });
 
 t.test('125: an image that does not exist', { skip: needsRoot }, async (t) => {
-  const r = await mydocker(['run', 'nosuchimage', '/bin/true'], { root });
+  const r = await mydocker(['run', `${NO_REGISTRY}/nosuchimage`, '/bin/true'], { root });
   t.equal(r.code, 125);
   // chapter 01 has no images yet ("images arrive in chapter 03"); from chapter 03 on: docker's "Unable to find image"
-  oneLine(t, r.stderr, /nosuchimage/);
+  missingImageLines(t, r.stderr, /nosuchimage/);
 });
 
 t.test('125: bad values for -h and -e', { skip: needsRoot }, async (t) => {

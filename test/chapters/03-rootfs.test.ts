@@ -4,7 +4,7 @@ import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MYDOCKER, UNIQUE, killTree, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { MYDOCKER, NO_REGISTRY, UNIQUE, killTree, missingImageLines, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
 import { fixtureDir, importBusybox } from '../harness/fixtures.js';
 
 const before = snapshot();
@@ -226,10 +226,9 @@ t.test('the image config applies; flags override it', { skip: needsRoot }, async
 });
 
 t.test('a missing image is a 125 that names it', { skip: needsRoot }, async (t) => {
-  const r = await mydocker(['run', '--rm', `no-such-image-${UNIQUE}`, 'true'], { root });
+  const r = await mydocker(['run', '--rm', `${NO_REGISTRY}/no-such-image-${UNIQUE}`, 'true'], { root });
   t.equal(r.code, 125);
-  t.match(r.stderr, new RegExp(`no-such-image-${UNIQUE}`));
-  t.equal(r.stderr.trim().split('\n').length, 1);
+  missingImageLines(t, r.stderr, new RegExp(`no-such-image-${UNIQUE}`));
 });
 
 noLeaks(t, before);

@@ -315,3 +315,21 @@ export async function waitFor<T>(fn: () => T | undefined | null | false, timeout
     await sleep(50);
   }
 }
+
+/**
+ * a registry nobody serves, on loopback: an image named under it is missing everywhere,
+ * and a runtime that pulls missing images (chapter 07) never leaves the machine for it
+ */
+export const NO_REGISTRY = '127.0.0.1:9';
+
+/**
+ * `run` of an image that is nowhere fails with one line naming it — or, once run pulls a
+ * missing image (chapter 07), docker's two: "Unable to find image 'X' locally", then the
+ * pull's error
+ */
+export function missingImageLines(t: { equal(a: unknown, b: unknown, msg?: string): void; match(a: unknown, re: RegExp, msg?: string): void }, stderr: string, name: RegExp): void {
+  const lines = stderr.split('\n').filter(Boolean);
+  t.match(stderr, name, 'names the image');
+  if (lines.length === 2) t.match(lines[0], /^Unable to find image '.*' locally$/, "docker's notice, then the pull's error");
+  else t.equal(lines.length, 1, `exactly one line on stderr: ${JSON.stringify(stderr)}`);
+}

@@ -1,0 +1,109 @@
+// chapter: 07-images
+// Content addressing: a blob is named by the sha256 of its bytes, so a download is
+// checked against the name it was asked for (and its size) while it streams, never
+// against what the server says it sent. A layer is checked twice: the compressed
+// blob against the manifest, the uncompressed tar against the config's diff id —
+// the name the image's config (and so the image id) is built on.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import { RuntimeError } from '../../errors.js';
+import { tooBig, type LayerLimits } from '../layer.js';
+import type { Descriptor } from '../store.js';
+
+/** the algorithm and hex of a digest the store can hold */
+export function checkDigest(digest: string): void {
+  if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new RuntimeError(`Error response from registry: unsupported digest "${digest}" (mydocker stores sha256 only)`);
+}
+
+export const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** a response body, at most `max` bytes, whole in memory (manifests, configs) */
+export async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+    n += (c as Buffer).length;
+    if (n > max) throw new RuntimeError(`Error response from registry: ${what} is larger than ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** a body checked against its descriptor: same size, same digest */
+export function verify(body: Buffer, d: Descriptor, what: string): Buffer {
+  if (body.length !== d.size || sha256(body) !== d.digest) throw new RuntimeError(`${what} ${d.digest} failed verification: the content does not match its digest and size`);
+  return body;
+}
+
+/**
+ * stream a blob into file, counting and hashing as it goes: more bytes than the
+ * descriptor says stops the download at once; a different digest fails it
+ */
+export async function downloadTo(res: Response, d: Descriptor, file: string, progress: (n: number) => void): Promise<void> {
+  const hash = createHash('sha256');
+  let n = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      n += chunk.length;
+      if (n > d.size) return done(new RuntimeError(`filesystem layer verification failed for digest ${d.digest}: more than ${d.size} bytes`));
+      hash.update(chunk);
+      progress(n);
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), count, createWriteStream(file, { mode: 0o600 }));
+  if (n !== d.size || `sha256:${hash.digest('hex')}` !== d.digest) {
+    throw new RuntimeError(`filesystem layer verification failed for digest ${d.digest}`);
+  }
+}
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+/** what a layer blob is compressed with, from its first bytes */
+export function compressionOf(head: Buffer): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+function decompressor(c: Compression): Transform | undefined {
+  if (c === 'gzip') return zlib.createGunzip();
+  if (c === 'zstd') {
+    const make = (zlib as { createZstdDecompress?: () => Transform }).createZstdDecompress;
+    if (!make) throw new RuntimeError(`this Node (${process.version}) cannot decompress zstd layers: use Node ≥ 22.15`);
+    return make();
+  }
+  return undefined;
+}
+
+/**
+ * the diff id of a layer blob: the sha256 of its uncompressed tar (bounded by the
+ * layer limit). `tarOut`: also keep the uncompressed tar there (for zstd layers,
+ * which the unpacker cannot read itself).
+ */
+export async function diffIdOf(file: string, c: Compression, limits: LayerLimits, tarOut?: string): Promise<string> {
+  const hash = createHash('sha256');
+  let n = 0;
+  const out = tarOut ? createWriteStream(tarOut, { mode: 0o600 }) : undefined;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      n += chunk.length;
+      if (n > limits.bytes) return done(tooBig(limits));
+      hash.update(chunk);
+      if (out && !out.write(chunk)) return out.once('drain', () => done());
+      done();
+    },
+    final(done) {
+      if (!out) return done();
+      out.end(done);
+    },
+  });
+  const d = decompressor(c);
+  await (d ? pipeline(createReadStream(file), d, sink) : pipeline(createReadStream(file), sink)).catch((e: Error) => {
+    throw e instanceof RuntimeError ? e : new RuntimeError(`invalid layer: ${e.message}`);
+  });
+  return `sha256:${hash.digest('hex')}`;
+}

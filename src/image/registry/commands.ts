@@ -1,0 +1,64 @@
+// chapter: 07-images
+// The registry commands as docker prints them: pull, push, login, logout, tag.
+import { readFileSync } from 'node:fs';
+import { RuntimeError } from '../../errors.js';
+import { normalizeRef } from '../reference.js';
+import { openImageStore } from '../store.js';
+import { Registry } from './client.js';
+import { HUB_AUTH_KEY, removeCredentials, storeCredentials } from './credentials.js';
+import { parsePlatform } from './manifest.js';
+import { pullImage } from './pull.js';
+import { pushImage } from './push.js';
+
+export async function pullCommand(root: string, args: string[], quiet: boolean, platform?: string): Promise<number> {
+  if (args.length !== 1) throw new RuntimeError('"pull" requires exactly 1 argument: NAME[:TAG|@DIGEST]');
+  await pullImage(root, args[0], { quiet, platform: platform ? parsePlatform(platform) : undefined, out: process.stdout, defaultTagNotice: true });
+  return 0;
+}
+
+export async function pushCommand(root: string, args: string[], quiet: boolean): Promise<number> {
+  if (args.length !== 1) throw new RuntimeError('"push" requires exactly 1 argument: NAME[:TAG]');
+  await pushImage(root, args[0], process.stdout, quiet);
+  return 0;
+}
+
+export function tagCommand(root: string, args: string[]): number {
+  if (args.length !== 2) throw new RuntimeError('"tag" requires exactly 2 arguments: SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]');
+  const target = normalizeRef(args[1]);
+  const store = openImageStore(root);
+  const image = store.get(args[0]);
+  store.addImage(image.manifest, image.size, target);
+  return 0;
+}
+
+/** "https://host:5000/v1/" or "host:5000" → host:5000; none → Docker Hub */
+function serverDomain(server?: string): string {
+  if (!server) return 'docker.io';
+  return server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+}
+
+export async function loginCommand(args: string[], username?: string, password?: string, passwordStdin = false): Promise<number> {
+  if (args.length > 1) throw new RuntimeError('"login" accepts at most 1 argument: [SERVER]');
+  if (passwordStdin) {
+    if (password !== undefined) throw new RuntimeError('--password and --password-stdin are mutually exclusive');
+    if (!username) throw new RuntimeError('Must provide --username with --password-stdin');
+    password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  }
+  if (!username || password === undefined) throw new RuntimeError('Cannot perform an interactive login: give --username and --password or --password-stdin');
+  if (password !== undefined && !passwordStdin) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+  const domain = serverDomain(args[0]);
+  await new Registry(domain, { username, password }).checkLogin();
+  const file = storeCredentials(domain, { username, password });
+  process.stderr.write(`WARNING! Your password will be stored unencrypted in ${file}.\n`);
+  process.stdout.write('Login Succeeded\n');
+  return 0;
+}
+
+export function logoutCommand(args: string[]): number {
+  if (args.length > 1) throw new RuntimeError('"logout" accepts at most 1 argument: [SERVER]');
+  const domain = serverDomain(args[0]);
+  const shown = args[0] ? domain : HUB_AUTH_KEY;
+  if (removeCredentials(domain)) process.stdout.write(`Removing login credentials for ${shown}\n`);
+  else process.stdout.write(`Not logged in to ${shown}\n`);
+  return 0;
+}
