@@ -11,15 +11,18 @@
 //   --no-sandbox                run the tests in the host's namespaces (see below)
 //
 // The sandbox: as root, each test file runs as
-//   unshare --mount --uts --ipc --pid --fork --mount-proc --propagation private --kill-child
-//     bash -c 'timeout -k 2 SEC tap … & wait $!'
+//   unshare --mount --uts --ipc --pid --net --fork --mount-proc --propagation private --kill-child
+//     bash -c 'ip link set lo up; timeout -k 2 SEC tap … & wait $!'
 // so a wrong implementation's damage stays inside: a mount it leaks lands in the sandbox's
 // mount table (gone with it), a hostname it sets renames the sandbox, not the machine; the
 // PID namespace (bash is its PID 1 and reaps orphans) takes every process the file left
 // behind with it when the file ends or times out. Its own /proc shows only the sandbox's
 // processes, so the tests' leak checks see exactly what the file started (MYDOCKER_TEST_SANDBOX=1
-// tells the harness). Cgroups, the network and the files under / are still the host's:
-// tests that touch those use test-owned names and paths only.
+// tells the harness). The network namespace is the sandbox's own too (only its loopback,
+// brought up): a bridge, a veth, an iptables rule or a sysctl of net.* a runtime makes,
+// wrongly or not, never reaches the host's network, and nothing can be sent beyond the
+// sandbox. Cgroups and the files under / are still the host's: tests that touch those use
+// test-owned names and paths only.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -31,7 +34,7 @@ const REPO_DIR = resolve(HERE, '..');
 /** can this process make the sandbox (root, util-linux unshare, bash, timeout)? */
 export function sandboxAvailable() {
   if (process.getuid?.() !== 0) return false;
-  const r = spawnSync('unshare', ['--mount', '--uts', '--ipc', '--pid', '--fork', '--mount-proc', '--propagation', 'private', 'bash', '-c', 'timeout 5 true'], { stdio: 'ignore' });
+  const r = spawnSync('unshare', ['--mount', '--uts', '--ipc', '--pid', '--net', '--fork', '--mount-proc', '--propagation', 'private', 'bash', '-c', 'timeout 5 true'], { stdio: 'ignore' });
   return r.status === 0;
 }
 
@@ -105,8 +108,8 @@ function runBatch(files, { env, bail, fileTimeout, sandbox }) {
   if (sandbox) {
     // bash is PID 1 of the new PID namespace: it reaps orphans, and when it exits the
     // kernel kills whatever is left in the namespace
-    const inner = `timeout -k 2 ${fileTimeout + 30} "$@" & wait $!`;
-    cmd = ['unshare', '--mount', '--uts', '--ipc', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child', 'bash', '-c', inner, 'sandbox', ...cmd];
+    const inner = `ip link set lo up; timeout -k 2 ${fileTimeout + 30} "$@" & wait $!`;
+    cmd = ['unshare', '--mount', '--uts', '--ipc', '--pid', '--net', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child', 'bash', '-c', inner, 'sandbox', ...cmd];
   }
   return new Promise((done) => {
     const child = spawn(cmd[0], cmd.slice(1), {
