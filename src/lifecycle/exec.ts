@@ -56,7 +56,7 @@ export async function execCommand(root: string, ref: string, o: ExecOptions): Pr
 }
 
 /** the namespaces of PID 1 that are not already ours (setns into our own would be a no-op, or EINVAL) */
-function joinedNamespaces(pid: number): string[] {
+export function joinedNamespaces(pid: number): string[] {
   return NAMESPACES.filter((ns) => {
     const theirs = statSync(`/proc/${pid}/ns/${ns}`);
     const ours = statSync(`/proc/self/ns/${ns}`);

@@ -104,7 +104,7 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
     if (!(ns.type in NAMESPACES)) fail('linux.namespaces', `${JSON.stringify(ns.type)} namespaces are not supported`);
     if (types.has(ns.type)) fail('linux.namespaces', `${ns.type} is listed twice`);
     types.add(ns.type);
-    // TODO(08-oci): join by path once the setns exec of chapter 05 is merged (src/lifecycle/exec*)
+    // joining by path (an existing namespace) is not built: the init would have to setns before its own work
     if (ns.path) fail('linux.namespaces', `joining a ${ns.type} namespace by path is not supported yet`);
     cloneFlags |= NAMESPACES[ns.type];
   }

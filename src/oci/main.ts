@@ -101,11 +101,14 @@ async function main(argv: string[]): Promise<number> {
     case 'features':
       process.stdout.write(cmds.features() + '\n');
       return 0;
-    default:
-      // TODO(08-oci): exec --process FILE [--detach] [--pid-file F] [--console-socket S] ID, once the
-      // setns exec of chapter 05 (src/lifecycle/exec*) is merged: read process.json with the same
-      // mapping as config.json's process (src/oci/config.ts), join the init's namespaces and cgroups.
-      throw new RuntimeError('exec is not supported yet');
+    default: {
+      // exec: what containerd's shim sends for `ctr task exec`
+      if (!f.values.get('process')) throw new RuntimeError('exec needs --process FILE (the runtime-spec process to run)');
+      for (const flag of ['cwd', 'user', 'env', 'cap']) if (f.values.has(flag)) throw new RuntimeError(`--${flag} is not supported: give it in the --process file`);
+      if (f.values.get('preserve-fds') && f.values.get('preserve-fds') !== '0') throw new RuntimeError('--preserve-fds is not supported');
+      const { ociExec } = await import('./exec.js');
+      return ociExec(c, { process: f.values.get('process')!, detach: f.bools.has('detach'), pidFile: f.values.get('pid-file'), consoleSocket: f.values.get('console-socket') });
+    }
   }
 }
 

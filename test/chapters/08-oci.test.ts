@@ -6,7 +6,7 @@
 //   2. the OCI runtime-tools validation suite (../shared/bin/oci-validate, or
 //      OCI_VALIDATE): every test runc 1.1.5 passes on this host, one assertion each
 //   3. a private containerd: `ctr run --rm --runc-binary mydocker-runc` of busybox,
-//      `ctr task kill`, and nothing left afterwards
+//      `ctr task exec`, `ctr task kill`, and nothing left afterwards
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,6 +119,23 @@ t.test('create leaves the command waiting in its namespaces; start runs it; stat
   s = await state(id);
   t.match(s, { status: 'running', pid }, 'state: running');
   t.not((await runc(['start', id])).code, 0, 'a second start fails');
+
+  // exec --process: what the shim sends for `ctr task exec`
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const proc = join(work, `${id}-process.json`);
+  writeFileSync(proc, JSON.stringify({ ...config.process, args: ['sh', '-c', 'echo "exec: $(hostname) $$"; cat /proc/1/cmdline; echo; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; exit 5'] }));
+  const ex = await runc(['exec', '--process', proc, id]);
+  t.equal(ex.code, 5, `exec --process: the process's exit status (${ex.stderr.trim()})`);
+  t.match(ex.stdout, /^exec: oci \d+\nsleep\x0060\x00\n/, "exec: in the container's uts and PID namespaces (its PID 1 is the init's command)");
+  t.notMatch(ex.stdout, /^exec: oci 1\n/, 'exec: not PID 1 of a namespace of its own');
+  t.match(ex.stdout, /CapEff:\t0000000020000420\nNoNewPrivs:\t1/, "exec: the process file's capabilities and no_new_privs");
+  const sleeper = join(work, `${id}-sleep.json`);
+  writeFileSync(sleeper, JSON.stringify({ ...config.process, args: ['sleep', '30'] }));
+  const exd = await runc(['exec', '--process', sleeper, '--detach', '--pid-file', join(work, `${id}-exec.pid`), id]);
+  t.equal(exd.code, 0, `exec --detach returns at once: ${exd.stderr}`);
+  const execPid = Number(readFileSync(join(work, `${id}-exec.pid`), 'utf8'));
+  t.ok(readFileSync(`/proc/${execPid}/cgroup`, 'utf8').includes(`:pids:/${cgroupParent}/${id}\n`), "exec --detach: the pid file names a process in the container's cgroup (seen from the host)");
+  t.equal((await runc(['exec', '--process', join(work, 'no-such.json'), id])).code === 0, false, 'exec of a missing process file fails');
   const del = await runc(['delete', id]);
   t.not(del.code, 0, 'delete refuses a running container');
   t.match(del.stderr, /running/);
@@ -261,7 +278,7 @@ t.test('the OCI validation suite: every test runc passes here, and more', { skip
 
 // ---- containerd
 
-t.test('containerd drives mydocker-runc: ctr run --rm, ctr task kill, nothing left', { skip: needsRoot || (!['containerd', 'ctr', 'containerd-shim-runc-v2', 'skopeo'].every(has) && 'needs containerd and skopeo (scripts/setup-host.sh)') }, async (t: Test) => {
+t.test('containerd drives mydocker-runc: ctr run --rm, ctr task exec, ctr task kill, nothing left', { skip: needsRoot || (!['containerd', 'ctr', 'containerd-shim-runc-v2', 'skopeo'].every(has) && 'needs containerd and skopeo (scripts/setup-host.sh)') }, async (t: Test) => {
   const dir = join(work, 'containerd');
   mkdirSync(dir);
   const sock = join(dir, 'ctd.sock');
@@ -305,6 +322,9 @@ t.test('containerd drives mydocker-runc: ctr run --rm, ctr task kill, nothing le
   const d = ctr(['run', '-d', '--runc-binary', RUNC, '--runc-root', runcRoot, 'docker.io/library/bb:1', `${ns}-b`, 'sh', '-c', 'trap "exit 7" TERM; while true; do sleep 0.1; done']);
   t.equal(d.status, 0, `ctr run -d: ${d.stderr}`);
   await waitFor(() => / RUNNING/.test(ctr(['task', 'ls']).stdout), 15_000, 'the task to run');
+  const ex = ctr(['task', 'exec', '--exec-id', 'e1', `${ns}-b`, 'sh', '-c', 'echo "exec in $(cat /proc/1/cmdline | head -c 2)"; exit 4']);
+  t.equal(ex.stdout, 'exec in sh\n', "ctr task exec: the output of a process inside the task (its PID 1 is the task's sh)");
+  t.equal(ex.status, 4, `ctr task exec: its exit status (${ex.stderr.trim()})`);
   t.equal(ctr(['task', 'kill', `${ns}-b`]).status, 0, 'ctr task kill');
   await waitFor(() => / STOPPED/.test(ctr(['task', 'ls']).stdout), 15_000, 'the task to stop');
   const rm = ctr(['task', 'rm', `${ns}-b`]);

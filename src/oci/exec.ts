@@ -1,0 +1,101 @@
+// chapter: 08-oci
+// `exec --process FILE ID`, what containerd's shim sends for `ctr task exec`: a
+// process.json (the runtime-spec's `process`, read with config.json's own mapping)
+// run inside a running container by chapter 05's setns exec (native/exec.cc): the
+// init's namespaces, its cgroups, the process's capabilities, user and no_new_privs,
+// and the container's seccomp filter (runc gives an exec'd process the config's).
+import { closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { exitStatus } from '../container/config.js';
+import { RuntimeError } from '../errors.js';
+import { joinedNamespaces } from '../lifecycle/exec.js';
+import { native, waitPidfd } from '../native.js';
+import { nativeArch } from '../security/seccomp.js';
+import { ConfigError, fromConfig } from './config.js';
+import { status, type Container } from './container.js';
+import { ociNative } from './native.js';
+
+export interface ExecOptions {
+  process: string;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+}
+
+export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
+  const r = c.read();
+  if (status(c, r) !== 'running') throw new RuntimeError('cannot exec in a container that is not running');
+  const read = (file: string, what: string) => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new RuntimeError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+    }
+  };
+  const config = read(join(r.bundle, 'config.json'), 'the bundle config');
+  const proc = read(resolve(o.process), 'the process file');
+  let sec, spec;
+  try {
+    ({ spec } = fromConfig({ ...config, process: proc }, r.bundle, c.id, { hostname: hostname(), seccomp: { arch: nativeArch(), kernel: release() } }));
+    sec = spec.security!;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new RuntimeError(e.message);
+    throw e;
+  }
+  if (spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  const [uid, gid] = sec.user!.split(':').map(Number);
+
+  const fds: number[] = [];
+  const open = (path: string, flags: number) => {
+    const fd = openSync(path, flags);
+    fds.push(fd);
+    return fd;
+  };
+  try {
+    const namespaces = joinedNamespaces(r.pid).map((ns) => open(`/proc/${r.pid}/ns/${ns}`, constants.O_RDONLY));
+    const child = native.nsExec({
+      file: spec.args[0],
+      path: spec.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '',
+      argv: spec.args,
+      env: spec.env,
+      cwd: spec.cwd,
+      stdio: [0, 1, 2], // the shim's pipes
+      terminal: spec.tty,
+      cgroupProcs: r.procs.map((p) => open(p, constants.O_WRONLY)),
+      namespaces,
+      caps: (sec.sets?.permitted ?? sec.capabilities).reduce((m, cap) => m | (1n << BigInt(cap)), 0n),
+      noNewPrivs: sec.noNewPrivileges,
+      uid,
+      gid,
+      groups: sec.groupAdd.map(Number),
+      seccomp: sec.seccomp ? native.seccompLoad(sec.seccomp, true) : undefined,
+    });
+    if (child.master !== undefined) {
+      closeSync(child.slave!);
+      try {
+        ociNative.sendFd(o.consoleSocket!, child.master, 'console');
+      } finally {
+        closeSync(child.master);
+      }
+    }
+    if (o.pidFile) {
+      const tmp = `${resolve(o.pidFile)}.tmp`;
+      writeFileSync(tmp, String(child.pid));
+      renameSync(tmp, resolve(o.pidFile));
+    }
+    if (o.detach) {
+      closeSync(child.pidfd); // the shim, a subreaper, inherits and reaps it
+      return 0;
+    }
+    const exit = await waitPidfd(child.pidfd);
+    closeSync(child.pidfd);
+    return exitStatus(exit);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.syscall === 'execve') throw new RuntimeError(`exec failed: ${spec.args[0]}: ${err.message}`, err.code === 'ENOENT' ? 127 : 126);
+    throw e;
+  } finally {
+    fds.forEach((fd) => closeSync(fd));
+  }
+}
