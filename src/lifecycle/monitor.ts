@@ -21,10 +21,14 @@ export interface MonitorFiles {
   /** --rm: the container's folder, removed under the store's lock */
   removeDir?: string;
   lockFile: string;
+  /** -i: the container's stdin is a pipe the monitor keeps open (not /dev/null, whose end-of-file ends a shell) */
+  openStdin?: boolean;
 }
 
 export interface Monitor {
   pid: number;
+  /** -t: the monitor takes its own copy of the terminal's master side (our fd), before "go" */
+  takeTerminal(master: number): void;
   /** the CLI lets go: the monitor no longer dies with it */
   detach(): void;
 }
@@ -42,6 +46,7 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     const argv = [
       'mydocker-monitor',
       ...['-x', files.exitFile, '-l', files.logFile, '-f', String(o.cloneFlags ?? 0)],
+      ...(files.openStdin ? ['-i'] : []),
       ...files.cgroups.flatMap((dir) => ['-c', dir]),
       ...(files.removeDir ? ['-r', files.removeDir, '-L', files.lockFile] : []),
       ...o.env.flatMap((kv) => ['-e', kv]),
@@ -79,6 +84,12 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     const pid = Number(answer);
     onMonitor({
       pid: monitor.pid,
+      takeTerminal(master) {
+        // the monitor is our child and waits on this pipe: it pidfd_getfd's our fd, then answers
+        writeSync(controlWrite, `t${master}\n`);
+        const reply = readLine(infoRead);
+        if (reply !== 't\n') throw new Error(reply.replace(/^error: /, '').trim() || 'the monitor died');
+      },
       detach() {
         try {
           writeSync(controlWrite, 'd');
