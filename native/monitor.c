@@ -8,10 +8,16 @@
 //   - reaps the init (waitid on its pidfd) and writes its exit status and finish
 //     time to <dir>/exit.json, atomically (temp file + rename);
 //   - removes the container's cgroup directories and, with --rm, its folder.
+// With -t the container's terminal is made by the init, in the container; the
+// monitor takes its master side before the command runs (the 't' message below),
+// logs what comes out of it and keeps it open, so the shell never sees a hang-up.
+// With -i the container's stdin is a pipe whose write end the monitor keeps (and
+// never writes to): the command reads, and waits, as docker's `run -di` does.
 // fds on entry: 0-2 /dev/null, 3 and 4 the init's spec and report pipes, 5 the
-// CLI's control pipe ('d': detached, the CLI is gone for good), 6 where the init's
-// pid (or an error) is written.
-// usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-c CGROUPDIR]...
+// CLI's control pipe ('d': detached, the CLI is gone for good; 't<fd>\n': take the
+// CLI's fd <fd>, the terminal's master side), 6 where the init's pid (or an error)
+// is written, and the answer to 't'.
+// usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-c CGROUPDIR]...
 //        [-r DIR -L LOCKFILE] [-e ENV]... [-X EXIT-ARGV]... -- FILE ARGV...
 #define _GNU_SOURCE
 #include <errno.h>
@@ -95,6 +101,7 @@ static void log_entry(const char* stream, const char* data, size_t len) {
 struct stream {
   const char* name;
   int fd;
+  int raw;  // a terminal: what a read returns is logged at once (a prompt has no newline)
   char buf[LINE_MAX_BYTES];
   size_t len;
 };
@@ -117,8 +124,8 @@ static void stream_read(struct stream* s) {
       start = i + 1;
     }
   }
-  if (start == 0 && s->len == sizeof s->buf) {  // a line longer than the buffer: a piece of it
-    log_entry(s->name, s->buf, s->len);
+  if ((start == 0 && s->len == sizeof s->buf) || (s->raw && start < s->len)) {  // a piece of a line
+    log_entry(s->name, s->buf + start, s->len - start);
     start = s->len;
   }
   memmove(s->buf, s->buf + start, s->len - start);
@@ -171,7 +178,7 @@ static void cleanup(void) {
 
 // ---------------------------------------------------------------- the init
 // the child of clone(): PID 1 of the new namespaces once it execs
-static void start_init(const char* file, char** argv, int out, int err) {
+static void start_init(const char* file, char** argv, int in, int out, int err) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
@@ -179,7 +186,7 @@ static void start_init(const char* file, char** argv, int out, int err) {
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, NULL);
   // the container dies with its monitor: nobody else could reap it or record its end
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
+  if ((in >= 0 && dup2(in, 0) < 0) || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
   // close-on-exec, not closed: the file to exec may be one of them (/proc/self/fd/N,
   // the runtime's sealed binary), and the kernel opens it before it closes them
   syscall(SYS_close_range, CONTROL_FD, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -191,19 +198,39 @@ static void start_init(const char* file, char** argv, int out, int err) {
   _exit(127);
 }
 
+// ---------------------------------------------------------------- -t and -i
+// 't<fd>\n' on the control pipe: the CLI (our parent until it detaches, and waiting
+// for our answer) holds the terminal's master side as its fd <fd>; we take our own
+// copy with pidfd_getfd, before the init, which closes every other fd, runs the
+// command. From then on the terminal is ours: read it, log it, never close it while
+// the container runs. Answer "t\n" or the error on INFO_FD.
+static int take_terminal(int control) {
+  char num[16];
+  size_t n = 0;
+  while (n < sizeof num - 1 && read(control, num + n, 1) == 1 && num[n] != '\n') n++;
+  num[n] = 0;
+  int cli = (int)syscall(SYS_pidfd_open, getppid(), 0);
+  int fd = cli < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, cli, atoi(num), 0);  // close-on-exec
+  if (fd < 0) dprintf(INFO_FD, "error: cannot take the container's terminal: %s\n", strerror(errno));
+  else dprintf(INFO_FD, "t\n");
+  if (cli >= 0) close(cli);
+  return fd;
+}
+
 static void usage(void) {
-  fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... [-X ARG]... -- FILE ARGV...\n");
+  fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... [-X ARG]... -- FILE ARGV...\n");
   exit(2);
 }
 
 int main(int argc, char** argv) {
   const char* log_file = NULL;
-  int clone_flags = 0, opt;
-  while ((opt = getopt(argc, argv, "+x:l:f:c:r:L:e:X:")) != -1) {
+  int clone_flags = 0, open_stdin = 0, opt;
+  while ((opt = getopt(argc, argv, "+x:l:f:ic:r:L:e:X:")) != -1) {
     switch (opt) {
       case 'x': exit_file = optarg; break;
       case 'l': log_file = optarg; break;
       case 'f': clone_flags = (int)strtol(optarg, NULL, 0); break;
+      case 'i': open_stdin = 1; break;
       case 'c': if (ncgroups < MAX_LIST) cgroups[ncgroups++] = optarg; break;
       case 'r': rm_dir = optarg; break;
       case 'L': lock_file = optarg; break;
@@ -223,16 +250,16 @@ int main(int argc, char** argv) {
   fcntl(CONTROL_FD, F_SETFD, FD_CLOEXEC);
   fcntl(INFO_FD, F_SETFD, FD_CLOEXEC);
 
-  int out[2], err[2];
+  int in[2] = {-1, -1}, out[2], err[2];
   log_fd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (log_fd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+  if (log_fd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (open_stdin && pipe2(in, O_CLOEXEC) < 0)) {
     dprintf(INFO_FD, "error: %s: %s\n", log_fd < 0 ? log_file : "pipe2", strerror(errno));
     return 1;
   }
   // a fork (no CLONE_VM) into the new namespaces; the pidfd makes the wait race-free
   int pidfd = -1;
   pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)clone_flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
-  if (pid == 0) start_init(init_file, init_argv, out[1], err[1]);
+  if (pid == 0) start_init(init_file, init_argv, in[0], out[1], err[1]);
   if (pid < 0) {
     dprintf(INFO_FD, "error: clone: %s\n", strerror(errno));
     return 1;
@@ -240,39 +267,45 @@ int main(int argc, char** argv) {
   // the init has its copies: the report pipe reaches end-of-file when it execs
   close(out[1]);
   close(err[1]);
+  if (in[0] >= 0) close(in[0]);  // in[1], the container's stdin's other end, stays open till we exit
   close(SPEC_FD);
   close(REPORT_FD);
   dprintf(INFO_FD, "%d\n", pid);
   // INFO_FD stays open: its end-of-file tells the CLI we no longer die with it
 
-  static struct stream streams[2] = {{.name = "stdout"}, {.name = "stderr"}};
+  // the third stream: a terminal's master side (-t), logged as stdout, as docker does
+  static struct stream streams[3] = {{.name = "stdout"}, {.name = "stderr"}, {.name = "stdout", .fd = -1, .raw = 1}};
   streams[0].fd = out[0];
   streams[1].fd = err[0];
   int control = CONTROL_FD, status = -1;
   for (;;) {
-    struct pollfd p[4] = {
+    struct pollfd p[5] = {
         {.fd = streams[0].fd, .events = POLLIN},
         {.fd = streams[1].fd, .events = POLLIN},
         {.fd = pidfd, .events = POLLIN},
         {.fd = control, .events = POLLIN},
+        {.fd = streams[2].fd, .events = POLLIN},
     };
-    int output = p[0].fd >= 0 || p[1].fd >= 0;
+    int output = p[0].fd >= 0 || p[1].fd >= 0 || p[4].fd >= 0;
     // the end: the init reaped, its output read, and the CLI gone (it may still
     // write to the record: nothing is removed before it has let go)
     if (!output && pidfd < 0 && control < 0) break;
     // once the init is reaped, its namespace is empty: output still unread is read
     // now, and a writer that escaped (there should be none) is not waited for
-    int n = poll(p, 4, pidfd < 0 && output ? 1000 : -1);
+    int n = poll(p, 5, pidfd < 0 && output ? 1000 : -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) break;
     if (n == 0) {
-      for (int i = 0; i < 2; i++)
+      for (int i = 0; i < 3; i++)
         if (streams[i].fd >= 0) close(streams[i].fd), streams[i].fd = -1;
       continue;
     }
     if (p[3].revents) {
       char c = 0;
-      if (read(control, &c, 1) == 1 && c == 'd') {
+      int got = read(control, &c, 1) == 1;
+      if (got && c == 't' && streams[2].fd < 0) {
+        streams[2].fd = take_terminal(control);
+      } else if (got && c == 'd') {
         prctl(PR_SET_PDEATHSIG, 0);  // we are on our own now
         close(INFO_FD);              // and the CLI, which waits for this, may go
       } else {
@@ -282,6 +315,7 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < 2; i++)
       if (p[i].revents) stream_read(&streams[i]);
+    if (p[4].revents) stream_read(&streams[2]);  // EIO: the terminal's last slave fd closed
     if (p[2].revents) {
       siginfo_t si;
       memset(&si, 0, sizeof si);
@@ -292,7 +326,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < 3; i++)
     if (streams[i].len) log_entry(streams[i].name, streams[i].buf, streams[i].len);
   close(log_fd);
   if (status >= 0) write_exit(status);

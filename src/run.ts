@@ -25,11 +25,11 @@ export async function run(root: string, o: RunOptions, id = newId(), pipeline: S
     cleanup: new Cleanup(),
   };
   const { cleanup, state } = ctx;
-  const io = attach(o);
-  cleanup.add('restore the terminal', () => io.restore());
   try {
     for (const step of pipeline) await step.configure?.(ctx);
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
+    const io = (ctx.attach ?? attach)(o); // this CLI's stdio, or a step's own (run -d: the monitor's)
+    cleanup.add('restore the terminal', () => io.restore());
     // The default init starts now: its node boots on the other core while the steps
     // prepare, then waits for its spec. A step's own spawner (run -d: a monitor) needs
     // what prepare made, so it starts the init afterwards.

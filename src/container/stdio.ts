@@ -12,7 +12,7 @@ import tty from 'node:tty';
 import { O_CLOEXEC, native } from '../native.js';
 import type { Stdio } from './process.js';
 
-interface Attachment {
+export interface Attachment {
   stdio: Stdio;
   /** call once the container process exists: drops our copies of its ends */
   spawned(): void;

@@ -6,6 +6,7 @@ import type { ExitInfo } from '../native.js';
 import type { Cleanup } from './cleanup.js';
 import type { RunOptions } from './config.js';
 import type { InitProcess, Spawner } from './process.js';
+import type { Attachment } from './stdio.js';
 import type { InitSpec } from './spec.js';
 import type { StateRecord } from './state.js';
 
@@ -24,6 +25,9 @@ export interface RunContext {
    *  before the steps prepare); a step's own spawner is set in configure and called
    *  after prepare */
   spawn?: Spawner;
+  /** what the container's stdin/stdout/stderr are connected to (default: this CLI's,
+   *  src/container/stdio.ts); a step's own is set in configure */
+  attach?: (o: RunOptions) => Attachment;
 }
 
 export interface Step {

@@ -21,6 +21,8 @@ export interface MonitorFiles {
   /** --rm: the container's folder, removed under the store's lock */
   removeDir?: string;
   lockFile: string;
+  /** -i: the container's stdin is a pipe the monitor keeps open (not /dev/null, whose end-of-file ends a shell) */
+  openStdin?: boolean;
   // <chapter 06-network>
   /** run (argv, on the init's file: the runtime) once the container has ended, before its folder goes */
   exitCommand?: string[];
@@ -29,6 +31,8 @@ export interface MonitorFiles {
 
 export interface Monitor {
   pid: number;
+  /** -t: the monitor takes its own copy of the terminal's master side (our fd), before "go" */
+  takeTerminal(master: number): void;
   /** the CLI lets go: the monitor no longer dies with it */
   detach(): void;
 }
@@ -46,6 +50,7 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     const argv = [
       'mydocker-monitor',
       ...['-x', files.exitFile, '-l', files.logFile, '-f', String(o.cloneFlags ?? 0)],
+      ...(files.openStdin ? ['-i'] : []),
       ...files.cgroups.flatMap((dir) => ['-c', dir]),
       ...(files.removeDir ? ['-r', files.removeDir, '-L', files.lockFile] : []),
       ...o.env.flatMap((kv) => ['-e', kv]),
@@ -86,6 +91,12 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
     const pid = Number(answer);
     onMonitor({
       pid: monitor.pid,
+      takeTerminal(master) {
+        // the monitor is our child and waits on this pipe: it pidfd_getfd's our fd, then answers
+        writeSync(controlWrite, `t${master}\n`);
+        const reply = readLine(infoRead);
+        if (reply !== 't\n') throw new Error(reply.replace(/^error: /, '').trim() || 'the monitor died');
+      },
       detach() {
         try {
           writeSync(controlWrite, 'd');

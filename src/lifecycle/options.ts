@@ -1,7 +1,7 @@
 // chapter: 05-lifecycle
 // run's -d: the container is handed to its monitor and run returns its id;
 // --stop-signal: what `stop` sends first (default the image's STOPSIGNAL, else SIGTERM).
-import { str, UsageError, type OptionGroup } from '../cli/args.js';
+import { str, type OptionGroup } from '../cli/args.js';
 import { signalNumber } from './signame.js';
 
 declare module '../container/config.js' {
@@ -22,7 +22,5 @@ export const detachOptions: OptionGroup = {
     o.detach = v.detach === true;
     o.stopSignal = str(v['stop-signal']);
     if (o.stopSignal !== undefined) signalNumber(o.stopSignal); // a bad one fails before anything is made
-    if (o.detach && o.tty) throw new UsageError('-d with -t is not supported yet: a detached container has no terminal here');
-    if (o.detach && o.interactive) throw new UsageError('-d with -i is not supported yet: a detached container reads /dev/null');
   },
 };

@@ -5,10 +5,15 @@
 // undone, run prints the id and returns. Whatever the mode, the step writes down
 // what `start` needs to run the container again (options.json) and the signal
 // `stop` sends first.
+// With -d nothing of the container's is connected to this CLI: the monitor makes
+// its stdout and stderr (and with -i its stdin), and with -t takes its terminal.
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerDir, containersDir } from '../container/store.js';
 import { processStartTime } from '../container/state.js';
-import type { Step } from '../container/step.js';
+import type { Attachment } from '../container/stdio.js';
+import type { RunContext, Step } from '../container/step.js';
+import { native } from '../native.js';
 import { monitorSpawner, type Monitor } from './monitor.js';
 import { saveOptions } from './saved.js';
 import { signalNumber } from './signame.js';
@@ -45,6 +50,7 @@ export const detachStep: Step = {
   configure(ctx) {
     if (!ctx.options.detach) return;
     const dir = containerDir(ctx.root, ctx.id);
+    ctx.attach = () => monitorIo(ctx);
     // called once the steps have prepared: the cgroups are known by then
     ctx.spawn = (o) =>
       monitorSpawner(
@@ -54,6 +60,7 @@ export const detachStep: Step = {
           cgroups: ctx.state.current.cgroups ?? [],
           removeDir: ctx.options.rm ? dir : undefined,
           lockFile: join(containersDir(ctx.root), '.lock'),
+          openStdin: ctx.options.interactive && !ctx.options.tty, // with -t, the terminal is its stdin
           // <chapter 06-network>
           // what the container holds on a network goes back the moment it ends
           exitCommand: ctx.state.current.network?.held ? ['mydocker', CLI_JS, '--root', resolve(ctx.root), 'container', 'cleanup', ctx.id] : undefined,
@@ -79,3 +86,24 @@ export const detachStep: Step = {
     return true;
   },
 };
+
+/** run -d's stdio: none of this CLI's (a detached container must not hold its caller's pipes) */
+function monitorIo(ctx: RunContext): Attachment {
+  const devnull = openSync('/dev/null', 'r+');
+  return {
+    stdio: [devnull, devnull, devnull], // the monitor gives the init its own pipes
+    spawned: () => closeSync(devnull),
+    // -t: the init made the terminal and we hold a copy of its master side; the
+    // monitor takes its own, and then ours goes (the monitor's keeps the terminal up)
+    connect(master) {
+      try {
+        native.setWinsize(master, 24, 80); // no terminal of ours to take the size from: docker's default
+        ctx.monitor!.takeTerminal(master);
+      } finally {
+        closeSync(master);
+      }
+    },
+    drained: Promise.resolve(),
+    restore: () => {},
+  };
+}
