@@ -8,7 +8,7 @@
 //   5. the wrong implementation is caught when the tests fail and a failed test's name
 //      matches the script's `# expect:` regex.
 // One line per script, then `N passed, N failed` (a pass = a wrong implementation caught).
-//   npm run wrong -- [SCRIPT|CHAPTER-DIR ...] [--timeout SEC] [--keep]
+//   npm run wrong -- [SCRIPT|CHAPTER-DIR ...] [--timeout SEC] [--keep] [--jobs N]   (N checks side by side)
 //   SCRIPT: test/wrong/01-namespaces/leaked-fd.sh or 01-namespaces/leaked-fd.sh;
 //   CHAPTER-DIR: 01-namespaces (its scripts). --keep: leave the copies in build/wrong/.
 import { spawnSync } from 'node:child_process';
@@ -187,12 +187,14 @@ export async function checkWrong(index, s, { timeout = 300, keep = false, genera
 async function main(argv) {
   let timeout = 300;
   let keep = false;
+  let jobs = 1;
   const names = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     if (flag === '--timeout') timeout = Number(inline ?? argv[++i]);
     else if (flag === '--keep') keep = true;
-    else if (flag.startsWith('--')) throw new Error(`unknown argument "${argv[i]}" (usage: npm run wrong -- [SCRIPT|CHAPTER ...] [--timeout SEC] [--keep])`);
+    else if (flag === '--jobs') jobs = Math.max(1, Number(inline ?? argv[++i]) || 1);
+    else if (flag.startsWith('--')) throw new Error(`unknown argument "${argv[i]}" (usage: npm run wrong -- [SCRIPT|CHAPTER ...] [--timeout SEC] [--keep] [--jobs N])`);
     else names.push(argv[i]);
   }
   if (process.getuid?.() !== 0) {
@@ -206,13 +208,27 @@ async function main(argv) {
   let passed = 0;
   let failed = 0;
   const generated = new Set();
+  // each chapter's code is generated once, before any check copies it (checks may run side by side)
   for (const s of scripts) {
-    const r = await checkWrong(index, s, { timeout, keep, generated });
-    console.log(r.line);
-    for (const d of r.details) if (!SUMMARY_RE.test(d)) console.log(`       ${d}`);
-    if (r.ok) passed++;
-    else failed++;
+    try {
+      const chapter = findChapter(index, s.chapter);
+      if (!generated.has(chapter.id)) generate(chapter, { index, build: false });
+      generated.add(chapter.id);
+    } catch {
+      // an unknown chapter folder: its check says so
+    }
   }
+  // --jobs N: N checks at a time (each has its own copy, tag, temp dir and sandbox)
+  const queue = [...scripts];
+  const worker = async () => {
+    for (let s = queue.shift(); s; s = queue.shift()) {
+      const r = await checkWrong(index, s, { timeout, keep, generated });
+      console.log([r.line, ...r.details.filter((d) => !SUMMARY_RE.test(d)).map((d) => `       ${d}`)].join('\n'));
+      if (r.ok) passed++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, scripts.length) }, worker));
   console.log(`# ${scripts.length} wrong implementations in ${secs(Date.now() - t0)}; a pass is one that the tests caught`);
   console.log(`${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
