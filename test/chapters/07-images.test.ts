@@ -91,17 +91,28 @@ t.before(async () => {
   );
   const zstd = ociLayout([{ layers: [tar], architecture: 'amd64', compression: 'zstd' }], 'zstd');
   const liar = ociLayout([{ layers: [tar, marker('liar')], architecture: 'amd64', diffIds: [`sha256:${createHash('sha256').update(tar).digest('hex')}`, `sha256:${'0'.repeat(64)}`] }], 'liar');
+  // pushes into one repository go one after the other: docker-registry 2.8 can answer 500
+  // when two uploads of the same blob to the same repository race (seen here, under load)
+  const inOrder = async (...copies: (() => Promise<void>)[]) => {
+    for (const copy of copies) await copy();
+  };
   await Promise.all([
-    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${plain.host}/bb:v2s2`]),
-    skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${plain.host}/bb:oci`]),
-    skopeo(['--all', `oci:${multi}:multi`, `docker://${plain.host}/multi:oci`]),
-    skopeo(['--all', '--format', 'v2s2', `oci:${multi}:multi`, `docker://${plain.host}/multi:list`]),
+    inOrder(
+      () => skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${plain.host}/bb:v2s2`]),
+      () => skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${plain.host}/bb:oci`]),
+      () => skopeo(['--all', `oci:${zstd}:zstd`, `docker://${plain.host}/bb:zstd`]),
+    ),
+    inOrder(
+      () => skopeo(['--all', `oci:${multi}:multi`, `docker://${plain.host}/multi:oci`]),
+      () => skopeo(['--all', '--format', 'v2s2', `oci:${multi}:multi`, `docker://${plain.host}/multi:list`]),
+    ),
     skopeo(['--all', `oci:${liar}:liar`, `docker://${plain.host}/liar:1`]),
-    skopeo(['--all', `oci:${zstd}:zstd`, `docker://${plain.host}/bb:zstd`]),
     skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${basic.host}/private:1`], USER),
     skopeo(['--format', 'oci', `tarball:${bb}`, `docker://${tls.host}/secure:1`]),
-    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/public/bb:1`], USER),
-    skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/private/bb:1`], USER),
+    inOrder(
+      () => skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/public/bb:1`], USER),
+      () => skopeo(['--format', 'v2s2', `tarball:${bb}`, `docker://${token.host}/private/bb:1`], USER),
+    ),
   ]);
 });
 
