@@ -2,13 +2,13 @@
 // `run --pull missing|always|never`: before anything else, an image that is not in
 // the store is pulled (its progress on stderr, as docker's), so that the rootfs
 // step finds it. A reference by digest is resolved here to the image's id.
+// The store and the registry client load only when a run names an image: every
+// command's start-up imports this file for its options.
 import { str, UsageError, type OptionGroup } from '../../cli/args.js';
 import type { Step } from '../../container/step.js';
 import { RuntimeError } from '../../errors.js';
 import { familiarName } from '../reference.js';
-import { hex, openImageStore } from '../store.js';
 import { hostPlatform, parsePlatform } from './manifest.js';
-import { findLocal, pullImage, pullReference } from './pull.js';
 
 declare module '../../container/config.js' {
   interface RunOptions {
@@ -45,6 +45,7 @@ export const pullStep: Step = {
   async configure(ctx) {
     const o = ctx.options;
     if (!o.image || /^(sha256:)?[0-9a-f]{64}$/.test(o.image)) return; // an id is never pulled
+    const [{ hex, openImageStore }, { findLocal, pullImage, pullReference }] = await Promise.all([import('../store.js'), import('./pull.js')]);
     const store = openImageStore(ctx.root);
     if (/^[0-9a-f]{4,63}$/.test(o.image) && store.find(o.image)) return; // a short id we have (else: a name)
     const platform = o.platform ? parsePlatform(o.platform) : hostPlatform();
