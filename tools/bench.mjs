@@ -44,7 +44,12 @@ for (const f of chosen) {
   const bench = f.replace(/\.mjs$/, '');
   const ok = await new Promise((done) => {
     let text = '';
-    const child = spawn(process.execPath, [join(dir, f)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // in a network namespace of its own (loopback up): whatever a benchmark's containers
+    // do to networking (a bridge, iptables rules) never reaches the host's
+    const child = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up; exec "$0" "$@"', process.execPath, join(dir, f)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, MYDOCKER_DEFAULT_NETWORK: 'none' },
+    });
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => {
       text += d;

@@ -13,8 +13,12 @@ import { join, resolve } from 'node:path';
 
 export const repo = resolve(import.meta.dirname, '..', '..');
 export const mydocker = join(repo, 'bin', 'mydocker');
-/** what every command sees: a host's environment can slow every node start (REFERENCE.md) */
-export const cleanEnv = { PATH: process.env.PATH };
+/**
+ * what every command sees: a host's environment can slow every node start (REFERENCE.md).
+ * Containers get no network (dockerd's --bridge=none), as runc's and crun's bundles have
+ * none but a loopback: like is compared with like (06-network measures the network).
+ */
+export const cleanEnv = { PATH: process.env.PATH, MYDOCKER_DEFAULT_NETWORK: 'none' };
 
 /** a scratch directory, removed by the returned function */
 export function workDir(name) {
