@@ -38,6 +38,19 @@ export async function execCommand(root: string, ref: string, o: ExecOptions): Pr
   const security = readExecRecord(root, c.config.id).security;
   if (!security) throw new RuntimeError(`container ${c.config.id} has no security record: it cannot be joined`);
 
+  const procs = (c.state.cgroups ?? []).filter((d) => basename(d) === c.config.id).map((d) => join(d, 'cgroup.procs'));
+  return withJoinFds(pid, procs, (namespaces, cgroupProcs) => {
+    // the fds name PID 1's namespaces only if PID 1 is still the process we looked at
+    if (processStartTime(pid) !== c.state.pidStart) throw new RuntimeError(`container ${c.config.id} is not running`);
+    return execIn(c, pid, security, o, namespaces, cgroupProcs);
+  });
+}
+
+/**
+ * what a process joining PID 1 enters, as fds for nsExec: PID 1's namespaces that are
+ * not ours, and the cgroup.procs files given (opened for writing); closed once fn is done
+ */
+export async function withJoinFds<T>(pid: number, procs: string[], fn: (namespaces: number[], cgroupProcs: number[]) => Promise<T>): Promise<T> {
   const fds: number[] = [];
   const open = (path: string, flags: number) => {
     const fd = openSync(path, flags);
@@ -46,17 +59,14 @@ export async function execCommand(root: string, ref: string, o: ExecOptions): Pr
   };
   try {
     const namespaces = joinedNamespaces(pid).map((ns) => open(`/proc/${pid}/ns/${ns}`, constants.O_RDONLY));
-    const cgroupProcs = (c.state.cgroups ?? []).filter((d) => basename(d) === c.config.id).map((d) => open(join(d, 'cgroup.procs'), constants.O_WRONLY));
-    // the fds name PID 1's namespaces only if PID 1 is still the process we looked at
-    if (processStartTime(pid) !== c.state.pidStart) throw new RuntimeError(`container ${c.config.id} is not running`);
-    return await execIn(c, pid, security, o, namespaces, cgroupProcs);
+    return await fn(namespaces, procs.map((p) => open(p, constants.O_WRONLY)));
   } finally {
     fds.forEach((fd) => closeSync(fd));
   }
 }
 
 /** the namespaces of PID 1 that are not already ours (setns into our own would be a no-op, or EINVAL) */
-export function joinedNamespaces(pid: number): string[] {
+function joinedNamespaces(pid: number): string[] {
   return NAMESPACES.filter((ns) => {
     const theirs = statSync(`/proc/${pid}/ns/${ns}`);
     const ours = statSync(`/proc/self/ns/${ns}`);

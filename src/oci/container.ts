@@ -5,7 +5,7 @@
 // the FIFO each time (runtime.md#state), so a container that died says "stopped"
 // whoever noticed.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { processStartTime } from '../container/state.js';
 import type { OciHook, OciState } from './spec.js';
@@ -122,4 +122,12 @@ export async function removeCgroups(r: OciRecord): Promise<void> {
       }
     }
   }
+}
+
+/** written atomically: containerd reads it the moment create (or exec) returns */
+export function writePidFile(file: string, pid: number): void {
+  const path = resolve(file);
+  const tmp = join(path, '..', `.${path.split('/').pop()}.tmp`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
 }

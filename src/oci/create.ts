@@ -3,7 +3,7 @@
 // this CLI exits. The init is our child while we set it up, and is left behind
 // waiting on exec.fifo: the kernel hands it to the nearest subreaper (containerd's
 // shim) or to PID 1, which then gets its exit status — nobody of ours waits for it.
-import { closeSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCgroup } from '../cgroups/index.js';
@@ -18,7 +18,7 @@ import { containerCgroupfs } from '../security/cgroupfs.js';
 import { DEVICE_RULES } from '../security/devices.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig, type OciPlan } from './config.js';
-import { ociState, removeCgroups, type Container, type OciRecord } from './container.js';
+import { ociState, removeCgroups, writePidFile, type Container, type OciRecord } from './container.js';
 import { runHooks } from './hooks.js';
 import { ociNative } from './native.js';
 import type { OciConfig } from './spec.js';
@@ -106,14 +106,6 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     c.remove();
     throw e;
   }
-}
-
-/** written atomically: containerd reads it the moment create returns */
-function writePidFile(file: string, pid: number): void {
-  const path = resolve(file);
-  const tmp = join(path, '..', `.${path.split('/').pop()}.tmp`);
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, path);
 }
 
 /** chapter 02's cgroup, plus what chapter 02 does not say: the cpu period as given, the config's device rules */

@@ -4,16 +4,16 @@
 // run inside a running container by chapter 05's setns exec (native/exec.cc): the
 // init's namespaces, its cgroups, the process's capabilities, user and no_new_privs,
 // and the container's seccomp filter (runc gives an exec'd process the config's).
-import { closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exitStatus } from '../container/config.js';
 import { RuntimeError } from '../errors.js';
-import { joinedNamespaces } from '../lifecycle/exec.js';
+import { withJoinFds } from '../lifecycle/exec.js';
 import { native, waitPidfd } from '../native.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig } from './config.js';
-import { status, type Container } from './container.js';
+import { status, writePidFile, type Container } from './container.js';
 import { ociNative } from './native.js';
 
 export interface ExecOptions {
@@ -46,31 +46,26 @@ export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
   if (spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
   const [uid, gid] = sec.user!.split(':').map(Number);
 
-  const fds: number[] = [];
-  const open = (path: string, flags: number) => {
-    const fd = openSync(path, flags);
-    fds.push(fd);
-    return fd;
-  };
   try {
-    const namespaces = joinedNamespaces(r.pid).map((ns) => open(`/proc/${r.pid}/ns/${ns}`, constants.O_RDONLY));
-    const child = native.nsExec({
-      file: spec.args[0],
-      path: spec.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '',
-      argv: spec.args,
-      env: spec.env,
-      cwd: spec.cwd,
-      stdio: [0, 1, 2], // the shim's pipes
-      terminal: spec.tty,
-      cgroupProcs: r.procs.map((p) => open(p, constants.O_WRONLY)),
-      namespaces,
-      caps: (sec.sets?.permitted ?? sec.capabilities).reduce((m, cap) => m | (1n << BigInt(cap)), 0n),
-      noNewPrivs: sec.noNewPrivileges,
-      uid,
-      gid,
-      groups: sec.groupAdd.map(Number),
-      seccomp: sec.seccomp ? native.seccompLoad(sec.seccomp, true) : undefined,
-    });
+    const child = await withJoinFds(r.pid, r.procs, async (namespaces, cgroupProcs) =>
+      native.nsExec({
+        file: spec.args[0],
+        path: spec.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '',
+        argv: spec.args,
+        env: spec.env,
+        cwd: spec.cwd,
+        stdio: [0, 1, 2], // the shim's pipes
+        terminal: spec.tty,
+        cgroupProcs,
+        namespaces,
+        caps: (sec.sets?.permitted ?? sec.capabilities).reduce((m, cap) => m | (1n << BigInt(cap)), 0n),
+        noNewPrivs: sec.noNewPrivileges,
+        uid,
+        gid,
+        groups: sec.groupAdd.map(Number),
+        seccomp: sec.seccomp ? native.seccompLoad(sec.seccomp, true) : undefined,
+      }),
+    );
     if (child.master !== undefined) {
       closeSync(child.slave!);
       try {
@@ -79,11 +74,7 @@ export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
         closeSync(child.master);
       }
     }
-    if (o.pidFile) {
-      const tmp = `${resolve(o.pidFile)}.tmp`;
-      writeFileSync(tmp, String(child.pid));
-      renameSync(tmp, resolve(o.pidFile));
-    }
+    if (o.pidFile) writePidFile(o.pidFile, child.pid);
     if (o.detach) {
       closeSync(child.pidfd); // the shim, a subreaper, inherits and reaps it
       return 0;
@@ -95,7 +86,5 @@ export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
     const err = e as NodeJS.ErrnoException;
     if (err.syscall === 'execve') throw new RuntimeError(`exec failed: ${spec.args[0]}: ${err.message}`, err.code === 'ENOENT' ? 127 : 126);
     throw e;
-  } finally {
-    fds.forEach((fd) => closeSync(fd));
   }
 }
