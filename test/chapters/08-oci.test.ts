@@ -123,11 +123,13 @@ t.test('create leaves the command waiting in its namespaces; start runs it; stat
   // exec --process: what the shim sends for `ctr task exec`
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   const proc = join(work, `${id}-process.json`);
-  writeFileSync(proc, JSON.stringify({ ...config.process, args: ['sh', '-c', 'echo "exec: $(hostname) $$"; cat /proc/1/cmdline; echo; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; exit 5'] }));
+  writeFileSync(proc, JSON.stringify({ ...config.process, args: ['sh', '-c', 'echo "exec: $(hostname) $$"; cat /proc/1/cmdline; echo; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; read -r self rest </proc/self/stat; echo "self: $self $$"; exit 5'] }));
   const ex = await runc(['exec', '--process', proc, id]);
   t.equal(ex.code, 5, `exec --process: the process's exit status (${ex.stderr.trim()})`);
   t.match(ex.stdout, /^exec: oci \d+\nsleep\x0060\x00\n/, "exec: in the container's uts and PID namespaces (its PID 1 is the init's command)");
   t.notMatch(ex.stdout, /^exec: oci 1\n/, 'exec: not PID 1 of a namespace of its own');
+  const self = /self: (\d*) (\d+)/.exec(ex.stdout);
+  t.ok(self && self[1] === self[2], `exec: its pid is its pid in the container's /proc (it is in the container's PID namespace, not only its mount namespace): ${self?.[0]}`);
   t.match(ex.stdout, /CapEff:\t0000000020000420\nNoNewPrivs:\t1/, "exec: the process file's capabilities and no_new_privs");
   const sleeper = join(work, `${id}-sleep.json`);
   writeFileSync(sleeper, JSON.stringify({ ...config.process, args: ['sleep', '30'] }));
