@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -243,6 +244,22 @@ Napi::Value SeccompLoad(const Napi::CallbackInfo& info) {
   return unknown;
 }
 
+// seccompLoadBpf(buffer): load a filter that seccompLoad(filter, true) compiled
+// earlier (struct sock_filter[]) on the calling thread, as seccomp_load does it
+// without TSYNC: seccomp(SECCOMP_SET_MODE_FILTER, 0). Without no_new_privs the
+// thread needs CAP_SYS_ADMIN (EACCES otherwise).
+Napi::Value SeccompLoadBpf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> bpf = info[0].As<Napi::Buffer<uint8_t>>();
+  size_t n = bpf.Length() / sizeof(struct sock_filter);
+  if (n == 0 || n > BPF_MAXINSNS || bpf.Length() % sizeof(struct sock_filter) != 0) return ThrowErrno(env, "seccomp", EINVAL);
+  std::vector<struct sock_filter> insns(n);  // aligned, whatever the Buffer's offset
+  memcpy(insns.data(), bpf.Data(), bpf.Length());
+  struct sock_fprog prog = {static_cast<unsigned short>(n), insns.data()};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) return ThrowErrno(env, "seccomp", errno);
+  return env.Undefined();
+}
+
 }  // namespace
 
 // Called from the addon's module init (mydocker.cc).
@@ -258,4 +275,5 @@ void InitSecurity(Napi::Env env, Napi::Object exports) {
   exports.Set("setresgid", Napi::Function::New(env, Setresgid));
   exports.Set("setgroups", Napi::Function::New(env, Setgroups));
   exports.Set("seccompLoad", Napi::Function::New(env, SeccompLoad));
+  exports.Set("seccompLoadBpf", Napi::Function::New(env, SeccompLoadBpf));
 }

@@ -46,6 +46,9 @@ function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
 
 function main(): void {
   const booted = performance.now(); // ms since this process started: node and imports
+  // the init never exits (it execve's), so Node would never write what it compiled:
+  // write it now, while the cache's directory is still in reach (before pivot_root)
+  if (process.env.NODE_COMPILE_CACHE) process.getBuiltinModule('node:module').flushCompileCache();
   const { spec, goSent } = readSpec(); // the CLI may still be preparing: it started us first
   const specWait = performance.now() - booted;
   for (const step of initSteps) step.setup?.(spec);

@@ -8,14 +8,13 @@ import { baseSpec, exitStatus, type RunOptions } from './container/config.js';
 import { newId, shortId } from './container/id.js';
 import { forwardSignals, startInit, type InitProcess, type Spawner } from './container/process.js';
 import { processStartTime, StateRecord } from './container/state.js';
-import { attach } from './container/stdio.js';
+import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
 import { log } from './log.js';
-import { steps } from './steps.js';
 
 /** run a new container (chapter 05's `start` runs an existing one again: its id, and the steps with its record step swapped) */
-export async function run(root: string, o: RunOptions, id = newId(), pipeline: Step[] = steps): Promise<number> {
+export async function run(root: string, o: RunOptions, id = newId(), pipeline?: Step[]): Promise<number> {
   const ctx: RunContext = {
     root,
     id,
@@ -26,14 +25,17 @@ export async function run(root: string, o: RunOptions, id = newId(), pipeline: S
   };
   const { cleanup, state } = ctx;
   try {
+    // The init starts first: its node boots on the other core while this CLI loads
+    // the steps, configures and prepares; then it waits for its spec. An option whose
+    // step starts the init itself (run -d's monitor, --network host) sets lateInit:
+    // that init starts after prepare, through the step's spawner.
+    let io = o.lateInit ? undefined : connect(ctx, attach);
+    let init = io && spawn(ctx, io);
+    pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots
     for (const step of pipeline) await step.configure?.(ctx);
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
-    const io = (ctx.attach ?? attach)(o); // this CLI's stdio, or a step's own (run -d: the monitor's)
-    cleanup.add('restore the terminal', () => io.restore());
-    // The default init starts now: its node boots on the other core while the steps
-    // prepare, then waits for its spec. A step's own spawner (run -d: a monitor) needs
-    // what prepare made, so it starts the init afterwards.
-    let init = ctx.spawn ? undefined : spawn(ctx, io);
+    if (init && (ctx.spawn || ctx.attach)) throw new Error('a step starts the init itself, but no option set RunOptions.lateInit');
+    io ??= connect(ctx, ctx.attach ?? attach); // this CLI's stdio, or a step's own (run -d: the monitor's)
     for (const step of pipeline) {
       await step.prepare?.(ctx);
       checkpoint(`prepare:${step.name}`);
@@ -68,8 +70,15 @@ export async function run(root: string, o: RunOptions, id = newId(), pipeline: S
   }
 }
 
+/** the container's stdio, and the terminal's restore when run ends */
+function connect(ctx: RunContext, attachment: (o: RunOptions) => Attachment): Attachment {
+  const io = attachment(ctx.options);
+  ctx.cleanup.add('restore the terminal', () => io.restore());
+  return io;
+}
+
 /** start the init (it waits for its spec), and undo that if run fails */
-function spawn(ctx: RunContext, io: ReturnType<typeof attach>, spawner?: Spawner): InitProcess {
+function spawn(ctx: RunContext, io: Attachment, spawner?: Spawner): InitProcess {
   const init = startInit(io.stdio, spawner);
   io.spawned();
   ctx.cleanup.add('stop the container', async () => {

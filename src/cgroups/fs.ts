@@ -3,7 +3,6 @@
 // fails, and removal waits for the kernel to let go of the last task.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { RuntimeError } from '../errors.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export function write(dir: string, file: string, value: string | number): void {
   try {
@@ -120,7 +119,7 @@ async function removeDir(dir: string): Promise<void> {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || i >= 50) throw new RuntimeError(`cgroups: cannot remove ${dir}: ${code}`);
-      await sleep(20);
+      await new Promise((wake) => setTimeout(wake, 20));
     }
   }
 }

@@ -13,6 +13,10 @@ export interface RunOptions {
   hostname?: string;
   /** -e values: KEY=VALUE, or KEY to copy it from the CLI's environment */
   env: string[];
+  /** set by an option whose step starts the init itself (a RunContext.spawn or attach
+   *  of its own, run -d's monitor say): the init then starts after the steps have
+   *  prepared, not first thing (src/run.ts) */
+  lateInit?: boolean;
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

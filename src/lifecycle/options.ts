@@ -20,6 +20,7 @@ export const detachOptions: OptionGroup = {
   ],
   fill(v, o) {
     o.detach = v.detach === true;
+    if (o.detach) o.lateInit = true; // the monitor starts the init (src/lifecycle/step.ts)
     o.stopSignal = str(v['stop-signal']);
     if (o.stopSignal !== undefined) signalNumber(o.stopSignal); // a bad one fails before anything is made
   },

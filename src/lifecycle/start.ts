@@ -61,6 +61,7 @@ async function startContainer(root: string, id: string, attach: boolean, interac
   }
   await waitState(root, id, (s) => s.status === 'running' || !alive(s.cli, s.cliStart), 10_000); // the last run's monitor finishes (after `wait`, say)
   o.detach = !attach;
+  if (o.detach) o.lateInit = true; // the monitor starts the init
   if (attach) o.interactive = interactive; // in the background its stdin stays what it was made with (docker's OpenStdin)
   return run(root, o, id, steps.map((s) => (s === recordStep ? reopenStep : s)));
 }

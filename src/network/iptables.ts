@@ -3,7 +3,6 @@
 // in chains of its own, entered by one jump each from the built-in chains. A
 // built-in chain's policy is never touched, and every rule a container adds is
 // written down first and deleted with it.
-import { spawnSync } from 'node:child_process';
 import { RuntimeError } from '../errors.js';
 
 export interface Rule {
@@ -23,6 +22,8 @@ function iptables(table: string, args: string[]): { ok: boolean; stderr: string 
   // -w: wait for the xtables lock (another run may be adding its rules)
   // a monitor's exit command runs with an empty environment: iptables lives in sbin
   const env = { ...process.env, PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+  // node:child_process loads here, not with the module: a run without a bridge never needs it
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8', env });
   if (r.error) throw new RuntimeError(`iptables: ${r.error.message}`);
   return { ok: r.status === 0, stderr: r.stderr.trim() };

@@ -29,6 +29,7 @@ export const networkOptions: OptionGroup = {
     // dockerd's --bridge=none: MYDOCKER_DEFAULT_NETWORK=none leaves containers without a network
     // unless they ask (the tests of the other chapters run so: they never touch the machine's)
     o.network = str(v.network) ?? (process.env.MYDOCKER_DEFAULT_NETWORK || 'bridge');
+    if (o.network === 'host') o.lateInit = true; // the init is cloned without CLONE_NEWNET (src/network/step.ts)
     o.ip = str(v.ip);
     if (o.ip !== undefined && !isIp(o.ip)) throw new UsageError(`invalid IPv4 address: ${o.ip}`);
     o.publish = list(v.publish).map(parsePublish);

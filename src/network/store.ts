@@ -3,9 +3,9 @@
 // the bridge device and the address allocations. Every read-modify-write of them
 // happens under one lock (<root>/networks/.lock, flock), so concurrent runs never
 // hand out one address twice, and a crash mid-way releases the lock with the process.
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { newId } from '../container/id.js';
 import { withLock, writeAtomic } from '../container/store.js';
 import { RuntimeError } from '../errors.js';
 import { cidrText, intToIp, overlaps, parseCidr, type Cidr, type Pool } from './ipam.js';
@@ -87,7 +87,7 @@ export function createNetwork(root: string, r: CreateRequest): NetworkRecord {
     if (range.base < subnet.base || range.base + 2 ** (32 - range.prefix) > subnet.base + 2 ** (32 - subnet.prefix))
       throw new RuntimeError(`invalid ip-range ${r.ipRange}: not inside subnet ${cidrText(subnet)}`);
   }
-  const id = randomBytes(32).toString('hex');
+  const id = newId(); // 64 hex digits, as a container's (and without loading node:crypto into every run)
   const n: NetworkRecord = {
     name: r.name,
     id,

@@ -24,13 +24,18 @@ export const DEFAULT_CAPABILITIES = [
   'CAP_AUDIT_WRITE',
 ];
 
-/** the highest capability number this kernel knows */
+let lastCap: number | undefined;
+
+/** the highest capability number this kernel knows (read once) */
 export function capLastCap(): number {
-  try {
-    return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-  } catch {
-    return CAPABILITIES.length - 1;
+  if (lastCap === undefined) {
+    try {
+      lastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    } catch {
+      lastCap = CAPABILITIES.length - 1;
+    }
   }
+  return lastCap;
 }
 
 /** the capabilities this kernel knows, by name (those we have a name for) */
@@ -46,7 +51,8 @@ export function knownCapabilities(): string[] {
 export function currentCapabilities(): string[] {
   const status = readFileSync('/proc/self/status', 'utf8');
   const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
-  return capNames(BigInt('0x' + hex)).filter((c) => knownCapabilities().includes(c));
+  const known = new Set(knownCapabilities());
+  return capNames(BigInt('0x' + hex)).filter((c) => known.has(c));
 }
 
 export function capNumber(name: string): number {

@@ -56,6 +56,8 @@ interface SecurityAddon {
   setresgid(rgid: number, egid: number, sgid: number): void;
   setgroups(gids: number[]): void;
   seccompLoad(filter: SeccompFilter): string[];
+  seccompLoad(filter: SeccompFilter, compileOnly: true): Buffer;
+  seccompLoadBpf(bpf: Buffer): void;
 }
 
 const addon = native as unknown as SecurityAddon;
@@ -98,4 +100,8 @@ export const security = {
    * does: returns them.
    */
   seccompLoad: (f: SeccompFilter): string[] => addon.seccompLoad(f),
+  /** the same filter built by libseccomp, returned as BPF (struct sock_filter[]) instead of loaded */
+  seccompCompile: (f: SeccompFilter): Buffer => addon.seccompLoad(f, true),
+  /** seccomp(SECCOMP_SET_MODE_FILTER, 0, BPF) on the calling thread: a filter seccompCompile built. Needs no_new_privs or CAP_SYS_ADMIN */
+  seccompLoadBpf: (bpf: Buffer): void => addon.seccompLoadBpf(bpf),
 };

@@ -3,6 +3,7 @@
 // name a USER; the init applies it all as its last step before execve.
 import type { InitStep, Step } from '../container/step.js';
 import { applySecurity, type SecuritySpec } from './apply.js';
+import { security } from './native.js';
 
 declare module '../container/spec.js' {
   interface InitSpec {
@@ -17,6 +18,11 @@ export const securityStep: Step = {
     const s = { ...ctx.options.security };
     if (s.user === undefined && ctx.image?.config.User) s.user = ctx.image.config.User; // --user wins
     ctx.spec.security = s;
+  },
+  prepare(ctx) {
+    // the filter is built here, while the init's node boots on the other core
+    const s = ctx.spec.security;
+    if (s?.seccomp) s.seccompBpf = security.seccompCompile(s.seccomp).toString('base64');
   },
 };
 

@@ -10,7 +10,7 @@ import { parseChallenge } from '../../src/image/registry/client.js';
 import { authKey, credentialsFor, removeCredentials, storeCredentials } from '../../src/image/registry/credentials.js';
 import { allowsPlainHttp, apiHost } from '../../src/image/registry/endpoint.js';
 import { choosePlatform, normalizePlatform, parseManifest, parsePlatform, type ManifestIndex } from '../../src/image/registry/manifest.js';
-import { pullReference } from '../../src/image/registry/pull.js';
+import { pullReference } from '../../src/image/registry/local.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 

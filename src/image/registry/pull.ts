@@ -11,9 +11,10 @@ import { RuntimeError } from '../../errors.js';
 import { layerLimits, unpackLayer } from '../layer.js';
 import { familiarName, parseNormalizedNamed, type Reference } from '../reference.js';
 import { withScratch } from '../scratch.js';
-import { hex, openImageStore, type Descriptor, type Image, type ImageConfigFile, type ImageStore, type Manifest } from '../store.js';
+import { hex, openImageStore, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest } from '../store.js';
 import { checkDigest, compressionOf, diffIdOf, downloadTo, readLimited, sha256, verify } from './blobs.js';
 import { Registry, registryError } from './client.js';
+import { familiar, pullReference } from './local.js';
 import { MANIFEST_ACCEPT, choosePlatform, formatPlatform, hostPlatform, normalizePlatform, parseManifest, type ManifestIndex, type Platform } from './manifest.js';
 import { Progress } from './progress.js';
 
@@ -30,31 +31,8 @@ export interface PullOptions {
   defaultTagNotice?: boolean;
 }
 
-/** the reference with docker's default tag; "Using default tag" is said by the caller */
-export function pullReference(name: string): Reference & { tag?: string } {
-  const ref = parseNormalizedNamed(name);
-  return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref;
-}
-
 /** the reference as docker prints it last: docker.io/library/busybox:latest */
 const canonical = (r: Reference) => `${r.domain}/${r.path}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
-const familiar = (r: Reference) => `${familiarName(r)}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
-
-/** the image a reference names in the local store, if any (by tag, or by manifest/index digest) */
-export function findLocal(store: ImageStore, ref: Reference, platform: Platform = hostPlatform()): Image | undefined {
-  if (!ref.digest) return store.find(`${familiarName(ref)}:${ref.tag ?? 'latest'}`);
-  const images = store.list();
-  const direct = images.find((i) => i.manifest.digest === ref.digest);
-  if (direct || !existsSync(store.blob(ref.digest))) return direct;
-  try {
-    const parsed = parseManifest(readFileSync(store.blob(ref.digest)), null, familiar(ref));
-    if (parsed.kind !== 'index') return undefined;
-    const entry = choosePlatform(parsed.index, platform, familiar(ref));
-    return images.find((i) => i.manifest.digest === entry.digest);
-  } catch {
-    return undefined;
-  }
-}
 
 /** `pull NAME[:TAG|@DIGEST]`: returns the image id */
 export async function pullImage(root: string, name: string, o: PullOptions): Promise<string> {

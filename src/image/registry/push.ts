@@ -8,7 +8,7 @@ import { RuntimeError } from '../../errors.js';
 import { familiarName } from '../reference.js';
 import { hex, openImageStore, type Descriptor, type Manifest } from '../store.js';
 import { Registry, registryError } from './client.js';
-import { pullReference } from './pull.js';
+import { pullReference } from './local.js';
 import { Progress } from './progress.js';
 
 export async function pushImage(root: string, name: string, out: NodeJS.WritableStream, quiet = false): Promise<string> {

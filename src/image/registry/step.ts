@@ -45,7 +45,7 @@ export const pullStep: Step = {
   async configure(ctx) {
     const o = ctx.options;
     if (!o.image || /^(sha256:)?[0-9a-f]{64}$/.test(o.image)) return; // an id is never pulled
-    const [{ hex, openImageStore }, { findLocal, pullImage, pullReference }] = await Promise.all([import('../store.js'), import('./pull.js')]);
+    const [{ hex, openImageStore }, { findLocal, pullReference }] = await Promise.all([import('../store.js'), import('./local.js')]);
     const store = openImageStore(ctx.root);
     if (/^[0-9a-f]{4,63}$/.test(o.image) && store.find(o.image)) return; // a short id we have (else: a name)
     const platform = o.platform ? parsePlatform(o.platform) : hostPlatform();
@@ -53,6 +53,7 @@ export const pullStep: Step = {
     let image = o.pull === 'always' ? undefined : findLocal(store, ref, platform);
     if (!image && o.pull !== 'never') {
       if (o.pull !== 'always') process.stderr.write(`Unable to find image '${familiarName(ref)}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}' locally\n`);
+      const { pullImage } = await import('./pull.js'); // the registry client and node-tar load only now
       await pullImage(ctx.root, o.image, { platform, out: process.stderr });
       image = findLocal(store, ref, platform);
     }
