@@ -22,8 +22,8 @@ export interface RunContext {
   /** undo actions, run last-in first-out when run ends (however it ends) */
   cleanup: Cleanup;
   /** what starts the init (default: the addon's spawn, a child of this CLI, started
-   *  before the steps prepare); a step's own spawner is set in configure and called
-   *  after prepare */
+   *  first, before the steps even load); a step's own spawner is set in configure
+   *  (its option sets RunOptions.lateInit) and called after prepare */
   spawn?: Spawner;
   /** what the container's stdin/stdout/stderr are connected to (default: this CLI's,
    *  src/container/stdio.ts); a step's own is set in configure */
