@@ -5,7 +5,7 @@
 // from the inside, waits for the CLI's "go" and then execve's the user's command,
 // which takes over PID 1.
 // Keep imports light: this file is on the start-up path of every container.
-import { accessSync, constants, statSync } from 'node:fs';
+const { accessSync, constants, statSync } = process.getBuiltinModule('node:fs');
 import { readSpec, report, SPEC_FD, waitForGo } from './container/init-io.js';
 import { initSteps } from './init-steps.js';
 import { ALL_FDS, CLOSE_RANGE_CLOEXEC, native } from './native.js';

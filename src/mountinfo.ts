@@ -1,7 +1,7 @@
 // chapter: 02-cgroups
 // /proc/self/mountinfo, read once and parsed one way (proc(5)): the mount point is
 // field 5, the filesystem type and its source and options follow the " - ".
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface MountEntry {
   mountPoint: string;

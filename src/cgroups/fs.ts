@@ -1,7 +1,7 @@
 // chapter: 02-cgroups
 // The few file operations both drivers share: every write names its file when it
 // fails, and removal waits for the kernel to let go of the last task.
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+const { mkdirSync, readFileSync, rmdirSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
 
 export function write(dir: string, file: string, value: string | number): void {

@@ -2,7 +2,7 @@
 // One interface, two drivers. A container's cgroup is `<parent>/<id>` in every
 // hierarchy that matters: made and filled with limits before the init is told to
 // go, joined by the init itself right before execve, removed when `run` ends.
-import { statfsSync } from 'node:fs';
+const { statfsSync } = process.getBuiltinModule('node:fs');
 import { log } from '../log.js';
 import type { Cgroup } from './fs.js';
 import type { Resources } from './limits.js';

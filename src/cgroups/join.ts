@@ -2,7 +2,7 @@
 // The init's side of cgroups (on the container's start-up path: node:fs and the
 // addon only). The files are opened before pivot_root hides /sys/fs/cgroup, and
 // written right before execve, so the limits hold from the command's first instruction.
-import { openSync, writeSync } from 'node:fs';
+const { openSync, writeSync } = process.getBuiltinModule('node:fs');
 import { CLONE_NEWCGROUP, native } from '../native.js';
 import type { InitStep } from '../container/step.js';
 

@@ -2,7 +2,7 @@
 // docker's resource flags, parsed and checked before anything is created. Values
 // are kept in docker's own units (bytes, CPUs, shares); each driver converts them
 // into its files' units.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
 
 export interface Resources {

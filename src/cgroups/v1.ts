@@ -1,7 +1,7 @@
 // chapter: 02-cgroups
 // cgroup v1: one hierarchy per controller (or a few controllers mounted together),
 // each with its own copy of the container's cgroup. File names as runc writes them.
-import { existsSync } from 'node:fs';
+const { existsSync } = process.getBuiltinModule('node:fs');
 import { mountinfo, type MountEntry } from '../mountinfo.js';
 import { CgroupDirs, read, readKey, write, type Cgroup } from './fs.js';
 import { CPU_PERIOD, type Resources } from './limits.js';

@@ -1,7 +1,7 @@
 // chapter: 02-cgroups
 // cgroup v2: one unified tree. A controller works in a cgroup only when every
 // level above it lists the controller in cgroup.subtree_control. Conversions as runc does them.
-import { existsSync } from 'node:fs';
+const { existsSync } = process.getBuiltinModule('node:fs');
 import { CgroupDirs, read, readKey, write, type Cgroup } from './fs.js';
 import { CPU_PERIOD, type Resources } from './limits.js';
 

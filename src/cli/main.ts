@@ -1,7 +1,7 @@
 // chapter: 01-namespaces
 // The command line: docker's commands, flags and exit codes. Importing this file
 // runs nothing (src/cli.ts is the entry); each feature brings its own commands.
-import { mkdirSync, statSync } from 'node:fs';
+const { mkdirSync, statSync } = process.getBuiltinModule('node:fs');
 import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from './args.js';
 import { RuntimeError } from '../errors.js';
 import { setLogLevel } from '../log.js';

@@ -2,7 +2,7 @@
 // How a detached container ended, as its monitor wrote it down: <dir>/exit.json,
 // {exitCode, finishedAt}, written atomically once the init is reaped and its output
 // is in the log. The sweep folds it into state.json.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import type { ContainerState } from './state.js';
 

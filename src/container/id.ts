@@ -1,5 +1,5 @@
 // chapter: 01-namespaces
-import { closeSync, openSync, readSync } from 'node:fs';
+const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 
 /**
  * a container id as docker makes them: 64 hex digits from 32 random bytes; the

@@ -2,7 +2,7 @@
 // The init's two pipes to the CLI. fd 3 carries one line of JSON (the spec), then
 // one byte: "go". fd 4 carries the init's reports, one JSON line a message; it is
 // close-on-exec, so after {exec} end-of-file means the command runs.
-import { readSync, writeSync } from 'node:fs';
+const { readSync, writeSync } = process.getBuiltinModule('node:fs');
 import type { InitMessage, InitSpec } from './spec.js';
 
 export const SPEC_FD = 3;

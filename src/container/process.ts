@@ -1,7 +1,7 @@
 // chapter: 01-namespaces
 // Starting the container's init: clone(2) into new namespaces, re-exec the node
 // binary (/proc/self/exe) on dist/init.js, and talk to it over two pipes.
-import { closeSync, writeSync } from 'node:fs';
+const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
 import net from 'node:net';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';

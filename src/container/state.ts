@@ -4,7 +4,7 @@
 // rootfs mount point, …). Everything a later command needs to act on a container
 // without its CLI is put here the moment it exists. In chapter 01 the record lives
 // in memory only; chapter 03's store writes it to state.json on every change.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export type Status = 'created' | 'running' | 'exited';
 

@@ -6,7 +6,7 @@
 // Without -i, stdin is /dev/null.
 // With -t: a new pseudo-terminal; its slave becomes the container's stdio and
 // controlling terminal, the CLI's own terminal goes raw and we copy both ways.
-import { closeSync, openSync, readSync } from 'node:fs';
+const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 import net from 'node:net';
 import tty from 'node:tty';
 import { O_CLOEXEC, native } from '../native.js';

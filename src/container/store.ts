@@ -3,7 +3,7 @@
 // with config.json (what was asked), state.json (what happened), and its writable
 // layer (upper/, work/) plus the rootfs mount point. Names are unique: they are
 // checked and taken under one lock.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+const { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { mountinfo } from '../mountinfo.js';

@@ -3,7 +3,7 @@
 // to run it is gone (its CLI was killed; the kernel killed the container with it,
 // see parentDeathSignal): the record is set right, what was made for it is removed,
 // and a --rm container goes. Runs under the store's lock, before anything reads it.
-import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
+const { readdirSync, readFileSync, rmdirSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { log } from '../log.js';
 import { processStartTime, type ContainerState } from './state.js';

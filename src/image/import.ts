@@ -3,7 +3,7 @@
 // container's writable layer on top of its image. Both end the same way: a layer
 // blob, unpacked once by diff id, an image config, a manifest, a tag.
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+const { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join, posix } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -12,7 +12,7 @@
 //   - a layer is bounded: MYDOCKER_MAX_LAYER_BYTES uncompressed bytes (default
 //     16g) and MYDOCKER_MAX_LAYER_ENTRIES entries (default 1000000).
 // packLayer goes the other way, from a container's upper directory to a layer tar.
-import { chmodSync, createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, lchownSync } from 'node:fs';
+const { chmodSync, createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, lchownSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { gunzipSync, constants as zlib } from 'node:zlib';
 import { Header, Pack, ReadEntry, extract } from 'tar';

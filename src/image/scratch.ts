@@ -3,7 +3,7 @@
 // The owner's pid and start time are in the name, so a folder whose owner is no
 // longer alive (an `import` killed with -9) is found and removed by the next
 // image command, while the folders of imports still running are left alone.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+const { mkdirSync, readdirSync, rmSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { processStartTime } from '../container/state.js';

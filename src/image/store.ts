@@ -7,7 +7,7 @@
 //   layers/<hex>/        the unpacked layer whose uncompressed tar has sha256 <hex>
 // The index is changed under flock and replaced atomically. This module only reads
 // and edits tags; importing and committing (which need node-tar) live in import.ts.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+const { existsSync, readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { withLock, writeAtomic } from '../container/store.js';

@@ -1,7 +1,7 @@
 // chapter: 05-lifecycle
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
-import { lstatSync, readdirSync, rmdirSync } from 'node:fs';
+const { lstatSync, readdirSync, rmdirSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { UsageError } from '../cli/args.js';
 import { humanDuration, humanSize, table } from '../cli/format.js';

@@ -3,7 +3,7 @@
 // processes run with (chapter 04's SecuritySpec: capabilities, no_new_privs, the
 // resolved seccomp filter, the user). Written once, next to config.json, as
 // <dir>/exec.json; a process that joins the container later gets the same.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { containerDir, writeAtomic } from '../container/store.js';
 import type { Step } from '../container/step.js';

@@ -5,7 +5,7 @@
 // credentials and seccomp filter (chapter 04's, from exec.json), which user, env
 // and working directory. The addon's nsExec (native/exec.cc) only makes the calls:
 // Node itself never enters the container.
-import { closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
+const { closeSync, constants, openSync, readFileSync, statSync } = process.getBuiltinModule('node:fs');
 import { basename, join } from 'node:path';
 import { containerEnv, exitStatus } from '../container/config.js';
 import { processStartTime } from '../container/state.js';

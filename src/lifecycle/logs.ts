@@ -3,7 +3,7 @@
 // one JSON object a line: {"log":"…","stream":"stdout"|"stderr","time":"…"}.
 // Each stream goes back to where it came from: stdout to stdout, stderr to stderr.
 // -f follows the file until the container has exited and every line is read.
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+const { closeSync, existsSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { exitFile } from '../container/exit.js';
 import { containerDir } from '../container/store.js';

@@ -3,7 +3,7 @@
 // spawns the monitor, the monitor clones the init, so the init is the monitor's
 // child and outlives the CLI. The spec and report pipes (fds 3 and 4) go through
 // the monitor untouched: the start protocol of chapter 01 does not change.
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+const { closeSync, openSync, readSync, writeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Spawner } from '../container/process.js';

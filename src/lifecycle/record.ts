@@ -2,7 +2,7 @@
 // A container as the lifecycle commands see it: its config and its state, read
 // under the store's lock after the sweep, so what they show is true (a record whose
 // owner — CLI or monitor — is gone has been set right).
-import { existsSync, readFileSync } from 'node:fs';
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import type { ContainerState } from '../container/state.js';
 import { alive, withStore } from '../container/sweep.js';

@@ -2,7 +2,7 @@
 // What `run` was asked, kept beside the record (<dir>/options.json) so that `start`
 // can walk the same steps again. -e KEY (copied from the CLI's environment) is kept
 // as KEY=VALUE: a later start must not take it from its own caller's environment.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import type { RunOptions } from '../container/config.js';
 import { containerDir, writeAtomic } from '../container/store.js';

@@ -1,7 +1,7 @@
 // chapter: 05-lifecycle
 // kill and stop: a signal to the container's PID 1, through a pidfd opened and then
 // checked against the recorded start time, so a reused pid never gets it.
-import { closeSync } from 'node:fs';
+const { closeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { native } from '../native.js';
 import { alive } from '../container/sweep.js';

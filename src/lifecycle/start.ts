@@ -7,7 +7,7 @@
 // step is swapped: the record exists, it is reopened instead of created.
 //
 //   created ──start──▶ running ──(exit, kill, stop)──▶ exited ──start──▶ running …
-import { rmSync } from 'node:fs';
+const { rmSync } = process.getBuiltinModule('node:fs');
 import { Cleanup } from '../container/cleanup.js';
 import { baseSpec, type RunOptions } from '../container/config.js';
 import { exitFile } from '../container/exit.js';

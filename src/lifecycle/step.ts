@@ -7,7 +7,7 @@
 // `stop` sends first.
 // With -d nothing of the container's is connected to this CLI: the monitor makes
 // its stdout and stderr (and with -i its stdin), and with -t takes its terminal.
-import { closeSync, openSync } from 'node:fs';
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { containerDir, containersDir } from '../container/store.js';
 import { processStartTime } from '../container/state.js';

@@ -2,7 +2,7 @@
 // A bridge network's device: the bridge itself, the gateway's address on it, and
 // what the host must do for its traffic (forwarding, NAT). Made on first use,
 // under the networks' lock; removed with the network.
-import { readFileSync, writeFileSync } from 'node:fs';
+const { readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { broadcast, intToIp, parseCidr } from './ipam.js';
 import { deleteRule, ensureChains, ensureRules, networkRules } from './iptables.js';
 import { Netlink, NetlinkError } from './netlink.js';

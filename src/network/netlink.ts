@@ -4,7 +4,7 @@
 // message is a 16-byte header, a fixed struct for its family (ifinfomsg, ifaddrmsg,
 // rtmsg) and attributes: {length, type, value} padded to 4 bytes, nested for
 // structured values. The addon only gives us the socket (native/network.cc).
-import { closeSync, openSync } from 'node:fs';
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { native } from '../native.js';
 

@@ -1,7 +1,7 @@
 // chapter: 06-network
 // Published ports: -p [IP:][HOST:]CONTAINER[/PROTO], -P, docker's ps column, and a
 // free host port from the ephemeral range when none is given.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { UsageError } from '../cli/args.js';
 import { RuntimeError } from '../errors.js';
 import { isIp } from './ipam.js';

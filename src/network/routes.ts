@@ -1,7 +1,7 @@
 // chapter: 06-network
 // The host's IPv4 routes, from /proc/net/route (this network namespace's): a
 // network's subnet must overlap none of them, or its bridge would steal traffic.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import type { Cidr } from './ipam.js';
 
 /** each route's destination (the default route, 0.0.0.0/0, left out: everything overlaps it) */

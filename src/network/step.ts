@@ -7,7 +7,7 @@
 // DNAT rules go in. The runtime does all of it from outside, through a netlink
 // socket made inside the container's namespace: the container itself never needs
 // CAP_NET_ADMIN.
-import { writeFileSync } from 'node:fs';
+const { writeFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { containerDir } from '../container/store.js';
 import { CLONE_NEWNET, native } from '../native.js';

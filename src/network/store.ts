@@ -3,7 +3,7 @@
 // the bridge device and the address allocations. Every read-modify-write of them
 // happens under one lock (<root>/networks/.lock, flock), so concurrent runs never
 // hand out one address twice, and a crash mid-way releases the lock with the process.
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+const { existsSync, readdirSync, readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { newId } from '../container/id.js';
 import { withLock, writeAtomic } from '../container/store.js';

@@ -2,7 +2,7 @@
 // The lifecycle commands after create (runtime.md#operations): start, state, kill,
 // delete, and runc's ps and features. Each reads the container's folder; none keeps
 // anything running.
-import { closeSync, constants as fsConstants, openSync, unlinkSync, writeSync } from 'node:fs';
+const { closeSync, constants: fsConstants, openSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES } from '../security/capabilities.js';

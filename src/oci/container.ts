@@ -4,7 +4,7 @@
 // init waits for `start`. The status is never stored: it is read off the process and
 // the FIFO each time (runtime.md#state), so a container that died says "stopped"
 // whoever noticed.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+const { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { processStartTime } from '../container/state.js';

@@ -3,7 +3,7 @@
 // this CLI exits. The init is our child while we set it up, and is left behind
 // waiting on exec.fifo: the kernel hands it to the nearest subreaper (containerd's
 // shim) or to PID 1, which then gets its exit status — nobody of ours waits for it.
-import { closeSync, readFileSync, writeFileSync } from 'node:fs';
+const { closeSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCgroup } from '../cgroups/index.js';

@@ -4,7 +4,7 @@
 // run inside a running container by chapter 05's setns exec (native/exec.cc): the
 // init's namespaces, its cgroups, the process's capabilities, user and no_new_privs,
 // and the container's seccomp filter (runc gives an exec'd process the config's).
-import { closeSync, readFileSync } from 'node:fs';
+const { closeSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exitStatus } from '../container/config.js';

@@ -5,7 +5,7 @@
 //   mydocker-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND [FLAGS] ID
 // An error is one line on stderr and, with --log, one line in the log file (the shim
 // reads the last error from there: {"level":"error","msg":…,"time":…}); exit status 1.
-import { appendFileSync } from 'node:fs';
+const { appendFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
 import { Container } from './container.js';
 

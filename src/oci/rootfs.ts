@@ -4,7 +4,7 @@
 // sysctls, and chapter 03's masks and read-only paths. Chapter 03 builds its root
 // from an image and knows which filesystems a container needs; here the config says
 // it all: the rootfs step of chapter 03 hands over to this when the spec has `oci`.
-import { chownSync, chmodSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+const { chownSync, chmodSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { dirname, join } from 'node:path';
 import { MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_PRIVATE, native } from '../native.js';
 import { mask, pivot, readonly } from '../rootfs/setup.js';

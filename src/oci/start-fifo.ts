@@ -6,7 +6,7 @@
 // blocks reading it: `start` writes one byte and removes the FIFO (its absence then
 // says "running"). The init holds it read-write, so a start that finds no reader
 // (O_NONBLOCK: ENXIO) knows the init is gone.
-import { closeSync, openSync, readSync } from 'node:fs';
+const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 import { report } from '../container/init-io.js';
 import type { InitStep } from '../container/step.js';
 import { native } from '../native.js';

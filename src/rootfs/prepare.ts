@@ -2,7 +2,7 @@
 // The CLI's half of a container's root filesystem: the folders of its writable
 // layer, the files docker generates (hostname, hosts, resolv.conf), the volumes,
 // and the lists of paths to hide. The init mounts all of it (src/rootfs/setup.ts).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { basename, isAbsolute, join, normalize } from 'node:path';
 import { containerDir } from '../container/store.js';
 import type { MountSpec, RootfsSpec } from './spec.js';

@@ -1,7 +1,7 @@
 // chapter: 03-rootfs
 // Paths inside a container's root filesystem, resolved as the container would:
 // a symlink in the image can never lead a mount outside it.
-import { lstatSync, readlinkSync } from 'node:fs';
+const { lstatSync, readlinkSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 
 /**

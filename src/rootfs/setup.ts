@@ -4,7 +4,7 @@
 // hide what it must not see, then pivot_root into it and drop the host's root.
 // Everything is mounted in the container's namespace only: nothing shows on the host,
 // and it all goes away with the namespace's last process.
-import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+const { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join, relative } from 'node:path';
 import { procMountError } from './proc-mounts.js';
 import {

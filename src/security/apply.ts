@@ -7,7 +7,7 @@
 //   lets an unprivileged thread load it; then it comes last, as late as possible)
 //   → bounding set → KEEPCAPS, groups, gid, uid → capset → ambient cleared
 // The init is Node: these calls change the main thread, which calls execve next.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { security, type SeccompFilter } from './native.js';
 import { resolveUser, UserError, type ExecUser } from './user.js';
 // <chapter 08-oci>

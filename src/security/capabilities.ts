@@ -3,7 +3,7 @@
 // docker's 14 default capabilities unless --cap-add, --cap-drop or --privileged
 // say otherwise. Names are matched case-insensitively, with or without CAP_, and
 // "ALL" stands for every capability this machine can give.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
 
 /** capability N is CAPABILITIES[N] (<linux/capability.h>, up to Linux 6.x) */

@@ -16,7 +16,7 @@
 // The limits cannot be lifted from inside: every file is on a read-only mount (EROFS),
 // and a remount or a fresh cgroup mount needs CAP_SYS_ADMIN, which the container
 // does not have.
-import { mkdirSync, symlinkSync } from 'node:fs';
+const { mkdirSync, symlinkSync } = process.getBuiltinModule('node:fs');
 import { basename, dirname, join } from 'node:path';
 import type { Step } from '../container/step.js';
 import { mountinfo, type MountEntry } from '../mountinfo.js';

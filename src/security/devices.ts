@@ -5,7 +5,7 @@
 // few devices. On cgroup v1 that is the devices controller's allow-list, set here
 // before the init starts; on cgroup v2 it takes an eBPF program (BPF_CGROUP_DEVICE),
 // which we do not load yet, so there CAP_MKNOD is dropped instead (see the step).
-import { writeFileSync } from 'node:fs';
+const { writeFileSync } = process.getBuiltinModule('node:fs');
 import { CgroupDirs } from '../cgroups/fs.js';
 import type { Step } from '../container/step.js';
 import { mountinfo } from '../mountinfo.js';

@@ -11,7 +11,7 @@
 // back the syscalls of a capability (mount for CAP_SYS_ADMIN, …) when the container
 // has it. It is read from the source tree (src/security/), which the build does not
 // copy: dist/security/seccomp.js finds it at ../../src/security/.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { release } from 'node:os';
 import { UsageError } from '../cli/args.js';
 import type { SeccompArg, SeccompFilter, SeccompRule } from './native.js';

@@ -16,7 +16,7 @@
 // new open_tree clone: EINVAL). runc 1.2 reaches the same end with a detached
 // lower-only overlayfs (libcontainer/exeseal), runc 1.0 with a sealed memfd copy —
 // a copy of a ~100 MB node binary per container would cost tens of ms and 100 MB.
-import { closeSync } from 'node:fs';
+const { closeSync } = process.getBuiltinModule('node:fs');
 import { MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, native } from '../native.js';
 import { RuntimeError } from '../errors.js';
 

@@ -6,7 +6,7 @@
 // its root and its containers/ and overlay2/ folders 0710 and its image folders 0700
 // (CVE-2021-41091), sets the umask to 022 when it starts, and chmods a root that
 // already exists. So do we, on every command that uses the store: a few syscalls.
-import { chmodSync, mkdirSync } from 'node:fs';
+const { chmodSync, mkdirSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 
 /** the store's top folders and their modes: only root gets in */

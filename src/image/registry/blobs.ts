@@ -5,7 +5,7 @@
 // blob against the manifest, the uncompressed tar against the config's diff id —
 // the name the image's config (and so the image id) is built on.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+const { createReadStream, createWriteStream } = process.getBuiltinModule('node:fs');
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';

@@ -1,6 +1,6 @@
 // chapter: 07-images
 // The registry commands as docker prints them: pull, push, login, logout, tag.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../../errors.js';
 import { normalizeRef } from '../reference.js';
 import { openImageStore } from '../store.js';

@@ -2,7 +2,7 @@
 // Credentials as docker keeps them: $DOCKER_CONFIG/config.json (default
 // ~/.docker/config.json), `auths` keyed by registry, each `auth` the base64 of
 // "user:password". Docker Hub's key is its old index URL, https://index.docker.io/v1/.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RuntimeError } from '../../errors.js';

@@ -6,7 +6,7 @@
 //   - plain HTTP only for a registry on loopback (localhost, 127.0.0.0/8, ::1) or one
 //     listed in MYDOCKER_INSECURE_REGISTRIES (comma-separated host[:port] or IPv4
 //     CIDR, like dockerd's --insecure-registry), and only when HTTPS did not answer.
-import { readFileSync } from 'node:fs';
+const { readFileSync } = process.getBuiltinModule('node:fs');
 import tls from 'node:tls';
 import { RuntimeError } from '../../errors.js';
 import { DEFAULT_DOMAIN } from '../reference.js';

@@ -2,7 +2,7 @@
 // What a run asks before it pulls: is the image named here already in the store?
 // Kept apart from pull.ts so that a run of a local image never loads the registry
 // client or the layer unpacker (node-tar): most runs need neither.
-import { existsSync, readFileSync } from 'node:fs';
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { familiarName, parseNormalizedNamed, type Reference } from '../reference.js';
 import type { Image, ImageStore } from '../store.js';
 import { choosePlatform, hostPlatform, parseManifest, type Platform } from './manifest.js';

@@ -5,7 +5,7 @@
 // unpacked in order, one after the other. A blob already in the store is not
 // fetched again. Two pulls of one image may run at once: each works in its own
 // scratch folder, and a rename over a twin is harmless.
-import { existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+const { existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { layerLimits, unpackLayer } from '../layer.js';

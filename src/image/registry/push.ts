@@ -2,7 +2,7 @@
 // `push`: each layer blob the registry lacks (HEAD says 404) is uploaded in one
 // piece (POST /blobs/uploads/ → Location, PUT Location?digest=…), then the config,
 // then the manifest exactly as stored, so its digest stays the image's.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+const { createReadStream, readFileSync, statSync } = process.getBuiltinModule('node:fs');
 import { Readable } from 'node:stream';
 import { RuntimeError } from '../../errors.js';
 import { familiarName } from '../reference.js';
