@@ -174,10 +174,11 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
   const hooks = { prestart: [], createRuntime: [], createContainer: [], startContainer: [], poststart: [], poststop: [] } as Record<HookName, OciHook[]>;
   for (const [name, list] of Object.entries(c.hooks ?? {})) {
     if (!(name in hooks)) fail(`hooks.${name}`, 'unknown hook');
-    if ((name === 'createContainer' || name === 'startContainer') && list?.length) fail(`hooks.${name}`, 'hooks inside the container are not supported');
     for (const h of list ?? []) if (!isAbsolute(h.path ?? '')) fail(`hooks.${name}`, `the path ${JSON.stringify(h.path)} must be absolute`);
     hooks[name as HookName] = list ?? [];
   }
+  // the init runs these two itself, inside the container (src/oci/container-hooks.ts)
+  if (hooks.createContainer.length || hooks.startContainer.length) spec.oci!.hooks = { createContainer: hooks.createContainer, startContainer: hooks.startContainer };
 
   return {
     spec,
