@@ -22,7 +22,8 @@ export function runHooks(kind: string, hooks: OciHook[], state: OciState, cwd?: 
       stdio: ['pipe', 'ignore', 'pipe'],
       timeout: h.timeout ? h.timeout * 1000 : undefined,
     });
-    if (r.error) throw new RuntimeError(`${kind} hook ${h.path}: ${r.error.message}`);
+    // a hook that exits without reading its stdin: EPIPE, as Go's exec (runc) ignores it
+    if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw new RuntimeError(`${kind} hook ${h.path}: ${r.error.message}`);
     if (r.status !== 0) throw new RuntimeError(`${kind} hook ${h.path} failed: ${r.signal ?? `exit status ${r.status}`}${r.stderr?.length ? `: ${r.stderr.toString().trim()}` : ''}`);
   }
 }
