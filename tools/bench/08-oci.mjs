@@ -20,8 +20,9 @@ const ns = `mydocker-bench-${process.pid}`;
 let daemon;
 try {
   writeFileSync(join(work.dir, 'config.toml'), `version = 2\nroot = "${work.dir}/root"\nstate = "${work.dir}/state"\n[grpc]\n  address = "${sock}"\n[ttrpc]\n  address = "${sock}.ttrpc"\n[debug]\n  address = ""\n[metrics]\n  address = ""\n`);
-  // bounded: a benchmark that dies leaves no containerd behind
-  daemon = spawn('timeout', ['-k', '2', '600', 'containerd', '--config', join(work.dir, 'config.toml')], { stdio: ['ignore', openSync(join(work.dir, 'containerd.log'), 'w'), 'inherit'] });
+  // bounded: a benchmark that dies leaves no containerd behind; its chatter goes to a log
+  const log = openSync(join(work.dir, 'containerd.log'), 'w');
+  daemon = spawn('timeout', ['-k', '2', '600', 'containerd', '--config', join(work.dir, 'config.toml')], { stdio: ['ignore', log, log] });
   for (let i = 0; !existsSync(sock); i++) {
     if (i > 150) throw new Error('containerd did not listen');
     await new Promise((r) => setTimeout(r, 100));
