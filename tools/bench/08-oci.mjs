@@ -3,7 +3,7 @@
 // in one hyperfine run. The whole path is measured: ctr, containerd, the shim and
 // the runtime's create/start/state/delete. No target: the ratio is reported.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hyperfine, repo, row, workDir } from './lib.mjs';
 
@@ -58,6 +58,14 @@ try {
     const exited = new Promise((r) => daemon.on('exit', r));
     daemon.kill('SIGTERM'); // timeout passes it on to containerd
     await exited;
+  }
+  // runc leaves the namespace's parent cgroup (/<namespace>) in every hierarchy: empty, removed
+  for (const h of readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    try {
+      rmdirSync(join('/sys/fs/cgroup', h.name, ns));
+    } catch {
+      // none there
+    }
   }
   for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(work.dir)).reverse()) spawnSync('umount', ['-l', m]);
   work.remove();
