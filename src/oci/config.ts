@@ -201,10 +201,10 @@ const LINUX_FIELDS = new Set([
   'seccomp', 'sysctl', 'maskedPaths', 'readonlyPaths', 'mountLabel',
 ]);
 
-/** does a config value ask for anything: a number other than 0, true, a non-empty string, list or object that does */
+/** does a config value ask for anything: a number other than 0, true, a non-empty string or list, an object with such a value */
 function asks(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
-  if (Array.isArray(v)) return v.some(asks) || v.length > 0;
+  if (Array.isArray(v)) return v.length > 0;
   if (typeof v === 'object') return Object.values(v).some(asks);
   return true;
 }

@@ -1,13 +1,14 @@
 // Chapter 08 — the rest of runc's runtime interface: the hooks that run inside the
 // container (createContainer, startContainer), pause/resume (the cgroup freezer) and
-// update (new limits for a running container). The runtime under test is
+// update (new limits for a running container), and all of it from dockerd
+// (`--add-runtime`), when Debian's docker.io is installed. The runtime under test is
 // MYDOCKER_RUNC, or the `mydocker-runc` next to MYDOCKER.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { MYDOCKER, needsRoot, noLeaks, ownDir, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
+import { MYDOCKER, needsRoot, noLeaks, ownDir, processTree, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
 import { busyboxTarball } from '../harness/fixtures.js';
 import { controllerBase, hostMode } from '../harness/cgroups.js';
 
@@ -221,6 +222,74 @@ t.test('features lists the hooks inside the container', async (t) => {
   const f = await runc(['features']);
   t.equal(f.code, 0);
   t.same(JSON.parse(f.stdout).hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+});
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+t.test("dockerd --add-runtime: docker run, pause, update and rm through mydocker-runc", { skip: needsRoot || (!['dockerd', 'docker', 'containerd', 'containerd-shim-runc-v2', 'skopeo'].every(has) && 'needs dockerd (Debian docker.io), containerd and skopeo') }, async (t) => {
+  // a private containerd and dockerd: their own state, sockets and pid file in our folder;
+  // dockerd in a network namespace of its own, without bridge or iptables; bounded lifetimes
+  const dir = join(work, 'docker');
+  mkdirSync(dir);
+  const ctd = join(dir, 'ctd.sock');
+  writeFileSync(join(dir, 'config.toml'), `version = 2\nroot = "${dir}/ctd-root"\nstate = "${dir}/ctd-state"\n[grpc]\n  address = "${ctd}"\n[ttrpc]\n  address = "${ctd}.ttrpc"\n[debug]\n  address = ""\n[metrics]\n  address = ""\n`);
+  const log = openSync(join(dir, 'daemons.log'), 'w');
+  const containerd = spawn('timeout', ['-k', '2', '150', 'containerd', '--config', join(dir, 'config.toml')], { stdio: ['ignore', log, log] });
+  const daemons = [containerd];
+  const shims = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`\0-address\0${ctd}\0`);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+  t.teardown(async () => {
+    for (const p of [...shims(), ...daemons.flatMap((d) => processTree(d.pid!).reverse())]) {
+      try {
+        process.kill(p, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+    for (const d of daemons) await new Promise((r) => (d.exitCode !== null || d.signalCode !== null ? r(null) : d.on('exit', r)));
+    for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(dir)).reverse()) spawnSync('umount', ['-l', m]);
+  });
+  await waitFor(() => existsSync(ctd), 15_000, 'containerd to listen');
+  const sock = join(dir, 'docker.sock');
+  const execRoot = join(dir, 'exec');
+  daemons.push(spawn('timeout', ['-k', '2', '150', 'unshare', '--net', 'dockerd', '--containerd', ctd, '--data-root', join(dir, 'data'), '--exec-root', execRoot, '--pidfile', join(dir, 'docker.pid'), '-H', `unix://${sock}`, '--iptables=false', '--ip6tables=false', '--bridge=none', '--add-runtime', `mydocker=${RUNC}`], { stdio: ['ignore', log, log] }));
+  await waitFor(() => existsSync(sock), 30_000, 'dockerd to listen');
+  const docker = (args: string[]) => spawnSync('docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const archive = join(dir, 'bb.tar');
+  t.equal(spawnSync('skopeo', ['copy', '-q', `tarball:${busyboxTarball()}`, `docker-archive:${archive}:docker.io/library/bb:1`]).status, 0, 'a docker-archive of busybox');
+  t.equal(docker(['load', '-i', archive]).status, 0, 'docker load');
+
+  const cg = `mydocker-test-${unique}-docker`;
+  const run = docker(['run', '--rm', '--runtime', 'mydocker', '--network', 'none', '--cgroup-parent', cg, 'bb:1', 'sh', '-c', 'echo hello from docker; cat /proc/1/cmdline; exit 3']);
+  t.match(run.stdout, /^hello from docker\nsh\0-c\0echo hello/, 'docker run --runtime mydocker: the output, the command as PID 1');
+  t.equal(run.status, 3, `docker run: the exit status (${run.stderr.trim()})`);
+
+  const d = docker(['run', '-d', '--name', `${unique}-d`, '--runtime', 'mydocker', '--network', 'none', '--cgroup-parent', cg, 'bb:1', 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /count; usleep 20000; done']);
+  t.equal(d.status, 0, `docker run -d: ${d.stderr}`);
+  const id = d.stdout.trim();
+  const pid = Number(docker(['inspect', '-f', '{{.State.Pid}}', id]).stdout);
+  // the container's state is ours: our runtime's `state` reads it from the root dockerd gave it
+  const roots = readdirSync(execRoot).filter((r) => r.startsWith('runtime-')).map((r) => join(execRoot, r, 'moby'));
+  const ours = roots.map((r) => spawnSync(RUNC, ['--root', r, 'state', id], { encoding: 'utf8' })).find((r) => r.status === 0);
+  t.match(ours && JSON.parse(ours.stdout), { id, status: 'running', pid }, "mydocker-runc's state of the container dockerd started");
+  t.equal(docker(['pause', id]).status, 0, 'docker pause');
+  const count = () => docker(['cp', `${id}:/count`, '-']).stdout;
+  const frozen = count();
+  await sleep(400);
+  t.equal(count(), frozen, 'paused: nothing moves');
+  t.match(docker(['ps', '--format', '{{.Status}}', '-f', `id=${id}`]).stdout, /Paused/, 'docker ps: Paused');
+  t.equal(docker(['unpause', id]).status, 0, 'docker unpause');
+  await waitFor(() => count() !== frozen, 5_000, 'the counter to move');
+  t.equal(docker(['update', '--pids-limit', '77', id]).status, 0, 'docker update --pids-limit');
+  t.equal(cgroupFile(pid, 'pids', 'pids.max', 'pids.max'), '77', 'update reached the cgroup (the shim sends -r: linux.resources)');
+  const rm = docker(['rm', '-f', id]);
+  t.equal(rm.status, 0, `docker rm -f: ${rm.stderr}`);
+  await waitFor(() => shims().length === 0, 10_000, 'the shims to exit');
 });
 
 noLeaks(t, before);

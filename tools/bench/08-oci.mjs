@@ -60,9 +60,10 @@ try {
     await exited;
   }
   // runc leaves the namespace's parent cgroup (/<namespace>) in every hierarchy: empty, removed
-  for (const h of readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory())) {
+  const dirs = readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory());
+  for (const dir of [join('/sys/fs/cgroup', ns), ...dirs.map((h) => join('/sys/fs/cgroup', h.name, ns))]) {
     try {
-      rmdirSync(join('/sys/fs/cgroup', h.name, ns));
+      rmdirSync(dir);
     } catch {
       // none there
     }
