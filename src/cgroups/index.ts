@@ -16,7 +16,7 @@ type CgroupMode = 'unified' | 'hybrid' | 'legacy';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
-function cgroupMode(base = '/sys/fs/cgroup'): CgroupMode {
+export function cgroupMode(base = '/sys/fs/cgroup'): CgroupMode {
   const isV2 = (dir: string) => {
     try {
       return statfsSync(dir).type === CGROUP2_SUPER_MAGIC;

@@ -32,22 +32,8 @@ export function createV1(path: string, r: Resources): Cgroup {
         for (const f of ['cpuset.cpus', 'cpuset.mems']) if (read(dir, f) === '') write(dir, f, read(parent, f));
       });
     }
-    const at = (controller: string) => `${hierarchies.get(controller)}/${path}`;
-    if (r.memory !== undefined) {
-      const dir = at('memory');
-      write(dir, 'memory.limit_in_bytes', r.memory);
-      // memsw exists only with swap accounting; docker's default swap is as much again as -m
-      if (existsSync(`${dir}/memory.memsw.limit_in_bytes`)) write(dir, 'memory.memsw.limit_in_bytes', r.memorySwap ?? 2 * r.memory);
-    }
-    if (r.cpus !== undefined) {
-      write(at('cpu'), 'cpu.cfs_period_us', CPU_PERIOD);
-      write(at('cpu'), 'cpu.cfs_quota_us', Math.round(r.cpus * CPU_PERIOD));
-    }
-    if (r.cpuShares !== undefined) write(at('cpu'), 'cpu.shares', r.cpuShares);
-    if (r.cpusetCpus !== undefined) write(at('cpuset'), 'cpuset.cpus', r.cpusetCpus);
-    if (r.cpusetMems !== undefined) write(at('cpuset'), 'cpuset.mems', r.cpusetMems);
-    if (r.pidsLimit !== undefined) write(at('pids'), 'pids.max', r.pidsLimit);
-    const memory = hierarchies.has('memory') ? at('memory') : undefined;
+    writeV1Limits(path, r, hierarchies);
+    const memory = hierarchies.has('memory') ? `${hierarchies.get('memory')}/${path}` : undefined;
     return {
       made: [...dirs.made],
       procs: dirs.leaves.map((d) => `${d}/cgroup.procs`),
@@ -63,4 +49,26 @@ export function createV1(path: string, r: Resources): Cgroup {
     dirs.removeNow();
     throw e;
   }
+}
+
+/** the limits into an existing cgroup (create, and chapter 08's update of a running one) */
+export function writeV1Limits(path: string, r: Resources, hierarchies = v1Hierarchies()): void {
+  const at = (controller: string) => `${hierarchies.get(controller)}/${path}`;
+  if (r.memory !== undefined) {
+    const dir = at('memory');
+    // memsw exists only with swap accounting; docker's default swap is as much again as -m
+    const memsw = existsSync(`${dir}/memory.memsw.limit_in_bytes`) ? (r.memorySwap ?? 2 * r.memory) : undefined;
+    // the kernel keeps memory <= memory+swap at every write: a raise goes memsw first
+    if (memsw !== undefined && memsw > Number(read(dir, 'memory.memsw.limit_in_bytes'))) write(dir, 'memory.memsw.limit_in_bytes', memsw);
+    write(dir, 'memory.limit_in_bytes', r.memory);
+    if (memsw !== undefined) write(dir, 'memory.memsw.limit_in_bytes', memsw);
+  }
+  if (r.cpus !== undefined) {
+    write(at('cpu'), 'cpu.cfs_period_us', CPU_PERIOD);
+    write(at('cpu'), 'cpu.cfs_quota_us', Math.round(r.cpus * CPU_PERIOD));
+  }
+  if (r.cpuShares !== undefined) write(at('cpu'), 'cpu.shares', r.cpuShares);
+  if (r.cpusetCpus !== undefined) write(at('cpuset'), 'cpuset.cpus', r.cpusetCpus);
+  if (r.cpusetMems !== undefined) write(at('cpuset'), 'cpuset.mems', r.cpusetMems);
+  if (r.pidsLimit !== undefined) write(at('pids'), 'pids.max', r.pidsLimit);
 }

@@ -36,15 +36,7 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): C
     dirs.make(base, path, (dir) => {
       if (dir !== leaf) enable(dir);
     });
-    if (r.memory !== undefined) {
-      write(leaf, 'memory.max', r.memory);
-      if (existsSync(`${leaf}/memory.swap.max`)) write(leaf, 'memory.swap.max', swapMax(r.memory, r.memorySwap));
-    }
-    if (r.cpus !== undefined) write(leaf, 'cpu.max', cpuMax(r.cpus));
-    if (r.cpuShares !== undefined) write(leaf, 'cpu.weight', sharesToWeight(r.cpuShares));
-    if (r.cpusetCpus !== undefined) write(leaf, 'cpuset.cpus', r.cpusetCpus);
-    if (r.cpusetMems !== undefined) write(leaf, 'cpuset.mems', r.cpusetMems);
-    if (r.pidsLimit !== undefined) write(leaf, 'pids.max', r.pidsLimit);
+    writeV2Limits(leaf, r);
   } catch (e) {
     dirs.removeNow();
     throw e;
@@ -55,4 +47,17 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): C
     oomKilled: () => readKey(leaf, 'memory.events', 'oom_kill') > 0,
     remove: () => dirs.remove(),
   };
+}
+
+/** the limits into an existing cgroup (create, and chapter 08's update of a running one) */
+export function writeV2Limits(leaf: string, r: Resources): void {
+  if (r.memory !== undefined) {
+    write(leaf, 'memory.max', r.memory);
+    if (existsSync(`${leaf}/memory.swap.max`)) write(leaf, 'memory.swap.max', swapMax(r.memory, r.memorySwap));
+  }
+  if (r.cpus !== undefined) write(leaf, 'cpu.max', cpuMax(r.cpus));
+  if (r.cpuShares !== undefined) write(leaf, 'cpu.weight', sharesToWeight(r.cpuShares));
+  if (r.cpusetCpus !== undefined) write(leaf, 'cpuset.cpus', r.cpusetCpus);
+  if (r.cpusetMems !== undefined) write(leaf, 'cpuset.mems', r.cpusetMems);
+  if (r.pidsLimit !== undefined) write(leaf, 'pids.max', r.pidsLimit);
 }

@@ -2,18 +2,22 @@
 // The lifecycle commands after create (runtime.md#operations): start, state, kill,
 // delete, and runc's ps and features. Each reads the container's folder; none keeps
 // anything running.
-const { closeSync, constants: fsConstants, openSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
+const { closeSync, constants: fsConstants, openSync, readSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES } from '../security/capabilities.js';
 import { alive, containerPids, ociState, removeCgroups, status, type Container, OCI_VERSION } from './container.js';
+import { freezerOf, isFrozen, setFrozen } from './freezer.js';
 import { runHooks } from './hooks.js';
 
-export function start(c: Container): void {
+export async function start(c: Container): Promise<void> {
   const r = c.read();
   const s = status(c, r);
   if (s === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
   if (s === 'running') throw new RuntimeError('cannot start an already running container');
+  if (s !== 'created') throw new RuntimeError(`cannot start a container in the ${s} state`);
+  // opened before the init may go on: a failing startContainer hook writes its reason there
+  const hookResult = r.startHooks ? openSync(c.hookFifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK) : -1;
   let fd: number;
   try {
     // the init holds the FIFO open: without it (ENXIO) there is nobody to start
@@ -27,7 +31,31 @@ export function start(c: Container): void {
     closeSync(fd);
   }
   unlinkSync(c.fifo); // from now on: "running"
+  if (hookResult >= 0) await startContainerOutcome(hookResult);
   runHooks('poststart', r.poststart, ociState(c, r));
+}
+
+/** hook.fifo: end-of-file once the init has exec'd the command (or died), its reason if a hook failed */
+async function startContainerOutcome(fd: number): Promise<void> {
+  let reason = '';
+  const buf = Buffer.alloc(4096);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        await new Promise((res) => setTimeout(res, 5)); // the init still holds it: hooks running
+        continue;
+      }
+      if (n === 0) break;
+      reason += buf.toString('utf8', 0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (reason) throw new RuntimeError(reason);
 }
 
 export function state(c: Container): string {
@@ -47,11 +75,11 @@ export function parseSignal(sig: string): number {
   throw new RuntimeError(`unknown signal "${sig}"`);
 }
 
-export function kill(c: Container, sig: string, all: boolean): void {
+export async function kill(c: Container, sig: string, all: boolean): Promise<void> {
   const r = c.read();
   const n = parseSignal(sig);
   const s = status(c, r);
-  if (s !== 'created' && s !== 'running') throw new RuntimeError('container not running');
+  if (s !== 'created' && s !== 'running' && s !== 'paused') throw new RuntimeError('container not running');
   const pids = all ? containerPids(r) : [r.pid];
   for (const pid of pids.filter((p) => p > 0)) {
     try {
@@ -60,6 +88,24 @@ export function kill(c: Container, sig: string, all: boolean): void {
       if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
     }
   }
+  // a frozen task dies of SIGKILL only once thawed (cgroup v1); runc thaws for SIGKILL alone
+  if (s === 'paused' && n === constants.signals.SIGKILL) await setFrozen(freezerOf(r.procs)!, false);
+}
+
+/** runc's pause: every process of the container frozen; state then says "paused" */
+export async function pause(c: Container): Promise<void> {
+  const r = c.read();
+  const s = status(c, r);
+  if (s !== 'running' && s !== 'created') throw new RuntimeError('container not running');
+  const dir = freezerOf(r.procs);
+  if (!dir) throw new RuntimeError('pause: this host has no cgroup freezer (cgroup v1 freezer or cgroup v2)');
+  await setFrozen(dir, true);
+}
+
+export async function resume(c: Container): Promise<void> {
+  const r = c.read();
+  if (status(c, r) !== 'paused') throw new RuntimeError('container not paused');
+  await setFrozen(freezerOf(r.procs)!, false);
 }
 
 export async function remove(c: Container, force: boolean): Promise<void> {
@@ -79,6 +125,8 @@ export async function remove(c: Container, force: boolean): Promise<void> {
         // gone
       }
     }
+    const freezer = freezerOf(r.procs); // a paused container: its tasks die once thawed (runc thaws too)
+    if (freezer && isFrozen(freezer)) await setFrozen(freezer, false);
     for (let i = 0; alive(r) && i < 500; i++) await new Promise((res) => setTimeout(res, 10));
   }
   await removeCgroups(r);
@@ -103,7 +151,7 @@ export function features(): string {
     {
       ociVersionMin: '1.0.0',
       ociVersionMax: OCI_VERSION,
-      hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
+      hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
       mountOptions: ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'bind', 'rbind', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable', 'relatime', 'noatime', 'strictatime'],
       linux: {
         namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],

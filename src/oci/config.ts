@@ -158,10 +158,11 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
   };
 
   const r = l.resources ?? {};
-  for (const key of Object.keys(r)) if (!['devices', 'memory', 'cpu', 'pids'].includes(key)) fail(`linux.resources.${key}`, 'not supported');
+  // an empty value asks nothing (dockerd sends "blockIO": {} and the like): only a value is refused
+  for (const [key, v] of Object.entries(r)) if (!['devices', 'memory', 'cpu', 'pids'].includes(key) && asks(v)) fail(`linux.resources.${key}`, 'not supported');
   const resources: Resources = {};
   const mem = r.memory ?? {};
-  for (const key of Object.keys(mem)) if (!['limit', 'swap'].includes(key)) fail(`linux.resources.memory.${key}`, 'not supported');
+  for (const [key, v] of Object.entries(mem)) if (!['limit', 'swap'].includes(key) && asks(v)) fail(`linux.resources.memory.${key}`, 'not supported');
   if (mem.limit !== undefined && mem.limit > 0) resources.memory = mem.limit;
   if (mem.swap !== undefined && mem.swap !== 0) resources.memorySwap = mem.swap;
   const cpu = r.cpu ?? {};
@@ -174,10 +175,11 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
   const hooks = { prestart: [], createRuntime: [], createContainer: [], startContainer: [], poststart: [], poststop: [] } as Record<HookName, OciHook[]>;
   for (const [name, list] of Object.entries(c.hooks ?? {})) {
     if (!(name in hooks)) fail(`hooks.${name}`, 'unknown hook');
-    if ((name === 'createContainer' || name === 'startContainer') && list?.length) fail(`hooks.${name}`, 'hooks inside the container are not supported');
     for (const h of list ?? []) if (!isAbsolute(h.path ?? '')) fail(`hooks.${name}`, `the path ${JSON.stringify(h.path)} must be absolute`);
     hooks[name as HookName] = list ?? [];
   }
+  // the init runs these two itself, inside the container (src/oci/container-hooks.ts)
+  if (hooks.createContainer.length || hooks.startContainer.length) spec.oci!.hooks = { createContainer: hooks.createContainer, startContainer: hooks.startContainer };
 
   return {
     spec,
@@ -198,6 +200,14 @@ const LINUX_FIELDS = new Set([
   'namespaces', 'uidMappings', 'gidMappings', 'devices', 'cgroupsPath', 'resources', 'rootfsPropagation',
   'seccomp', 'sysctl', 'maskedPaths', 'readonlyPaths', 'mountLabel',
 ]);
+
+/** does a config value ask for anything: a number other than 0, true, a non-empty string or list, an object with such a value */
+function asks(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.values(v).some(asks);
+  return true;
+}
 
 function uint(n: number, field: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 2) fail(field, `${n} is not an id`);

@@ -8,6 +8,7 @@ const { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writ
 import { dirname, join, resolve } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { processStartTime } from '../container/state.js';
+import { freezerOf, isFrozen } from './freezer.js';
 import type { OciHook, OciState } from './spec.js';
 
 export const OCI_VERSION = '1.0.2';
@@ -27,6 +28,10 @@ export interface OciRecord {
   procs: string[];
   poststart: OciHook[];
   poststop: OciHook[];
+  /** startContainer hooks run in the init at `start`: start waits on hook.fifo for their outcome */
+  startHooks?: boolean;
+  /** the cgroup, relative to each hierarchy's root (update writes there) */
+  cgroupsPath?: string;
 }
 
 export class Container {
@@ -40,6 +45,9 @@ export class Container {
   }
   get fifo(): string {
     return join(this.dir, 'exec.fifo');
+  }
+  get hookFifo(): string {
+    return join(this.dir, 'hook.fifo');
   }
 
   exists(): boolean {
@@ -76,10 +84,12 @@ export class Container {
   }
 }
 
-/** creating: create has not started the init yet; created: the init waits on exec.fifo; running: it went on; stopped: it is gone (a zombie too) */
+/** creating: create has not started the init yet; created: the init waits on exec.fifo; running: it went on; paused: frozen; stopped: it is gone (a zombie too) */
 export function status(c: Container, r: OciRecord): OciState['status'] {
   if (r.pid === 0) return existsSync(c.fifo) ? 'creating' : 'stopped';
   if (!alive(r)) return 'stopped';
+  const freezer = freezerOf(r.procs);
+  if (freezer && isFrozen(freezer)) return 'paused'; // runc's status for a frozen container
   return existsSync(c.fifo) ? 'created' : 'running';
 }
 

@@ -8,7 +8,6 @@ import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCgroup } from '../cgroups/index.js';
 import { CgroupDirs } from '../cgroups/fs.js';
-import { v1Hierarchies } from '../cgroups/v1.js';
 import { startInit } from '../container/process.js';
 import { processStartTime } from '../container/state.js';
 import { RuntimeError } from '../errors.js';
@@ -19,7 +18,9 @@ import { DEVICE_RULES } from '../security/devices.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig, type OciPlan } from './config.js';
 import { ociState, removeCgroups, writePidFile, type Container, type OciRecord } from './container.js';
+import { makeFreezer } from './freezer.js';
 import { runHooks } from './hooks.js';
+import { writeCpuPeriod } from './update.js';
 import { ociNative } from './native.js';
 import type { OciConfig } from './spec.js';
 
@@ -67,11 +68,14 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     procs: [],
     poststart: plan.hooks.poststart,
     poststop: plan.hooks.poststop,
+    startHooks: plan.hooks.startContainer.length > 0,
+    cgroupsPath: plan.cgroupsPath,
   };
   let init: ReturnType<typeof startInit> | undefined;
   try {
     c.write(record);
     native.mknod(c.fifo, S_IFIFO | 0o622, 0, 0);
+    if (record.startHooks) native.mknod(c.hookFifo, S_IFIFO | 0o600, 0, 0);
     makeCgroups(plan, record);
     c.write(record);
     const spec = plan.spec;
@@ -81,10 +85,15 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
 
     // our stdio is the container's (containerd's pipes); no parent-death signal: it outlives us
     init = startInit([0, 1, 2], (s) => native.spawn({ ...s, cloneFlags: plan.cloneFlags, parentDeathSignal: undefined }));
-    init.send(spec);
     record.pid = init.pid;
     record.pidStart = processStartTime(init.pid) ?? '';
     c.write(record);
+    // the namespaces exist; the init waits for its spec. prestart and createRuntime run
+    // now, so that createContainer (in the init, before pivot_root) comes after them
+    runHooks('prestart', plan.hooks.prestart, ociState(c, record));
+    runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
+    if (spec.oci!.hooks) Object.assign(spec.oci!.hooks, { state: ociState(c, record), result: record.startHooks ? c.hookFifo : undefined });
+    init.send(spec);
     init.go(); // the init's own setup runs; it stops again at exec.fifo
     if (spec.tty) {
       const master = await Promise.race([init.terminal, init.started.then(() => Promise.reject(new RuntimeError('the init made no terminal')))]);
@@ -96,8 +105,6 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     }
     await init.started; // {created}: set up, in its cgroup, waiting
     limits(plan, init.pid);
-    runHooks('prestart', plan.hooks.prestart, ociState(c, record));
-    runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
   } catch (e) {
     init?.signal(9);
@@ -113,17 +120,10 @@ function makeCgroups(plan: OciPlan, record: OciRecord): void {
   const cgroup = createCgroup(plan.cgroupsPath, plan.resources);
   record.cgroups.push(...cgroup.made);
   record.procs.push(...cgroup.procs);
-  const cpu = v1Hierarchies().get('cpu');
-  if (plan.cpuPeriod !== undefined || plan.cpuQuota !== undefined) {
-    if (cpu) {
-      const dir = `${cpu}/${plan.cgroupsPath}`;
-      if (plan.cpuPeriod) writeFileSync(`${dir}/cpu.cfs_period_us`, String(plan.cpuPeriod));
-      if (plan.cpuQuota) writeFileSync(`${dir}/cpu.cfs_quota_us`, String(plan.cpuQuota));
-    } else {
-      const dir = cgroup.procs[0].replace(/\/cgroup\.procs$/, '');
-      writeFileSync(`${dir}/cpu.max`, `${plan.cpuQuota ?? 'max'} ${plan.cpuPeriod ?? 100000}`);
-    }
-  }
+  const freezer = makeFreezer(plan.cgroupsPath); // pause and resume
+  record.cgroups.push(...freezer.made);
+  record.procs.push(...freezer.procs);
+  writeCpuPeriod(plan.cgroupsPath, plan.cpuPeriod, plan.cpuQuota);
   const devices = mountinfo().find((m) => m.fstype === 'cgroup' && m.superOptions.includes('devices'))?.mountPoint;
   if (!devices) {
     // cgroup v2 takes an eBPF program for device rules, which we do not load (chapter 04):

@@ -53,6 +53,9 @@ const COMMANDS: Record<string, { valued: string[]; bools: string[]; aliases?: Re
   delete: { valued: [], bools: ['force'], aliases: { f: 'force' }, args: [1, 1] },
   ps: { valued: ['format'], bools: [], aliases: { f: 'format' }, args: [1, 64] },
   features: { valued: [], bools: [], args: [0, 0] },
+  pause: { valued: [], bools: [], args: [1, 1] },
+  resume: { valued: [], bools: [], args: [1, 1] },
+  update: { valued: ['resources', 'memory', 'cpu-shares', 'cpu-quota', 'cpu-period', 'pids-limit'], bools: [], aliases: { r: 'resources' }, args: [1, 1] },
   exec: { valued: ['process', 'pid-file', 'console-socket', 'cwd', 'user', 'env', 'cap', 'preserve-fds'], bools: ['detach', 'tty', 'no-new-privs'], aliases: { p: 'process', d: 'detach', t: 'tty', u: 'user', e: 'env', c: 'cap' }, args: [1, 64] },
 };
 
@@ -84,13 +87,24 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'start':
-      cmds.start(c);
+      await cmds.start(c);
       return 0;
     case 'state':
       process.stdout.write(cmds.state(c) + '\n');
       return 0;
+    case 'pause':
+      await cmds.pause(c);
+      return 0;
+    case 'resume':
+      await cmds.resume(c);
+      return 0;
+    case 'update': {
+      const { update } = await import('./update.js');
+      update(c, f.values);
+      return 0;
+    }
     case 'kill':
-      cmds.kill(c, f.rest[1] ?? 'SIGTERM', f.bools.has('all'));
+      await cmds.kill(c, f.rest[1] ?? 'SIGTERM', f.bools.has('all'));
       return 0;
     case 'delete':
       await cmds.remove(c, f.bools.has('force'));

@@ -12,6 +12,7 @@ import { secureJoin } from '../rootfs/secure-join.js';
 import { mountCgroupfs, type CgroupfsSpec } from '../security/cgroupfs.js';
 import type { InitStep } from '../container/step.js';
 import type { InitMount, OciInitSpec } from './config.js';
+import { createContainerHooks } from './container-hooks.js';
 
 declare module './config.js' {
   interface OciInitSpec {
@@ -36,6 +37,7 @@ function setupOciRootfs(o: OciInitSpec): void {
   const dev = o.mounts.some((m) => m.destination === '/dev' && m.type !== 'bind');
   if (dev) defaultDevices(root); // a fresh /dev: the spec's default devices and links
   for (const d of o.devices) makeDevice(root, d);
+  createContainerHooks(o.hooks, root); // after createRuntime (create ran it), before pivot_root
   pivot(root);
   for (const [key, value] of o.sysctl) writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
   for (const p of o.maskedPaths) mask('/', p);

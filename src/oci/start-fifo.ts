@@ -10,6 +10,7 @@ const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 import { report } from '../container/init-io.js';
 import type { InitStep } from '../container/step.js';
 import { native } from '../native.js';
+import { openHookResult, startContainerHooks } from './container-hooks.js';
 
 declare module '../container/spec.js' {
   interface InitMessage {
@@ -29,6 +30,7 @@ export const startFifo: InitStep = {
     if (!spec.oci?.startFifo) return;
     fifo = openSync(spec.oci.startFifo, 'r+');
     devnull = openSync('/dev/null', 'w'); // the host's: the container may have none
+    openHookResult(spec.oci.hooks);
   },
   beforeExec(spec) {
     if (spec.oci?.umask !== undefined) process.umask(spec.oci.umask); // the command's umask (process.user.umask)
@@ -39,5 +41,6 @@ export const startFifo: InitStep = {
     closeSync(devnull);
     readSync(fifo, Buffer.alloc(1), 0, 1, null); // blocks until `start`
     closeSync(fifo);
+    startContainerHooks(spec.oci!.hooks); // in the container, before the command
   },
 };

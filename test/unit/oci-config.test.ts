@@ -148,7 +148,10 @@ t.test('the rest: hooks in order, devices, seccomp through chapter 04, refusals'
   t.same(p.spec.oci!.devices, [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }]);
   t.same(p.spec.security!.seccomp, { defaultAction: 'SCMP_ACT_ALLOW', defaultErrno: 1, architectures: ['x86_64'], rules: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO', errno: 1, args: [] }] });
   t.equal(p.oomScoreAdj, 100);
-  t.throws(() => plan((c) => (c.hooks = { createContainer: [{ path: '/bin/a' }] })), /hooks inside the container are not supported/);
+  const inside = plan((c) => (c.hooks = { createContainer: [{ path: '/bin/a' }], startContainer: [{ path: '/b' }] }));
+  t.same(inside.spec.oci!.hooks, { createContainer: [{ path: '/bin/a' }], startContainer: [{ path: '/b' }] }, 'createContainer and startContainer: for the init to run');
+  t.equal(plan(() => {}).spec.oci!.hooks, undefined, 'no hooks inside: nothing for the init');
+  t.doesNotThrow(() => plan((c) => (c.linux!.resources = { blockIO: {}, memory: { swappiness: 0 }, hugepageLimits: [] } as never)), "an empty entry asks nothing (dockerd's blockIO: {})");
   t.throws(() => plan((c) => (c.process!.apparmorProfile = 'x')), /AppArmor is not supported/);
   t.throws(() => plan((c) => (c.linux!.intelRdt = {})), /linux\.intelRdt: not supported/);
   t.throws(() => plan((c) => (c.ociVersion = '0.5.0')), /ociVersion/);
