@@ -28,6 +28,26 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Chapter 08's dockerd test (--add-runtime): docker.io, installed WITHOUT starting or
+# enabling its service. A system dockerd would rewrite this machine's iptables (the
+# FORWARD policy to DROP) and its bridge; the test starts a dockerd of its own, in a
+# network namespace, with --iptables=false --bridge=none.
+if ! dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'ok installed'; then
+  echo "setup: installing docker.io (its service neither started nor enabled)"
+  guard=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then # Debian's switch: 101 = no service may start
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    guard=1
+  fi
+  [ ${#missing[@]} -gt 0 ] || apt-get update -qq
+  status=0
+  apt-get install -y -qq --no-install-recommends docker.io >/dev/null || status=$?
+  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
+  [ "$status" -eq 0 ] || exit "$status"
+  if [ -d /run/systemd/system ]; then systemctl disable --now docker.service docker.socket >/dev/null 2>&1 || true; fi
+fi
+
 # Node: the LTS line, pinned. Installed when `node` is missing or older than
 # node-gyp 13 needs (24.15): into $NODE_PREFIX (/usr/local), which comes before
 # /usr/bin (the distribution's or NodeSource's node) in every PATH that runs the
