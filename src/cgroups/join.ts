@@ -10,6 +10,12 @@ declare module '../container/spec.js' {
   interface InitSpec {
     /** cgroup.procs files the init writes itself into right before exec */
     cgroupProcs?: string[];
+    // <chapter 08-oci>
+    /** the same files, opened by the CLI and passed as these fds (a user namespace's root may not open them) */
+    cgroupProcsFds?: number[];
+    /** false: no cgroup namespace of its own (an OCI config that lists none) */
+    cgroupNamespace?: boolean;
+    // </chapter 08-oci>
   }
 }
 
@@ -17,14 +23,19 @@ let procsFds: number[] = [];
 
 export const cgroupsInit: InitStep = {
   name: 'cgroups',
-  setup: (spec) => void (procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'))),
-  beforeExec: () => joinCgroups(procsFds),
+  setup(spec) {
+    procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'));
+    // <chapter 08-oci>
+    if (spec.cgroupProcsFds) procsFds = spec.cgroupProcsFds;
+    // </chapter 08-oci>
+  },
+  beforeExec: (spec) => joinCgroups(procsFds, spec.cgroupNamespace !== false),
 };
 
 /** join the container's cgroups, then make them the root of a new cgroup namespace */
-function joinCgroups(procsFds: number[]): void {
+function joinCgroups(procsFds: number[], newNamespace: boolean): void {
   if (!procsFds.length) return;
   // writing "0" to cgroup.procs moves the writer
   for (const fd of procsFds) writeSync(fd, '0');
-  native.unshare(CLONE_NEWCGROUP);
+  if (newNamespace) native.unshare(CLONE_NEWCGROUP);
 }

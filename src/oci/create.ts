@@ -3,7 +3,7 @@
 // this CLI exits. The init is our child while we set it up, and is left behind
 // waiting on exec.fifo: the kernel hands it to the nearest subreaper (containerd's
 // shim) or to PID 1, which then gets its exit status — nobody of ours waits for it.
-import { closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCgroup } from '../cgroups/index.js';
@@ -69,18 +69,34 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     poststop: plan.hooks.poststop,
   };
   let init: ReturnType<typeof startInit> | undefined;
+  const passed: number[] = [];
   try {
     c.write(record);
     native.mknod(c.fifo, S_IFIFO | 0o622, 0, 0);
     makeCgroups(plan, record);
     c.write(record);
     const spec = plan.spec;
-    spec.cgroupProcs = record.procs;
-    spec.oci!.startFifo = c.fifo;
     if (plan.spec.oci!.mounts.some((m) => m.type === 'cgroup')) spec.oci!.cgroupfs = containerCgroupfs(record.procs);
+    // the files the init writes are opened here and passed on as its fds 5, 6, …: the root
+    // of a user namespace is not the host's root and may not open them itself
+    passed.push(...record.procs.map((f) => openSync(f, 'w')), openSync(c.fifo, 'r+'));
+    spec.cgroupProcsFds = record.procs.map((_, i) => 5 + i);
+    spec.oci!.startFifo = 5 + record.procs.length;
+    // the namespaces to join, by fd: opened now, setns'd by the addon's first stage
+    const join = plan.join.map(({ path, flag }): [number, number] => {
+      try {
+        return [passed[passed.push(openSync(path, 'r')) - 1], flag];
+      } catch (e) {
+        throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`);
+      }
+    });
+    const fds = passed.slice(0, record.procs.length + 1);
 
     // our stdio is the container's (containerd's pipes); no parent-death signal: it outlives us
-    init = startInit([0, 1, 2], (s) => native.spawn({ ...s, cloneFlags: plan.cloneFlags, parentDeathSignal: undefined }));
+    init = startInit([0, 1, 2], (s) =>
+      native.spawn({ ...s, fds: [...s.fds!, ...fds], cloneFlags: plan.cloneFlags, join, uidMap: plan.uidMap, gidMap: plan.gidMap, parentDeathSignal: undefined }),
+    );
+    for (const fd of passed.splice(0)) closeSync(fd); // the init has its copies
     init.send(spec);
     record.pid = init.pid;
     record.pidStart = processStartTime(init.pid) ?? '';
@@ -100,6 +116,7 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
   } catch (e) {
+    for (const fd of passed) closeSync(fd);
     init?.signal(9);
     if (init) await init.exited;
     await removeCgroups(record).catch(() => {});

@@ -246,15 +246,13 @@ const RUNC_PASSES = [
   'linux_ns_path_type', 'linux_readonly_paths', 'linux_sysctl', 'linux_uid_mappings', 'mounts', 'process',
   'process_oom_score_adj', 'process_user', 'root_readonly_true', 'state',
 ];
-/** runc's 28 need user namespaces (uidMappings, ns_nopath) and joining by path (ns_path, ns_itype): not yet */
-const NOT_YET = new Set(['linux_ns_itype', 'linux_ns_nopath', 'linux_ns_path', 'linux_uid_mappings']);
 /** passed here, failed by runc 1.1.5 on this host */
 const BEYOND_RUNC = ['delete', 'hooks_stdin', 'linux_cgroups_devices', 'linux_cgroups_relative_devices', 'linux_rootfs_propagation', 'linux_seccomp', 'misc_props'];
 const OCI_VALIDATE = process.env.OCI_VALIDATE ?? resolve(REPO, '..', 'shared', 'bin', 'oci-validate');
 const CGROUPTEST_LOCK = '/tmp/mydocker-oci-validate-cgrouptest.lock';
 
 t.test('the OCI validation suite: every test runc passes here, and more', { skip: needsRoot || (!existsSync(OCI_VALIDATE) && `no ${OCI_VALIDATE} (set OCI_VALIDATE)`) }, async (t) => {
-  const tests = [...RUNC_PASSES.filter((x) => !NOT_YET.has(x)), ...BEYOND_RUNC];
+  const tests = [...RUNC_PASSES, ...BEYOND_RUNC];
   // most of a validation test is its polls (1 s apart): four runs side by side; the tests
   // that use a cgroup path share one (runtime-tools' "cgrouptest"), so they stay in one run
   const sharesCgroup = (x: string) => x.startsWith('linux_cgroups_') || x === 'delete_resources' || x === 'delete_only_create_resources';
@@ -282,7 +280,6 @@ t.test('the OCI validation suite: every test runc passes here, and more', { skip
     const line = lines.find((l) => l === `ok - ${name}` || l.startsWith(`not ok - ${name} `) || l === `not ok - ${name}`);
     t.equal(line, `ok - ${name}`, `validation: ${name}${BEYOND_RUNC.includes(name) ? ' (runc fails it here)' : ''}`);
   }
-  t.todo(`validation: ${[...NOT_YET].join(', ')} (runc passes them; they need user namespaces or joining a namespace by path)`);
 });
 
 // ---- containerd
