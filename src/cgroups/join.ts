@@ -13,7 +13,7 @@ declare module '../container/spec.js' {
     // <chapter 08-oci>
     /** the same files, opened by the CLI and passed as these fds (a user namespace's root may not open them) */
     cgroupProcsFds?: number[];
-    /** false: no cgroup namespace of its own (an OCI config that lists none) */
+    /** false: no new cgroup namespace (an OCI config that lists none, or joins one) */
     cgroupNamespace?: boolean;
     // </chapter 08-oci>
   }
@@ -27,13 +27,16 @@ export const cgroupsInit: InitStep = {
     procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'));
     // <chapter 08-oci>
     if (spec.cgroupProcsFds) procsFds = spec.cgroupProcsFds;
+    if (spec.cgroupNamespace === false) newNamespace = false;
     // </chapter 08-oci>
   },
-  beforeExec: (spec) => joinCgroups(procsFds, spec.cgroupNamespace !== false),
+  beforeExec: () => joinCgroups(procsFds),
 };
 
+let newNamespace = true; // a new cgroup namespace, unless the spec says otherwise (chapter 08)
+
 /** join the container's cgroups, then make them the root of a new cgroup namespace */
-function joinCgroups(procsFds: number[], newNamespace: boolean): void {
+function joinCgroups(procsFds: number[]): void {
   if (!procsFds.length) return;
   // writing "0" to cgroup.procs moves the writer
   for (const fd of procsFds) writeSync(fd, '0');
