@@ -9,4 +9,4 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/oci/config.ts" \
   "    if (n.path) join.push(" \
-  "    if (n.path && false) join.push( // WRONG: the path is ignored, the namespace made new"
+  "    if (n.path && false /* WRONG: the path is ignored, a new namespace made */) join.push("
