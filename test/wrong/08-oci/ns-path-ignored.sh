@@ -8,5 +8,6 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/oci/config.ts" \
-  "    if (n.path) join.push(" \
-  "    if (n.path && false /* WRONG: the path is ignored, a new namespace made */) join.push("
+  "    const type = n.type as NamespaceType;" \
+  "    const type = n.type as NamespaceType;
+    n.path = undefined; // WRONG: the path is ignored, a new namespace made"
