@@ -105,6 +105,16 @@ struct SpawnArgs {
   std::vector<int> fds;  // fds[i] becomes fd i in the child; -1 closes it
   int pdeathsig = 0;     // sent to the child when the thread that spawned it ends
   int tmp[kMaxFds];
+  // chapter 08 (oci): the namespaces to join (setns) before the clone, and a new user
+  // namespace's mappings, written by the first stage before the child goes on
+  std::vector<std::pair<int, int>> join;  // (fd, nstype), in this order
+  std::string uidMap, gidMap;
+  int flags = 0;
+  int procFd = -1;  // /proc, opened before any setns (the mount namespace may change)
+  int syncRead = -1, syncWrite = -1, execRead = -1, execWrite = -1;
+  pid_t initPid = 0;
+  bool becomeRoot = false;
+  void* stack2 = nullptr;
   // filled by the child on failure (shared memory: CLONE_VM)
   int err = 0;
   const char* step = nullptr;
@@ -118,6 +128,18 @@ struct SpawnArgs {
 
 int ChildMain(void* p) {
   SpawnArgs* a = static_cast<SpawnArgs*>(p);
+  if (a->syncRead >= 0) {
+    // a new user namespace: wait until the first stage has written our mappings
+    close(a->syncWrite);
+    char c;
+    if (read(a->syncRead, &c, 1) != 1) ChildFail(a, "read(sync)");
+  }
+  if (a->becomeRoot) {
+    // in a new or joined user namespace, become its root: an execve as a uid that is
+    // not the namespace's root would drop every capability
+    if (setresgid(0, 0, 0) < 0) ChildFail(a, "setresgid");
+    if (setresuid(0, 0, 0) < 0) ChildFail(a, "setresuid");
+  }
   DefaultDispositions();  // signals stay blocked (the parent blocked them) until right before execve
   // survives execve (unless set-uid): the container dies with the process that runs it
   if (a->pdeathsig && prctl(PR_SET_PDEATHSIG, a->pdeathsig) < 0) ChildFail(a, "prctl(PR_SET_PDEATHSIG)");
@@ -143,7 +165,106 @@ int ChildMain(void* p) {
   ChildFail(a, "execve");
 }
 
-// spawn({file, argv, env, cloneFlags, fds, parentDeathSignal}) -> {pid, pidfd}
+// Chapter 08 (oci): the first stage of a spawn that joins namespaces. setns(2) of a mount
+// or user namespace needs a single-threaded caller (Node is not one) and setns of a PID
+// namespace moves only the caller's children: this short-lived process joins, then clones
+// the init (CLONE_PARENT: the init is the caller's child, not ours) with the new
+// namespaces, writes a new user namespace's mappings, and waits for the init's execve.
+bool WriteMap(int procFd, pid_t pid, const char* name, const std::string& map) {
+  if (map.empty()) return true;
+  std::string path = std::to_string(pid) + "/" + name;
+  int fd = openat(procFd, path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, map.data(), map.size()) == static_cast<ssize_t>(map.size());
+  close(fd);
+  return ok;
+}
+
+int StageOne(void* p) {
+  SpawnArgs* a = static_cast<SpawnArgs*>(p);
+  for (auto& [fd, nstype] : a->join)
+    if (setns(fd, nstype) < 0) ChildFail(a, "setns");
+  int fds[2];
+  // above every fd the child places (it dup2's onto 0..n-1)
+  auto high = [a](int fd) {
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, static_cast<int>(kMaxFds));
+    if (h < 0) ChildFail(a, "dup");
+    close(fd);
+    return h;
+  };
+  if (pipe2(fds, O_CLOEXEC) < 0) ChildFail(a, "pipe2");
+  a->execRead = high(fds[0]);
+  a->execWrite = high(fds[1]);
+  bool mapped = (a->flags & CLONE_NEWUSER) != 0;
+  if (mapped) {
+    if (pipe2(fds, O_CLOEXEC) < 0) ChildFail(a, "pipe2");
+    a->syncRead = high(fds[0]);
+    a->syncWrite = high(fds[1]);
+  }
+  const size_t stackSize = 256 * 1024;
+  pid_t pid = clone(ChildMain, static_cast<char*>(a->stack2) + stackSize, a->flags | CLONE_PARENT | CLONE_VM | SIGCHLD, a);
+  if (pid < 0) ChildFail(a, "clone");
+  a->initPid = pid;
+  close(a->execWrite);
+  if (mapped) {
+    close(a->syncRead);
+    // setgroups stays "allow" (we are root in the parent namespace): the init sets its groups
+    const char* step = nullptr;
+    if (!WriteMap(a->procFd, pid, "uid_map", a->uidMap)) step = "write uid_map";
+    else if (!WriteMap(a->procFd, pid, "gid_map", a->gidMap)) step = "write gid_map";
+    else if (write(a->syncWrite, "1", 1) != 1) step = "write(sync)";
+    if (step) {
+      int e = errno;
+      kill(pid, SIGKILL);  // before it reads the closed sync pipe and reports that instead
+      errno = e;
+      ChildFail(a, step);
+    }
+  }
+  // the init shares our memory until it execs: wait for its end of the exec pipe to close
+  char c;
+  while (read(a->execRead, &c, 1) < 0 && errno == EINTR) {
+  }
+  _exit(0);
+}
+
+Napi::Value SpawnStaged(Napi::Env env, SpawnArgs& a, void* stack, size_t stackSize, const std::string& file) {
+  a.stack2 = mmap(nullptr, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (a.stack2 == MAP_FAILED) {
+    munmap(stack, stackSize);
+    return ThrowErrno(env, "mmap", errno);
+  }
+  a.procFd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t stage = clone(StageOne, static_cast<char*>(stack) + stackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+  int cloneErr = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  munmap(stack, stackSize);
+  munmap(a.stack2, stackSize);
+  if (a.procFd >= 0) close(a.procFd);
+  if (stage < 0) return ThrowErrno(env, "clone", cloneErr);
+  int st;
+  waitpid(stage, &st, 0);
+  int pidfd = -1;
+  if (a.err == 0 && (pidfd = static_cast<int>(syscall(SYS_pidfd_open, a.initPid, 0))) < 0) {
+    a.err = errno;
+    a.step = "pidfd_open";
+  }
+  if (a.err != 0) {
+    if (a.initPid > 0) {
+      kill(a.initPid, SIGKILL);
+      waitpid(a.initPid, &st, 0);
+    }
+    return ThrowErrno(env, a.step, a.err, a.step && strcmp(a.step, "execve") == 0 ? file : "");
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("pid", a.initPid);
+  r.Set("pidfd", pidfd);
+  return r;
+}
+
+// spawn({file, argv, env, cloneFlags, fds, parentDeathSignal, join, uidMap, gidMap}) -> {pid, pidfd}
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
@@ -162,10 +283,24 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   if (o.Get("parentDeathSignal").IsNumber()) a.pdeathsig = o.Get("parentDeathSignal").As<Napi::Number>().Int32Value();
   int flags = o.Get("cloneFlags").IsNumber() ? o.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
+  if (o.Get("join").IsArray()) {
+    Napi::Array join = o.Get("join").As<Napi::Array>();
+    for (uint32_t i = 0; i < join.Length(); i++) {
+      Napi::Array e = join.Get(i).As<Napi::Array>();
+      a.join.emplace_back(e.Get(0u).As<Napi::Number>().Int32Value(), e.Get(1u).As<Napi::Number>().Int32Value());
+    }
+  }
+  OptString(o.Get("uidMap"), &a.uidMap);
+  OptString(o.Get("gidMap"), &a.gidMap);
+  a.flags = flags;
+  a.becomeRoot = (flags & CLONE_NEWUSER) != 0;
+  for (auto& j : a.join) a.becomeRoot = a.becomeRoot || j.second == CLONE_NEWUSER;
+  bool staged = !a.join.empty() || (flags & CLONE_NEWUSER);
 
   const size_t stackSize = 256 * 1024;
   void* stack = mmap(nullptr, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return ThrowErrno(env, "mmap", errno);
+  if (staged) return SpawnStaged(env, a, stack, stackSize, file);
 
   // posix_spawn's trick: the child shares our memory and we sleep until it
   // execs (CLONE_VFORK). Block signals so no handler of ours runs in the child.

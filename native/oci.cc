@@ -16,6 +16,13 @@
 
 namespace {
 
+// chroot(path): the root of a container without a mount namespace of its own (pivot_root needs one)
+Napi::Value Chroot(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (chroot(path.c_str()) < 0) return ThrowErrno(info.Env(), "chroot", errno, path);
+  return info.Env().Undefined();
+}
+
 // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap): the cap must be permitted and inheritable
 Napi::Value AmbientRaise(const Napi::CallbackInfo& info) {
   int cap = info[0].As<Napi::Number>().Int32Value();
@@ -78,6 +85,7 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
 
 // Called from the addon's module init (mydocker.cc).
 void InitOci(Napi::Env env, Napi::Object exports) {
+  exports.Set("chroot", Napi::Function::New(env, Chroot));
   exports.Set("ambientRaise", Napi::Function::New(env, AmbientRaise));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("setrlimit", Napi::Function::New(env, Setrlimit));

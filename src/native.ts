@@ -15,6 +15,17 @@ interface SpawnOptions {
   fds?: number[];
   /** PR_SET_PDEATHSIG: the child gets this signal when the spawning thread ends (kept across execve, not set-uid) */
   parentDeathSignal?: number;
+  // <chapter 08-oci>
+  /**
+   * namespaces to join first, in this order: [fd of /proc/PID/ns/X, CLONE_NEW*]. A
+   * short-lived first stage setns(2)'s them (mount and user need a single-threaded
+   * caller, pid moves only children) and clones the child (still this caller's child)
+   */
+  join?: [number, number][];
+  /** with CLONE_NEWUSER: /proc/PID/uid_map and gid_map, written before the child goes on; it then becomes uid 0 there */
+  uidMap?: string;
+  gidMap?: string;
+  // </chapter 08-oci>
 }
 
 // <chapter 05-lifecycle>

@@ -10,6 +10,12 @@ declare module '../container/spec.js' {
   interface InitSpec {
     /** cgroup.procs files the init writes itself into right before exec */
     cgroupProcs?: string[];
+    // <chapter 08-oci>
+    /** the same files, opened by the CLI and passed as these fds (a user namespace's root may not open them) */
+    cgroupProcsFds?: number[];
+    /** false: no new cgroup namespace (an OCI config that lists none, or joins one) */
+    cgroupNamespace?: boolean;
+    // </chapter 08-oci>
   }
 }
 
@@ -17,14 +23,22 @@ let procsFds: number[] = [];
 
 export const cgroupsInit: InitStep = {
   name: 'cgroups',
-  setup: (spec) => void (procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'))),
+  setup(spec) {
+    procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'));
+    // <chapter 08-oci>
+    if (spec.cgroupProcsFds) procsFds = spec.cgroupProcsFds;
+    if (spec.cgroupNamespace === false) newNamespace = false;
+    // </chapter 08-oci>
+  },
   beforeExec: () => joinCgroups(procsFds),
 };
+
+let newNamespace = true; // a new cgroup namespace, unless the spec says otherwise (chapter 08)
 
 /** join the container's cgroups, then make them the root of a new cgroup namespace */
 function joinCgroups(procsFds: number[]): void {
   if (!procsFds.length) return;
   // writing "0" to cgroup.procs moves the writer
   for (const fd of procsFds) writeSync(fd, '0');
-  native.unshare(CLONE_NEWCGROUP);
+  if (newNamespace) native.unshare(CLONE_NEWCGROUP);
 }

@@ -7,7 +7,12 @@ import type { InitStep } from './step.js';
 /** nothing we mount may propagate back to the host (systemd makes / shared) */
 export const privateMounts: InitStep = {
   name: 'private mounts',
-  setup: () => native.mount(null, '/', null, MS_REC | MS_PRIVATE, null),
+  setup(spec) {
+    // <chapter 08-oci>
+    if (spec.oci && !spec.oci.newNamespaces.includes('mount')) return; // not ours to change: the runtime's or a joined one
+    // </chapter 08-oci>
+    native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);
+  },
 };
 
 /** a fresh proc for the new PID namespace: ps and /proc show only the container */
@@ -18,7 +23,12 @@ export const procfs: InitStep = {
 
 export const hostname: InitStep = {
   name: 'hostname',
-  setup: (spec) => native.sethostname(spec.hostname),
+  setup(spec) {
+    // <chapter 08-oci>
+    if (!spec.hostname) return; // an OCI config without one: the uts namespace keeps its name
+    // </chapter 08-oci>
+    native.sethostname(spec.hostname);
+  },
 };
 
 /**

@@ -7,13 +7,13 @@
 // cannot do is refused with the field's name — a runtime that silently ignored
 // `linux.uidMappings` would run the container as real root.
 import { isAbsolute, join, normalize } from 'node:path';
-import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_STRICTATIME } from '../native.js';
+import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_STRICTATIME } from '../native.js';
 import type { InitSpec } from '../container/spec.js';
 import type { Resources } from '../cgroups/limits.js';
 import { CAPABILITIES } from '../security/capabilities.js';
 import { resolveProfile, type Target } from '../security/seccomp.js';
 import { RLIMITS, type Rlimit } from './capabilities.js';
-import type { HookName, OciConfig, OciDevice, OciDeviceRule, OciHook } from './spec.js';
+import type { HookName, OciConfig, OciDevice, OciDeviceRule, OciHook, OciIdMapping } from './spec.js';
 
 /** one entry of `mounts`, as the init makes it (src/oci/rootfs.ts) */
 export interface InitMount {
@@ -41,8 +41,12 @@ export interface OciInitSpec {
   rootPropagation: number;
   /** process.user.umask: set by the init right before the command */
   umask?: number;
-  /** the FIFO the init waits on for `start` (set by create) */
-  startFifo?: string;
+  /** the FIFO the init waits on for `start`: an fd create opened and passed on */
+  startFifo?: number;
+  /** the namespaces the init is the first process of (the others are joined or the runtime's own) */
+  newNamespaces: NamespaceType[];
+  /** in a user namespace (new or joined): device nodes are bind mounts of the host's, mknod is refused */
+  userNamespace: boolean;
 }
 
 declare module '../container/spec.js' {
@@ -55,7 +59,13 @@ declare module '../container/spec.js' {
 /** everything the config asks for, resolved */
 export interface OciPlan {
   spec: InitSpec;
+  /** the namespaces the init is cloned into */
   cloneFlags: number;
+  /** the namespaces it joins first, in this order (runc's: user first) */
+  join: { type: NamespaceType; path: string; flag: number }[];
+  /** a new user namespace's /proc/PID/uid_map and gid_map */
+  uidMap?: string;
+  gidMap?: string;
   /** the container's cgroup, relative to each hierarchy's root */
   cgroupsPath: string;
   resources: Resources;
@@ -83,7 +93,10 @@ export interface Host {
   seccomp: Omit<Target, 'caps'>;
 }
 
-const NAMESPACES: Record<string, number> = { pid: CLONE_NEWPID, network: CLONE_NEWNET, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, mount: CLONE_NEWNS, cgroup: 0 };
+const CLONE_NEWUSER = 0x10000000;
+/** in runc's order of joining: the user namespace first (it decides what the others allow) */
+const NAMESPACES = { user: CLONE_NEWUSER, ipc: CLONE_NEWIPC, uts: CLONE_NEWUTS, network: CLONE_NEWNET, pid: CLONE_NEWPID, mount: CLONE_NEWNS, cgroup: CLONE_NEWCGROUP };
+type NamespaceType = keyof typeof NAMESPACES;
 
 export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host): OciPlan {
   if (typeof c.ociVersion !== 'string' || !c.ociVersion.startsWith('1.')) fail('ociVersion', `${JSON.stringify(c.ociVersion)} is not a 1.x runtime-spec version`);
@@ -95,21 +108,11 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
   if (p.apparmorProfile) fail('process.apparmorProfile', 'AppArmor is not supported');
   if (p.selinuxLabel) fail('process.selinuxLabel', 'SELinux is not supported');
   if (l.mountLabel) fail('linux.mountLabel', 'SELinux is not supported');
-  if (l.uidMappings?.length || l.gidMappings?.length) fail('linux.uidMappings', 'user namespaces are not supported');
 
-  // namespaces: pid, mount and uts are where the init does its work (pivot_root, hostname)
-  let cloneFlags = 0;
-  const types = new Set<string>();
-  for (const ns of l.namespaces ?? []) {
-    if (!(ns.type in NAMESPACES)) fail('linux.namespaces', `${JSON.stringify(ns.type)} namespaces are not supported`);
-    if (types.has(ns.type)) fail('linux.namespaces', `${ns.type} is listed twice`);
-    types.add(ns.type);
-    // joining by path (an existing namespace) is not built: the init would have to setns before its own work
-    if (ns.path) fail('linux.namespaces', `joining a ${ns.type} namespace by path is not supported yet`);
-    cloneFlags |= NAMESPACES[ns.type];
-  }
-  for (const needed of ['pid', 'mount', 'uts']) if (!types.has(needed)) fail('linux.namespaces', `a new ${needed} namespace is required`);
-  if (c.hostname && !types.has('uts')) fail('hostname', 'needs a uts namespace');
+  const ns = namespaces(l);
+  if (c.hostname && !ns.listed.has('uts')) fail('hostname', 'needs a uts namespace');
+  // runc's rule: masks made in the runtime's own mount namespace would be the host's business
+  if ((l.maskedPaths?.length || l.readonlyPaths?.length) && !ns.listed.has('mount')) fail('linux.maskedPaths', 'masked and read-only paths need a mount namespace');
 
   const root = c.root ?? fail('root', 'missing');
   const rootPath = normalize(isAbsolute(root.path) ? root.path : join(bundle, root.path));
@@ -124,11 +127,13 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
   const lost = ambient.filter((x) => !permitted.includes(x) || !inheritable.includes(x));
   if (lost.length) warnings.push(`process.capabilities.ambient: ${lost.map((x) => CAPABILITIES[x]).join(', ')} not permitted and inheritable: the kernel cannot keep them`);
   const spec: InitSpec = {
-    hostname: c.hostname ?? host.hostname,
+    // a new uts namespace starts as a copy of ours; a joined one or ours keeps its name
+    hostname: c.hostname ?? (ns.created.includes('uts') ? host.hostname : ''),
     args: p.args,
     env: p.env ?? [],
     cwd: p.cwd,
     tty: p.terminal === true,
+    cgroupNamespace: ns.created.includes('cgroup'),
     security: {
       capabilities: bounding,
       sets: {
@@ -149,10 +154,12 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
       readonly: root.readonly === true,
       mounts: (c.mounts ?? []).map((m, i) => mount(m, i, bundle, warnings)),
       devices: (l.devices ?? []).map(device),
-      sysctl: Object.entries(l.sysctl ?? {}).map(([k, v]) => sysctl(k, v, types)),
+      sysctl: Object.entries(l.sysctl ?? {}).map(([k, v]) => sysctl(k, v, ns.listed)),
       maskedPaths: (l.maskedPaths ?? []).map((x) => absolute(x, 'linux.maskedPaths')),
       readonlyPaths: (l.readonlyPaths ?? []).map((x) => absolute(x, 'linux.readonlyPaths')),
       umask: p.user?.umask === undefined ? undefined : p.user.umask & 0o777,
+      newNamespaces: ns.created,
+      userNamespace: ns.listed.has('user'),
       rootPropagation: l.rootfsPropagation ? (PROPAGATION[l.rootfsPropagation] ?? fail('linux.rootfsPropagation', `unknown ${JSON.stringify(l.rootfsPropagation)}`)) : MS_REC | MS_PRIVATE,
     },
   };
@@ -183,7 +190,10 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
 
   return {
     spec,
-    cloneFlags,
+    cloneFlags: ns.created.reduce((flags, t) => (t === 'cgroup' ? flags : flags | NAMESPACES[t]), 0), // the init makes its cgroup namespace last
+    join: ns.join,
+    uidMap: ns.uidMap,
+    gidMap: ns.gidMap,
     cgroupsPath: cgroupsPath(l.cgroupsPath, id),
     resources,
     cpuPeriod: cpu.period || undefined,
@@ -194,6 +204,33 @@ export function fromConfig(c: OciConfig, bundle: string, id: string, host: Host)
     annotations: c.annotations ?? {},
     warnings,
   };
+}
+
+/**
+ * linux.namespaces: each listed type is new, or joined when it has a path; a type not
+ * listed is the runtime's own (runc's reading of the spec). A new user namespace needs
+ * its mappings, which only it can take.
+ */
+function namespaces(l: NonNullable<OciConfig['linux']>) {
+  const listed = new Set<NamespaceType>();
+  const created: NamespaceType[] = [];
+  const join: OciPlan['join'] = [];
+  for (const n of l.namespaces ?? []) {
+    if (!(n.type in NAMESPACES)) fail('linux.namespaces', `${JSON.stringify(n.type)} namespaces are not supported`);
+    const type = n.type as NamespaceType;
+    if (listed.has(type)) fail('linux.namespaces', `${type} is listed twice`);
+    listed.add(type);
+    if (n.path) join.push({ type, path: absolute(n.path, `linux.namespaces[${type}].path`), flag: NAMESPACES[type] });
+    else created.push(type);
+  }
+  const order = Object.keys(NAMESPACES);
+  join.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+  const mapped = Boolean(l.uidMappings?.length || l.gidMappings?.length);
+  if (mapped && !created.includes('user')) fail('linux.uidMappings', listed.has('user') ? 'a joined user namespace has its mappings already' : 'user namespace mappings need a user namespace in linux.namespaces');
+  if (created.includes('user') && !(l.uidMappings?.length && l.gidMappings?.length)) fail('linux.namespaces', 'a new user namespace needs linux.uidMappings and linux.gidMappings');
+  const idMap = (m: OciIdMapping[] | undefined, field: string) =>
+    m?.map((x, i) => `${uint(x.containerID, `${field}[${i}].containerID`)} ${uint(x.hostID, `${field}[${i}].hostID`)} ${x.size > 0 ? uint(x.size, `${field}[${i}].size`) : fail(`${field}[${i}].size`, 'must be positive')}\n`).join('');
+  return { listed, created, join, uidMap: idMap(l.uidMappings, 'linux.uidMappings'), gidMap: idMap(l.gidMappings, 'linux.gidMappings') };
 }
 
 const LINUX_FIELDS = new Set([
@@ -303,7 +340,7 @@ function deviceRule(d: OciDeviceRule): { allow: boolean; rule: string } {
 }
 
 /** only namespaced sysctls, and only when their namespace is the container's own (runc's rule) */
-function sysctl(key: string, value: string, types: Set<string>): [string, string] {
+function sysctl(key: string, value: string, types: Set<NamespaceType>): [string, string] {
   const ipc = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
   if (ipc.includes(key) || key.startsWith('fs.mqueue.')) {
     if (!types.has('ipc')) fail(`linux.sysctl.${key}`, 'needs an ipc namespace');

@@ -3,7 +3,7 @@
 // this CLI exits. The init is our child while we set it up, and is left behind
 // waiting on exec.fifo: the kernel hands it to the nearest subreaper (containerd's
 // shim) or to PID 1, which then gets its exit status — nobody of ours waits for it.
-const { closeSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { closeSync, openSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCgroup } from '../cgroups/index.js';
@@ -72,6 +72,7 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     cgroupsPath: plan.cgroupsPath,
   };
   let init: ReturnType<typeof startInit> | undefined;
+  const passed: number[] = [];
   try {
     c.write(record);
     native.mknod(c.fifo, S_IFIFO | 0o622, 0, 0);
@@ -79,12 +80,27 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     makeCgroups(plan, record);
     c.write(record);
     const spec = plan.spec;
-    spec.cgroupProcs = record.procs;
-    spec.oci!.startFifo = c.fifo;
     if (plan.spec.oci!.mounts.some((m) => m.type === 'cgroup')) spec.oci!.cgroupfs = containerCgroupfs(record.procs);
+    // the files the init writes are opened here and passed on as its fds 5, 6, …: the root
+    // of a user namespace is not the host's root and may not open them itself
+    passed.push(...record.procs.map((f) => openSync(f, 'w')), openSync(c.fifo, 'r+'));
+    spec.cgroupProcsFds = record.procs.map((_, i) => 5 + i);
+    spec.oci!.startFifo = 5 + record.procs.length;
+    // the namespaces to join, by fd: opened now, setns'd by the addon's first stage
+    const join = plan.join.map(({ path, flag }): [number, number] => {
+      try {
+        return [passed[passed.push(openSync(path, 'r')) - 1], flag];
+      } catch (e) {
+        throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`);
+      }
+    });
+    const fds = passed.slice(0, record.procs.length + 1);
 
     // our stdio is the container's (containerd's pipes); no parent-death signal: it outlives us
-    init = startInit([0, 1, 2], (s) => native.spawn({ ...s, cloneFlags: plan.cloneFlags, parentDeathSignal: undefined }));
+    init = startInit([0, 1, 2], (s) =>
+      native.spawn({ ...s, fds: [...s.fds!, ...fds], cloneFlags: plan.cloneFlags, join, uidMap: plan.uidMap, gidMap: plan.gidMap, parentDeathSignal: undefined }),
+    );
+    for (const fd of passed.splice(0)) closeSync(fd); // the init has its copies
     record.pid = init.pid;
     record.pidStart = processStartTime(init.pid) ?? '';
     c.write(record);
@@ -107,6 +123,7 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
     limits(plan, init.pid);
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
   } catch (e) {
+    for (const fd of passed) closeSync(fd);
     init?.signal(9);
     if (init) await init.exited;
     await removeCgroups(record).catch(() => {});

@@ -13,6 +13,7 @@ import { mountCgroupfs, type CgroupfsSpec } from '../security/cgroupfs.js';
 import type { InitStep } from '../container/step.js';
 import type { InitMount, OciInitSpec } from './config.js';
 import { createContainerHooks } from './container-hooks.js';
+import { ociNative } from './native.js';
 
 declare module './config.js' {
   interface OciInitSpec {
@@ -35,10 +36,17 @@ function setupOciRootfs(o: OciInitSpec): void {
   native.mount(root, root, null, MS_BIND | MS_REC, null); // a mount point of its own, for pivot_root
   for (const m of o.mounts) mountOne(root, m, o);
   const dev = o.mounts.some((m) => m.destination === '/dev' && m.type !== 'bind');
-  if (dev) defaultDevices(root); // a fresh /dev: the spec's default devices and links
-  for (const d of o.devices) makeDevice(root, d);
+  if (dev) defaultDevices(root, o.userNamespace); // a fresh /dev: the spec's default devices and links
+  for (const d of o.devices) makeDevice(root, d, o.userNamespace);
   createContainerHooks(o.hooks, root); // after createRuntime (create ran it), before pivot_root
-  pivot(root);
+  if (o.newNamespaces.includes('mount')) pivot(root);
+  else {
+    // the runtime's mount namespace, or a joined one: pivot_root would move the root of
+    // every process there that shares ours. chroot moves only us (runc does pivot_root)
+    process.chdir(root);
+    ociNative.chroot('.');
+    process.chdir('/');
+  }
   for (const [key, value] of o.sysctl) writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
   for (const p of o.maskedPaths) mask('/', p);
   for (const p of o.readonlyPaths) readonly('/', p);
@@ -72,21 +80,28 @@ function mountOne(root: string, m: InitMount, o: OciInitSpec): void {
 }
 
 /** runtime-spec's default devices (config-linux.md#default-devices) and /dev's links */
-function defaultDevices(root: string): void {
+function defaultDevices(root: string, userns: boolean): void {
   const dev = join(root, 'dev');
   for (const [name, minor] of [['null', 3], ['zero', 5], ['full', 7], ['random', 8], ['urandom', 9]] as const)
-    makeDevice(root, { path: `/dev/${name}`, type: 'c', major: 1, minor, fileMode: 0o666, uid: 0, gid: 0 });
-  makeDevice(root, { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 });
+    makeDevice(root, { path: `/dev/${name}`, type: 'c', major: 1, minor, fileMode: 0o666, uid: 0, gid: 0 }, userns);
+  makeDevice(root, { path: '/dev/tty', type: 'c', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 }, userns);
   const links: [string, string][] = [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2']];
   if (existsSync(join(dev, 'pts/ptmx'))) links.push(['ptmx', 'pts/ptmx']);
   if (existsSync('/proc/kcore')) links.push(['core', '/proc/kcore']);
   for (const [name, target] of links) if (!existsSync(join(dev, name))) symlinkSync(target, join(dev, name));
 }
 
-function makeDevice(root: string, d: Required<OciInitSpec['devices'][number]>): void {
+function makeDevice(root: string, d: Required<OciInitSpec['devices'][number]>, userns: boolean): void {
   const path = secureJoin(root, d.path);
   mkdirSync(dirname(path), { recursive: true });
   rmSync(path, { force: true });
+  if (userns) {
+    // mknod is the host root's alone: in a user namespace the node is a bind mount of the
+    // host's own (runc's way), its mode and owner the host's
+    writeFileSync(path, '');
+    native.mount(d.path, path, null, MS_BIND, null);
+    return;
+  }
   const kind = d.type === 'b' ? S_IFBLK : d.type === 'p' ? S_IFIFO : S_IFCHR;
   native.mknod(path, kind | (d.fileMode & 0o7777), d.major, d.minor);
   chmodSync(path, d.fileMode & 0o7777); // mknod's mode passes through our umask

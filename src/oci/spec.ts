@@ -48,8 +48,8 @@ export type HookName = 'prestart' | 'createRuntime' | 'createContainer' | 'start
 
 export interface OciLinux {
   namespaces?: { type: string; path?: string }[];
-  uidMappings?: unknown[];
-  gidMappings?: unknown[];
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
   devices?: OciDevice[];
   cgroupsPath?: string;
   resources?: OciResources;
@@ -107,4 +107,11 @@ export interface OciState {
   pid?: number;
   bundle: string;
   annotations?: Record<string, string>;
+}
+
+/** one line of /proc/PID/uid_map or gid_map: containerID hostID size */
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }

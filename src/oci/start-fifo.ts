@@ -1,8 +1,9 @@
 // chapter: 08-oci
 // create and start are two commands, and the CLI that ran create is gone when start
 // comes: the init cannot wait for "go" on a pipe to it. As runc does, it waits on a
-// FIFO in the container's state folder (exec.fifo). The init opens it before
-// pivot_root hides the host's files, tells create it is ready ({created}), and then
+// FIFO in the container's state folder (exec.fifo). create opens it and passes it to
+// the init as an fd (the root of a user namespace could not open it: the state folder
+// is the host root's), the init tells create it is ready ({created}), and then
 // blocks reading it: `start` writes one byte and removes the FIFO (its absence then
 // says "running"). The init holds it read-write, so a start that finds no reader
 // (O_NONBLOCK: ENXIO) knows the init is gone.
@@ -27,8 +28,8 @@ let devnull = -1;
 export const startFifo: InitStep = {
   name: 'start fifo',
   setup(spec) {
-    if (!spec.oci?.startFifo) return;
-    fifo = openSync(spec.oci.startFifo, 'r+');
+    if (spec.oci?.startFifo === undefined) return;
+    fifo = spec.oci.startFifo; // opened read-write by create
     devnull = openSync('/dev/null', 'w'); // the host's: the container may have none
     openHookResult(spec.oci.hooks);
   },

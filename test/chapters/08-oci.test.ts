@@ -9,7 +9,7 @@
 //      `ctr task exec`, `ctr task kill`, and nothing left afterwards
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MYDOCKER, needsRoot, noLeaks, ownDir, processTree, REPO, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
@@ -175,6 +175,73 @@ t.test('state of a dead init is stopped; delete of a created container is refuse
   t.pass('its init is gone');
 });
 
+const nsOf = (pid: number | string, type: string) => spawnSync('readlink', [`/proc/${pid}/ns/${type}`], { encoding: 'utf8' }).stdout.trim();
+
+t.test('linux.namespaces: a path is joined, an unlisted type is the runtime\'s, a user namespace maps the ids', { skip: needsRoot }, async (t) => {
+  // A: the usual namespaces, no cgroup namespace listed
+  const a = newId('ns-a');
+  const ca = await runc(['create', '--bundle', bundle(a, ['sleep', '60']), '--pid-file', join(work, `${a}.pid`), a]);
+  t.equal(ca.code, 0, `create A: ${ca.stderr}`);
+  t.teardown(() => void spawnSync(RUNC, ['--root', root, 'delete', '--force', a]));
+  const pa = Number(readFileSync(join(work, `${a}.pid`), 'utf8'));
+  t.equal(nsOf(pa, 'cgroup'), nsOf('self', 'cgroup'), "A lists no cgroup namespace: it is in the runtime's (no new one)");
+  t.not(nsOf(pa, 'net'), nsOf('self', 'net'), 'A has a network namespace of its own');
+
+  // B: joins A's network and ipc namespaces by path, makes the rest new
+  const b = newId('ns-b');
+  const dirB = bundle(b, ['sleep', '60'], (c) => {
+    c.linux.namespaces = [{ type: 'pid' }, { type: 'network', path: `/proc/${pa}/ns/net` }, { type: 'ipc', path: `/proc/${pa}/ns/ipc` }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
+  });
+  const cb = await runc(['create', '--bundle', dirB, '--pid-file', join(work, `${b}.pid`), b]);
+  t.equal(cb.code, 0, `create B: ${cb.stderr}`);
+  t.teardown(() => void spawnSync(RUNC, ['--root', root, 'delete', '--force', b]));
+  const pb = Number(readFileSync(join(work, `${b}.pid`), 'utf8'));
+  t.equal(nsOf(pb, 'net'), nsOf(pa, 'net'), "B is in A's network namespace (joined by path)");
+  t.equal(nsOf(pb, 'ipc'), nsOf(pa, 'ipc'), "B is in A's ipc namespace (joined by path)");
+  for (const type of ['pid', 'uts', 'mnt']) t.not(nsOf(pb, type), nsOf(pa, type), `B's ${type} namespace is new: neither A's…`);
+  for (const type of ['pid', 'uts', 'mnt', 'cgroup']) t.not(nsOf(pb, type), nsOf('self', type), `… nor the runtime's (${type})`);
+  t.ok(readFileSync(`/proc/${pb}/cgroup`, 'utf8').includes(`:/${cgroupParent}/${b}\n`), "B is in its own cgroup, seen from the host");
+
+  // a path to a namespace of another type is refused by setns, and nothing is left
+  const w = newId('ns-wrong');
+  const cw = await runc(['create', '--bundle', bundle(w, ['true'], (c) => (c.linux.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'network', path: `/proc/${pa}/ns/ipc` }])), w]);
+  t.not(cw.code, 0, 'a network namespace path that names an ipc namespace is refused');
+  t.match(cw.stderr, /setns/, `by setns: ${cw.stderr.trim()}`);
+  t.notOk(existsSync(join(root, w)), 'nothing of it is left');
+
+  // C: a new user namespace, container root = host uid 100000. Its init mounts the bundle's
+  // rootfs as that uid: the folders on the way must let it through (runc: the same)
+  chmodSync(work, 0o711);
+  const u = newId('ns-user');
+  const dirU = bundle(u, ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; echo "id $(id -u):$(id -g)"; echo > /dev/null && echo devnull-ok; touch /tmp/x && stat -c "tmp %u" /tmp/x; stat -c "bin %u" /bin; exec sleep 60'], (c) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] });
+  });
+  const cu = await runc(['create', '--bundle', dirU, '--pid-file', join(work, `${u}.pid`), u]);
+  t.equal(cu.code, 0, `create with a user namespace: ${cu.stderr}`);
+  t.teardown(() => void spawnSync(RUNC, ['--root', root, 'delete', '--force', u]));
+  const pu = Number(readFileSync(join(work, `${u}.pid`), 'utf8'));
+  t.not(nsOf(pu, 'user'), nsOf('self', 'user'), 'in a new user namespace');
+  t.equal((await runc(['start', u])).code, 0, 'start');
+  await waitFor(() => readFileSync(`${cu.out}.stdout`, 'utf8').includes('bin '), 10_000, 'its output');
+  const out = readFileSync(`${cu.out}.stdout`, 'utf8');
+  t.match(out, /^\s*0\s+100000\s+65536\n\s*0\s+200000\s+65536\n/, 'uid_map and gid_map are the config\'s');
+  t.match(out, /\nid 0:0\n/, 'the command is root in its namespace');
+  t.match(out, /\ndevnull-ok\n/, '/dev/null works (a bind mount of the host\'s: mknod is refused there)');
+  t.match(out, /\ntmp 0\n/, 'a file it makes is its root\'s');
+  t.match(out, /\nbin 65534\n/, "the bundle's files, the host root's, are nobody's inside: not chowned, not mapped");
+  const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pu}/status`, 'utf8'))?.[1];
+  t.equal(uid, '100000', 'seen from the host, the command runs as uid 100000, not as root');
+  t.equal(spawnSync('stat', ['-c', '%u', `/proc/${pu}/root/tmp/x`], { encoding: 'utf8' }).stdout.trim(), '100000', 'its file is host uid 100000');
+
+  const m = newId('ns-nomap');
+  const cm = await runc(['create', '--bundle', bundle(m, ['true'], (c) => c.linux.namespaces.push({ type: 'user' })), m]);
+  t.not(cm.code, 0, 'a new user namespace without mappings is refused');
+  t.match(cm.stderr, /uidMappings/, 'naming the field');
+});
+
 t.test("errors: one line on stderr, runc's JSON log line with --log; unsupported config refused, nothing left", { skip: needsRoot }, async (t) => {
   const log = join(work, 'runc.log');
   const r = await runc(['--log', log, '--log-format', 'json', 'state', 'nosuch']);
@@ -187,7 +254,7 @@ t.test("errors: one line on stderr, runc's JSON log line with --log; unsupported
 
   const id = newId('refused');
   const bad = await runc(['create', '--bundle', bundle(id, ['true'], (c) => (c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }])), id]);
-  t.not(bad.code, 0, 'a config asking for user namespaces is refused');
+  t.not(bad.code, 0, 'uid mappings without a user namespace are refused');
   t.match(bad.stderr, /linux\.uidMappings/, 'naming the field');
   t.notOk(existsSync(join(root, id)), 'nothing of it is left');
   t.equal((await runc(['delete', '--force', 'nosuch'])).code, 0, 'delete --force of an unknown id succeeds (runc)');
@@ -246,15 +313,13 @@ const RUNC_PASSES = [
   'linux_ns_path_type', 'linux_readonly_paths', 'linux_sysctl', 'linux_uid_mappings', 'mounts', 'process',
   'process_oom_score_adj', 'process_user', 'root_readonly_true', 'state',
 ];
-/** runc's 28 need user namespaces (uidMappings, ns_nopath) and joining by path (ns_path, ns_itype): not yet */
-const NOT_YET = new Set(['linux_ns_itype', 'linux_ns_nopath', 'linux_ns_path', 'linux_uid_mappings']);
 /** passed here, failed by runc 1.1.5 on this host */
 const BEYOND_RUNC = ['delete', 'hooks_stdin', 'linux_cgroups_devices', 'linux_cgroups_relative_devices', 'linux_rootfs_propagation', 'linux_seccomp', 'misc_props'];
 const OCI_VALIDATE = process.env.OCI_VALIDATE ?? resolve(REPO, '..', 'shared', 'bin', 'oci-validate');
 const CGROUPTEST_LOCK = '/tmp/mydocker-oci-validate-cgrouptest.lock';
 
 t.test('the OCI validation suite: every test runc passes here, and more', { skip: needsRoot || (!existsSync(OCI_VALIDATE) && `no ${OCI_VALIDATE} (set OCI_VALIDATE)`) }, async (t) => {
-  const tests = [...RUNC_PASSES.filter((x) => !NOT_YET.has(x)), ...BEYOND_RUNC];
+  const tests = [...RUNC_PASSES, ...BEYOND_RUNC];
   // most of a validation test is its polls (1 s apart): four runs side by side; the tests
   // that use a cgroup path share one (runtime-tools' "cgrouptest"), so they stay in one run
   const sharesCgroup = (x: string) => x.startsWith('linux_cgroups_') || x === 'delete_resources' || x === 'delete_only_create_resources';
@@ -282,7 +347,6 @@ t.test('the OCI validation suite: every test runc passes here, and more', { skip
     const line = lines.find((l) => l === `ok - ${name}` || l.startsWith(`not ok - ${name} `) || l === `not ok - ${name}`);
     t.equal(line, `ok - ${name}`, `validation: ${name}${BEYOND_RUNC.includes(name) ? ' (runc fails it here)' : ''}`);
   }
-  t.todo(`validation: ${[...NOT_YET].join(', ')} (runc passes them; they need user namespaces or joining a namespace by path)`);
 });
 
 // ---- containerd

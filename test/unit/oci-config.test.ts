@@ -115,13 +115,33 @@ t.test('cgroups: path and resources', async (t) => {
   t.throws(() => plan((c) => (c.linux!.resources = { memory: { kernel: 1 } })), /memory\.kernel: not supported/);
 });
 
-t.test('namespaces: new ones only; joining by path and user namespaces are refused, not ignored', async (t) => {
-  t.throws(() => plan((c) => (c.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/1/ns/net' }])), /joining a network namespace by path is not supported yet/);
-  t.throws(() => plan((c) => c.linux!.namespaces!.push({ type: 'user' })), /"user" namespaces are not supported/);
-  t.throws(() => plan((c) => (c.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /user namespaces are not supported/);
-  t.throws(() => plan((c) => (c.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }])), /a new uts namespace is required/);
-  const noNet = plan((c) => (c.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }]));
-  t.equal(noNet.cloneFlags & 0x40000000, 0, "no network entry: the host's network");
+t.test('namespaces: new, joined by path (user first), or the runtime\'s; user namespaces need their mappings', async (t) => {
+  const joined = plan((c) => (c.linux!.namespaces = [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/proc/1/ns/net' }, { type: 'user', path: '/proc/1/ns/user' }]));
+  t.same(joined.join.map((j) => [j.type, j.path]), [['user', '/proc/1/ns/user'], ['network', '/proc/1/ns/net']], 'joined by path, the user namespace first');
+  t.equal(joined.cloneFlags & 0x40000000, 0, 'a joined network namespace is not made new');
+  t.same(joined.spec.oci!.newNamespaces.sort(), ['mount', 'pid', 'uts']);
+  t.ok(joined.spec.oci!.userNamespace, 'a joined user namespace is a user namespace');
+  t.throws(() => plan((c) => (c.linux!.namespaces = [{ type: 'network', path: 'net' }])), /must be an absolute path|is not an absolute path/);
+  t.throws(() => plan((c) => c.linux!.namespaces!.push({ type: 'user' })), /a new user namespace needs linux.uidMappings/);
+  t.throws(() => plan((c) => (c.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /mappings need a user namespace/);
+  const mapped = plan((c) => {
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 10, hostID: 5000, size: 1 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 2000, size: 10 }];
+  });
+  t.equal(mapped.uidMap, '0 1000 10\n10 5000 1\n', 'uid_map: one line a mapping');
+  t.equal(mapped.gidMap, '0 2000 10\n');
+  t.equal(mapped.cloneFlags & 0x10000000, 0x10000000, 'CLONE_NEWUSER');
+  const none = plan((c) => {
+    c.linux!.namespaces = [];
+    delete c.hostname;
+    delete c.linux!.maskedPaths;
+    delete c.linux!.readonlyPaths;
+  });
+  t.equal(none.cloneFlags, 0, "none listed: every namespace is the runtime's");
+  t.equal(none.spec.hostname, '', 'and its hostname is left alone');
+  t.equal(none.spec.cgroupNamespace, false, 'no cgroup namespace unless listed');
+  t.throws(() => plan((c) => (c.linux!.namespaces = [{ type: 'pid' }, { type: 'uts' }])), /masked and read-only paths need a mount namespace/);
 });
 
 t.test('sysctls: only namespaced ones, in their own namespace', async (t) => {
