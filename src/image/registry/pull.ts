@@ -230,9 +230,12 @@ function head(file: string): Buffer {
   }
 }
 
-/** the bytes of the regular files under dir (docker's SIZE) */
+/** the bytes of the regular files under dir (docker's SIZE); only files are stat'ed */
 function treeSize(dir: string): number {
   let sum = 0;
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) sum += lstatSync(join(e.parentPath, e.name)).size;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isFile()) sum += lstatSync(join(dir, e.name)).size;
+    else if (e.isDirectory()) sum += treeSize(join(dir, e.name));
+  }
   return sum;
 }
