@@ -1,7 +1,7 @@
 // chapter: 07-images
 // The registry client's HTTP, on node:http and node:https, each loaded when a URL
 // first needs it. Node's fetch would do, but its first call loads undici: ~40 ms of
-// every pull. Node's global agents keep connections alive, so the requests of one
+// every pull (and so would node:http's ES module, which reads its WebSocket export). Node's global agents keep connections alive, so the requests of one
 // pull share them. Bodies are node streams, read once.
 import type { IncomingMessage } from 'node:http';
 
@@ -32,7 +32,8 @@ const IDLE_MS = 300_000;
 /** one request; network failures reject with Node's error (its code: ECONNREFUSED, a TLS code…) */
 export async function send(url: string, init: HttpInit = {}): Promise<HttpResponse> {
   const u = new URL(url);
-  const { request } = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  // not `import()`: the ES module of node:http would read every export, WebSocket too, and load undici
+  const { request } = u.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
   return new Promise((resolve, reject) => {
     const req = request(u, { method: init.method ?? 'GET', headers: init.headers, timeout: IDLE_MS }, (res) => {
       res.setTimeout(IDLE_MS, () => res.destroy(new Error(`no data for ${IDLE_MS / 1000} s`)));
