@@ -1,9 +1,9 @@
 // chapter: 07-images
 // `pull`: a reference → its manifest (through an index, for this platform) → its
 // config → its layers, each verified, unpacked with chapter 03's unpacker, and only
-// then moved into the store. Layers download three at a time (as docker's) and are
-// unpacked in order, one after the other, each in one pass that also hashes it. A blob already in the store is not
-// fetched again. Two pulls of one image may run at once: each works in its own
+// then moved into the store. Layers are fetched three at a time (as docker's
+// downloads), each downloaded then unpacked in one pass that also hashes it, and
+// enter the store in order. A blob already in the store is not fetched again. Two pulls of one image may run at once: each works in its own
 // scratch folder, and a rename over a twin is harmless.
 import { existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -158,8 +158,10 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
   const present = (i: number) => existsSync(store.layerDir(diffIds[i])) && existsSync(store.blob(manifest.layers[i].digest));
   for (const [i, l] of manifest.layers.entries()) p.layer(short(l), present(i) ? 'Already exists' : 'Pulling fs layer');
 
-  // downloads: three at a time; each layer's file is ready (verified) when its promise is
-  const downloads: Promise<string | undefined>[] = [];
+  // each layer in one task: download (verified), then unpack into scratch, hashing its
+  // diff id on the way; three tasks at a time (docker's downloads), so the unpacking
+  // of one layer overlaps the download of the next
+  const tasks: Promise<{ file: string; dest: string; diffId: string } | undefined>[] = [];
   let running = 0;
   const queue: (() => void)[] = [];
   const max = parallel();
@@ -168,54 +170,59 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
     running--;
     queue.shift()?.();
   };
+  mkdirSync(join(store.dir, 'layers'), { recursive: true });
+  mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
   for (const [i, l] of manifest.layers.entries()) {
     if (present(i)) {
-      downloads.push(Promise.resolve(undefined));
+      tasks.push(Promise.resolve(undefined));
       continue;
     }
-    const file = join(tmp, `layer-${i}`);
-    downloads.push(
+    tasks.push(
       (async () => {
-        if (existsSync(store.blob(l.digest))) return store.blob(l.digest); // the blob is here, its layer is not
         await slot();
         try {
-          const res = await registry.request(`${ref.path}/blobs/${l.digest}`, scope);
-          if (!res.ok) throw await registryError(res, `fetching layer ${l.digest}`);
-          await downloadTo(res, l, file, (n) => p.layer(short(l), 'Downloading', n, l.size));
-          p.layer(short(l), 'Verifying Checksum');
-          p.layer(short(l), 'Download complete');
-          return file;
+          let file = store.blob(l.digest); // the blob is here, its layer is not
+          if (!existsSync(file)) {
+            file = join(tmp, `layer-${i}`);
+            const res = await registry.request(`${ref.path}/blobs/${l.digest}`, scope);
+            if (!res.ok) throw await registryError(res, `fetching layer ${l.digest}`);
+            await downloadTo(res, l, file, (n) => p.layer(short(l), 'Downloading', n, l.size));
+            p.layer(short(l), 'Verifying Checksum');
+            p.layer(short(l), 'Download complete');
+          }
+          p.layer(short(l), 'Extracting', 0); // on a terminal only
+          // one pass: the blob is decompressed into the unpacker, hashed on the way; the
+          // unpacked folder stays in scratch until its hash is the config's diff id
+          const dest = join(tmp, `rootfs-${i}`);
+          const diffId = await unpackBlob(file, compressionOf(head(file)), dest, limits);
+          return { file, dest, diffId };
         } finally {
           release();
         }
       })(),
     );
   }
-  downloads.forEach((d) => d.catch(() => {})); // a failure is reported once, by the loop below
-
-  // unpack in order, one at a time (the unpacker sets the process umask while it runs)
-  mkdirSync(join(store.dir, 'layers'), { recursive: true });
-  mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
-  for (const [i, l] of manifest.layers.entries()) {
-    const file = await downloads[i];
-    if (!file) continue;
-    p.layer(short(l), 'Extracting', 0); // on a terminal only
-    // one pass: the blob is decompressed into the unpacker, hashed on the way; the
-    // unpacked folder stays in scratch until its hash is the config's diff id
-    const dest = join(tmp, `rootfs-${i}`);
-    const diffId = await unpackBlob(file, compressionOf(head(file)), dest, limits);
-    if (diffId !== diffIds[i]) throw new RuntimeError(`failed to register layer: layer ${short(l)}: its content (${diffId}) is not the config's diff id ${diffIds[i]}`);
-    const layerDir = store.layerDir(diffId);
-    if (!existsSync(layerDir)) {
-      try {
-        renameSync(dest, layerDir);
-      } catch (e) {
-        // a concurrent pull of the same layer got there first: its layer is ours too
-        if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  try {
+    // into the store in order, each layer once its task is done
+    for (const [i, l] of manifest.layers.entries()) {
+      const done = await tasks[i];
+      if (!done) continue;
+      const { file, dest, diffId } = done;
+      if (diffId !== diffIds[i]) throw new RuntimeError(`failed to register layer: layer ${short(l)}: its content (${diffId}) is not the config's diff id ${diffIds[i]}`);
+      const layerDir = store.layerDir(diffId);
+      if (!existsSync(layerDir)) {
+        try {
+          renameSync(dest, layerDir);
+        } catch (e) {
+          // a concurrent pull of the same layer got there first: its layer is ours too
+          if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        }
       }
+      if (file !== store.blob(l.digest)) renameSync(file, store.blob(l.digest));
+      p.layer(short(l), 'Pull complete');
     }
-    if (file !== store.blob(l.digest)) renameSync(file, store.blob(l.digest));
-    p.layer(short(l), 'Pull complete');
+  } finally {
+    await Promise.allSettled(tasks); // nothing writes into scratch once it is removed
   }
 }
 
