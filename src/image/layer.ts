@@ -102,17 +102,6 @@ interface LinkFix {
   gid: number;
 }
 
-let unpacking = 0;
-let savedUmask = 0;
-
-/** the process umask is 0 while any layer unpacks (a pull unpacks several at once): the last one restores it */
-function noUmask(): () => void {
-  if (unpacking++ === 0) savedUmask = process.umask(0);
-  return () => {
-    if (--unpacking === 0) process.umask(savedUmask);
-  };
-}
-
 /** unpack a layer tarball (plain or gzip), a file or a stream, into dest */
 export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: string, limits: LayerLimits = DEFAULT_LAYER_LIMITS): Promise<void> {
   mkdirSync(dest, { recursive: true, mode: 0o755 });
@@ -125,7 +114,7 @@ export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: 
   let entries = 0;
   let failure: string | undefined;
   // modes exactly as in the layer (setuid bits, sticky /tmp): no umask while unpacking
-  const restoreUmask = noUmask();
+  const umask = process.umask(0);
   await new Promise<void>((resolve, reject) => {
     const x = extract({
       cwd: dest,
@@ -196,7 +185,7 @@ export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: 
       if (e instanceof RuntimeError) throw e; // the stream's own failure (a limit), already in words
       failure ??= entryError(e.message, e as EntryWarning, dest);
     })
-    .finally(restoreUmask);
+    .finally(() => process.umask(umask));
   if (failure) throw new RuntimeError(`invalid layer: ${failure}`);
   if (devices.length) log.warn(`layer: ${devices.length} device node${devices.length > 1 ? 's' : ''} skipped (/${devices[0]}${devices.length > 1 ? ', …' : ''}): a container gets its own /dev`);
 

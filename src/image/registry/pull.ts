@@ -1,10 +1,10 @@
 // chapter: 07-images
 // `pull`: a reference → its manifest (through an index, for this platform) → its
 // config → its layers, each verified, unpacked with chapter 03's unpacker, and only
-// then moved into the store. Layers are fetched three at a time (as docker's
-// downloads), each downloaded then unpacked in one pass that also hashes it, and
-// enter the store in order. A blob already in the store is not fetched again. Two pulls of one image may run at once: each works in its own
-// scratch folder, and a rename over a twin is harmless.
+// then moved into the store. Layers download three at a time (as docker's) and are
+// unpacked in order, one after the other, each in one pass that also hashes it. A
+// blob already in the store is not fetched again. Two pulls of one image may run at
+// once: each works in its own scratch folder, and a rename over a twin is harmless.
 import { existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
@@ -158,10 +158,8 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
   const present = (i: number) => existsSync(store.layerDir(diffIds[i])) && existsSync(store.blob(manifest.layers[i].digest));
   for (const [i, l] of manifest.layers.entries()) p.layer(short(l), present(i) ? 'Already exists' : 'Pulling fs layer');
 
-  // each layer in one task: download (verified), then unpack into scratch, hashing its
-  // diff id on the way; three tasks at a time (docker's downloads), so the unpacking
-  // of one layer overlaps the download of the next
-  const tasks: Promise<{ file: string; dest: string; diffId: string } | undefined>[] = [];
+  // downloads: three at a time; each layer's file is ready (verified) when its promise is
+  const downloads: Promise<string | undefined>[] = [];
   let running = 0;
   const queue: (() => void)[] = [];
   const max = parallel();
@@ -170,44 +168,44 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
     running--;
     queue.shift()?.();
   };
-  mkdirSync(join(store.dir, 'layers'), { recursive: true });
-  mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
   for (const [i, l] of manifest.layers.entries()) {
     if (present(i)) {
-      tasks.push(Promise.resolve(undefined));
+      downloads.push(Promise.resolve(undefined));
       continue;
     }
-    tasks.push(
+    const file = join(tmp, `layer-${i}`);
+    downloads.push(
       (async () => {
+        if (existsSync(store.blob(l.digest))) return store.blob(l.digest); // the blob is here, its layer is not
         await slot();
         try {
-          let file = store.blob(l.digest); // the blob is here, its layer is not
-          if (!existsSync(file)) {
-            file = join(tmp, `layer-${i}`);
-            const res = await registry.request(`${ref.path}/blobs/${l.digest}`, scope);
-            if (!res.ok) throw await registryError(res, `fetching layer ${l.digest}`);
-            await downloadTo(res, l, file, (n) => p.layer(short(l), 'Downloading', n, l.size));
-            p.layer(short(l), 'Verifying Checksum');
-            p.layer(short(l), 'Download complete');
-          }
-          p.layer(short(l), 'Extracting', 0); // on a terminal only
-          // one pass: the blob is decompressed into the unpacker, hashed on the way; the
-          // unpacked folder stays in scratch until its hash is the config's diff id
-          const dest = join(tmp, `rootfs-${i}`);
-          const diffId = await unpackBlob(file, compressionOf(head(file)), dest, limits);
-          return { file, dest, diffId };
+          const res = await registry.request(`${ref.path}/blobs/${l.digest}`, scope);
+          if (!res.ok) throw await registryError(res, `fetching layer ${l.digest}`);
+          await downloadTo(res, l, file, (n) => p.layer(short(l), 'Downloading', n, l.size));
+          p.layer(short(l), 'Verifying Checksum');
+          p.layer(short(l), 'Download complete');
+          return file;
         } finally {
           release();
         }
       })(),
     );
   }
+  downloads.forEach((d) => d.catch(() => {})); // a failure is reported once, by the loop below
+
+  // unpack in order, one at a time (the unpacker sets the process umask while it runs;
+  // and on this machine's disk, three layers written at once took longer than in turn)
+  mkdirSync(join(store.dir, 'layers'), { recursive: true });
+  mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
   try {
-    // into the store in order, each layer once its task is done
     for (const [i, l] of manifest.layers.entries()) {
-      const done = await tasks[i];
-      if (!done) continue;
-      const { file, dest, diffId } = done;
+      const file = await downloads[i];
+      if (!file) continue;
+      p.layer(short(l), 'Extracting', 0); // on a terminal only
+      // one pass: the blob is decompressed into the unpacker, hashed on the way; the
+      // unpacked folder stays in scratch until its hash is the config's diff id
+      const dest = join(tmp, `rootfs-${i}`);
+      const diffId = await unpackBlob(file, compressionOf(head(file)), dest, limits);
       if (diffId !== diffIds[i]) throw new RuntimeError(`failed to register layer: layer ${short(l)}: its content (${diffId}) is not the config's diff id ${diffIds[i]}`);
       const layerDir = store.layerDir(diffId);
       if (!existsSync(layerDir)) {
@@ -222,7 +220,7 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
       p.layer(short(l), 'Pull complete');
     }
   } finally {
-    await Promise.allSettled(tasks); // nothing writes into scratch once it is removed
+    await Promise.allSettled(downloads); // nothing writes into scratch once it is removed
   }
 }
 
