@@ -74,7 +74,7 @@ const table = [
     `${r.ours} ${r.unit}${r.spread ? ` (${r.spread})` : ''}`,
     `${r.peer} ${r.unit} ${r.peerName}`,
     `${r.ratio}×`,
-    r.target === undefined || r.target === null ? '' : `≤ ${r.target}×`,
+    r.target === undefined || r.target === null ? '' : `${r.higher ? '≥' : '≤'} ${r.target}×`,
     r.met === null ? '' : r.met ? 'yes' : 'NO',
   ]),
 ];

@@ -102,8 +102,8 @@ interface LinkFix {
   gid: number;
 }
 
-/** unpack a layer tarball (plain or gzip) from file into dest */
-export async function unpackLayer(file: string, dest: string, limits: LayerLimits = DEFAULT_LAYER_LIMITS): Promise<void> {
+/** unpack a layer tarball (plain or gzip), a file or a stream, into dest */
+export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: string, limits: LayerLimits = DEFAULT_LAYER_LIMITS): Promise<void> {
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const whiteouts: string[] = [];
   const opaque: string[] = [];
@@ -177,11 +177,12 @@ export async function unpackLayer(file: string, dest: string, limits: LayerLimit
     });
     x.on('error', reject);
     x.on('close', resolve);
-    const input = createReadStream(file);
+    const input: NodeJS.ReadableStream = typeof source === 'string' ? createReadStream(source) : source;
     input.on('error', reject);
     input.pipe(x);
   })
     .catch((e: Error) => {
+      if (e instanceof RuntimeError) throw e; // the stream's own failure (a limit), already in words
       failure ??= entryError(e.message, e as EntryWarning, dest);
     })
     .finally(() => process.umask(umask));

@@ -9,14 +9,12 @@
 // Each run starts from an empty store (hyperfine --prepare removes it).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { cleanEnv, hyperfine, mydocker, repo, row, workDir } from './lib.mjs';
 
-const repo = resolve(import.meta.dirname, '..', '..');
-const mydocker = join(repo, 'bin', 'mydocker');
-const work = mkdtempSync(join(tmpdir(), 'mydocker-bench-07-'));
+const { dir: work, remove } = workDir('07');
 const runs = 10;
 let registry;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -68,14 +66,7 @@ function randomTar(name, size) {
   return Buffer.concat([header, randomBytes(size), Buffer.alloc((512 - (size % 512)) % 512), Buffer.alloc(1024)]);
 }
 
-function hyperfine(json, commands, prepare) {
-  execFileSync('hyperfine', ['-N', '--warmup', '1', '--runs', String(runs), '--prepare', prepare, '--export-json', json, ...commands.flatMap(([n, c]) => ['-n', n, c])], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env.PATH, MYDOCKER_MAX_CONCURRENT_DOWNLOADS: process.env.MYDOCKER_MAX_CONCURRENT_DOWNLOADS ?? '' },
-    timeout: 900_000,
-  });
-  return JSON.parse(readFileSync(json, 'utf8')).results;
-}
+const time = (commands, prepare) => hyperfine(commands, { runs, warmup: 1, dir: work, prepare, timeout: 900_000, env: { ...cleanEnv, MYDOCKER_MAX_CONCURRENT_DOWNLOADS: process.env.MYDOCKER_MAX_CONCURRENT_DOWNLOADS ?? '' } });
 
 try {
   const port = await freePort();
@@ -90,30 +81,25 @@ try {
   const root = join(work, 'root');
   const oci = join(work, 'oci');
   const bundle = join(work, 'bundle');
-  const ms = (v) => `${(v * 1000).toFixed(1).padStart(8)} ms`;
 
-  const r1 = hyperfine(join(work, 'h1.json'), [
+  const r1 = time([
     ['mydocker pull busybox', `${mydocker} --root ${root} pull -q ${host}/bb:1`],
     ['skopeo copy + umoci unpack', `bash -c "skopeo copy --quiet --src-tls-verify=false docker://${host}/bb:1 oci:${oci}:1 && umoci unpack --image ${oci}:1 ${bundle} >/dev/null"`],
   ], `rm -rf ${root} ${oci} ${bundle}`);
   console.log(`\n## 07-images: pull + unpack from a local registry (median of ${runs})`);
-  for (const r of r1) console.log(`  ${r.command.padEnd(40)} ${ms(r.median)}`);
-  const ratio1 = r1[0].median / r1[1].median;
-  console.log(`  ratio ${ratio1.toFixed(2)}× skopeo copy + umoci unpack for mydocker pull (target ≤ 1.0×) ${ratio1 <= 1.0 ? 'ok' : 'MISSED'}`);
+  row({ figure: 'pull busybox (one layer) + unpack', ours: r1['mydocker pull busybox'], peer: r1['skopeo copy + umoci unpack'], peerName: 'skopeo copy + umoci unpack', target: 1.0 });
 
   const big = join(work, 'big');
   layout(big, [0, 1, 2, 3, 4].map((i) => randomTar(`layer${i}.bin`, 40 * 1024 * 1024)));
   execFileSync('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${big}:big`, `docker://${host}/big:1`], { stdio: 'inherit' });
   rmSync(big, { recursive: true, force: true });
-  const r2 = hyperfine(join(work, 'h2.json'), [
+  const r2 = time([
     ['pull 5 × 40 MB, 3 at a time', `${mydocker} --root ${root} pull -q ${host}/big:1`],
     ['pull 5 × 40 MB, one at a time', `env MYDOCKER_MAX_CONCURRENT_DOWNLOADS=1 ${mydocker} --root ${root} pull -q ${host}/big:1`],
   ], `rm -rf ${root}`);
   console.log(`\n## 07-images: a 5-layer ~200 MB image (median of ${runs})`);
-  for (const r of r2) console.log(`  ${r.command.padEnd(40)} ${ms(r.median)}`);
-  const ratio2 = r2[0].median / r2[1].median;
-  console.log(`  ratio ${ratio2.toFixed(2)}× sequential for parallel downloads (target < 1.0×) ${ratio2 < 1.0 ? 'ok' : 'MISSED'}`);
+  row({ figure: 'pull 5 × 40 MB layers, 3 at a time', ours: r2['pull 5 × 40 MB, 3 at a time'], peer: r2['pull 5 × 40 MB, one at a time'], peerName: 'one at a time', target: 1.0, note: 'target: faster (< 1.0×)' });
 } finally {
   registry?.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  remove();
 }

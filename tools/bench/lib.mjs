@@ -5,7 +5,8 @@
 // line per figure, which tools/bench.mjs gathers into one table (and --json):
 //   { figure, ours, peer, peerName, ratio, target, met, spread, note }
 // ours/peer are medians in `unit` (ms unless told); ratio = ours / peer;
-// target is the ratio's ceiling; spread is "p25–p75" of ours.
+// target is the ratio's ceiling, or its floor for a figure where more is better (a
+// rate: `higher: true`); spread is "p25–p75" of ours.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,12 +39,12 @@ export function stats(times) {
  * time commands with hyperfine, one after the other, in one run:
  * commands is [[name, commandLine], …]; returns { name: stats (ms) }
  */
-export function hyperfine(commands, { runs = 20, warmup = 3, dir, env = cleanEnv } = {}) {
+export function hyperfine(commands, { runs = 20, warmup = 3, dir, env = cleanEnv, prepare, timeout = 600_000 } = {}) {
   const json = join(dir, `hyperfine-${process.hrtime.bigint()}.json`);
   execFileSync(
     'hyperfine',
-    ['-N', '--warmup', String(warmup), '--runs', String(runs), '--export-json', json, ...commands.flatMap(([name, cmd]) => ['-n', name, cmd])],
-    { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600_000 },
+    ['-N', '--warmup', String(warmup), '--runs', String(runs), ...(prepare ? ['--prepare', prepare] : []), '--export-json', json, ...commands.flatMap(([name, cmd]) => ['-n', name, cmd])],
+    { stdio: ['ignore', 'ignore', 'inherit'], env, timeout },
   );
   const out = {};
   for (const r of JSON.parse(readFileSync(json, 'utf8')).results) out[r.command] = stats(r.times.map((t) => t * 1000));
@@ -51,7 +52,7 @@ export function hyperfine(commands, { runs = 20, warmup = 3, dir, env = cleanEnv
 }
 
 /** one figure of the table; prints it for the suite and a line for a reader */
-export function row({ figure, ours, peer, peerName, target, unit = 'ms', note }) {
+export function row({ figure, ours, peer, peerName, target, unit = 'ms', note, higher = false }) {
   const ratio = ours.median / peer.median;
   const r = {
     figure,
@@ -61,13 +62,14 @@ export function row({ figure, ours, peer, peerName, target, unit = 'ms', note })
     unit,
     ratio: round(ratio, 2),
     target,
-    met: target === undefined ? null : ratio <= target,
+    higher,
+    met: target === undefined ? null : higher ? ratio >= target : ratio <= target,
     spread: ours.p25 === undefined ? null : `${round(ours.p25)}–${round(ours.p75)}`,
     runs: ours.runs ?? null,
     note: note ?? null,
   };
   const verdict = r.met === null ? '' : r.met ? ' ok' : ' MISSED';
-  console.log(`  ${figure}: ${r.ours} ${unit} vs ${peerName} ${r.peer} ${unit} = ${r.ratio}×${target === undefined ? '' : ` (target ≤ ${target}×)`}${verdict}`);
+  console.log(`  ${figure}: ${r.ours} ${unit} vs ${peerName} ${r.peer} ${unit} = ${r.ratio}×${target === undefined ? '' : ` (target ${higher ? '≥' : '≤'} ${target}×)`}${verdict}`);
   console.log(`@row ${JSON.stringify(r)}`);
   return r;
 }

@@ -6,12 +6,13 @@
 // the name the image's config (and so the image id) is built on.
 import { createHash } from 'node:crypto';
 const { createReadStream, createWriteStream } = process.getBuiltinModule('node:fs');
-import { Readable, Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { RuntimeError } from '../../errors.js';
-import { tooBig, type LayerLimits } from '../layer.js';
+import { tooBig, unpackLayer, type LayerLimits } from '../layer.js';
 import type { Descriptor } from '../store.js';
+import type { HttpResponse } from './http.js';
 
 /** the algorithm and hex of a digest the store can hold */
 export function checkDigest(digest: string): void {
@@ -21,10 +22,10 @@ export function checkDigest(digest: string): void {
 export const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** a response body, at most `max` bytes, whole in memory (manifests, configs) */
-export async function readLimited(res: Response, max: number, what: string): Promise<Buffer> {
+export async function readLimited(res: HttpResponse, max: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const c of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+  for await (const c of res.body) {
     n += (c as Buffer).length;
     if (n > max) throw new RuntimeError(`Error response from registry: ${what} is larger than ${max} bytes`);
     chunks.push(c as Buffer);
@@ -42,7 +43,7 @@ export function verify(body: Buffer, d: Descriptor, what: string): Buffer {
  * stream a blob into file, counting and hashing as it goes: more bytes than the
  * descriptor says stops the download at once; a different digest fails it
  */
-export async function downloadTo(res: Response, d: Descriptor, file: string, progress: (n: number) => void): Promise<void> {
+export async function downloadTo(res: HttpResponse, d: Descriptor, file: string, progress: (n: number) => void): Promise<void> {
   const hash = createHash('sha256');
   let n = 0;
   const count = new Transform({
@@ -54,7 +55,7 @@ export async function downloadTo(res: Response, d: Descriptor, file: string, pro
       done(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), count, createWriteStream(file, { mode: 0o600 }));
+  await pipeline(res.body, count, createWriteStream(file, { mode: 0o600 }));
   if (n !== d.size || `sha256:${hash.digest('hex')}` !== d.digest) {
     throw new RuntimeError(`filesystem layer verification failed for digest ${d.digest}`);
   }
@@ -80,30 +81,39 @@ function decompressor(c: Compression): Transform | undefined {
 }
 
 /**
- * the diff id of a layer blob: the sha256 of its uncompressed tar (bounded by the
- * layer limit). `tarOut`: also keep the uncompressed tar there (for zstd layers,
- * which the unpacker cannot read itself).
+ * unpack a layer blob into dest in one pass, returning its diff id: the file is
+ * read once, decompressed once, and each uncompressed byte is hashed (bounded by the
+ * layer limit) on its way to the unpacker. dest is only a scratch folder: the caller
+ * moves it into the store once the diff id matches the config's.
  */
-export async function diffIdOf(file: string, c: Compression, limits: LayerLimits, tarOut?: string): Promise<string> {
+export async function unpackBlob(file: string, c: Compression, dest: string, limits: LayerLimits): Promise<string> {
   const hash = createHash('sha256');
   let n = 0;
-  const out = tarOut ? createWriteStream(tarOut, { mode: 0o600 }) : undefined;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
+  let head = Buffer.alloc(0);
+  const tar = new Transform({
+    transform(chunk: Buffer, _enc, done) {
       n += chunk.length;
       if (n > limits.bytes) return done(tooBig(limits));
+      if (head.length < 4) {
+        // the unpacker would decompress a tar that starts like gzip or zstd once more:
+        // then it would unpack other bytes than those the diff id names
+        head = Buffer.concat([head, chunk]).subarray(0, 4);
+        if (head.length >= 4 && compressionOf(head) !== 'none') return done(new RuntimeError('invalid layer: compressed twice'));
+      }
       hash.update(chunk);
-      if (out && !out.write(chunk)) return out.once('drain', () => done());
-      done();
-    },
-    final(done) {
-      if (!out) return done();
-      out.end(done);
+      done(null, chunk);
     },
   });
   const d = decompressor(c);
-  await (d ? pipeline(createReadStream(file), d, sink) : pipeline(createReadStream(file), sink)).catch((e: Error) => {
-    throw e instanceof RuntimeError ? e : new RuntimeError(`invalid layer: ${e.message}`);
-  });
+  const read = d ? pipeline(createReadStream(file), d, tar) : pipeline(createReadStream(file), tar);
+  read.catch(() => {}); // a failure ends `tar` with it: the unpacker reports it
+  try {
+    await unpackLayer(tar, dest, limits);
+  } catch (e) {
+    tar.destroy(); // the unpacker refused an entry: stop reading too
+    throw e;
+  }
+  await read;
+  if (!tar.readableEnded) throw new RuntimeError('invalid layer: the unpacker stopped before the end of the layer');
   return `sha256:${hash.digest('hex')}`;
 }

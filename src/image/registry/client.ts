@@ -12,6 +12,7 @@ import { RuntimeError } from '../../errors.js';
 import { log } from '../../log.js';
 import { credentialsFor, type Credentials } from './credentials.js';
 import { allowsPlainHttp, apiHost, isCertificateError, trustCAs } from './endpoint.js';
+import { send, type HttpInit, type HttpResponse } from './http.js';
 
 export interface Challenge {
   scheme: string;
@@ -30,7 +31,7 @@ export function parseChallenge(header: string): Challenge | undefined {
 }
 
 /** a registry's error body ({"errors":[{code,message}]}) in docker's words: "manifest unknown: manifest unknown" */
-export async function registryError(res: Response, what: string): Promise<RuntimeError> {
+export async function registryError(res: HttpResponse, what: string): Promise<RuntimeError> {
   let detail = `${res.status} ${res.statusText}`;
   try {
     const body = (await res.text()).slice(0, 4096);
@@ -40,15 +41,6 @@ export async function registryError(res: Response, what: string): Promise<Runtim
     // not JSON: the status line says it
   }
   return new RuntimeError(`Error response from registry: ${what}${what ? ': ' : ''}${detail}`);
-}
-
-type Body = Buffer | string | (() => ReadableStream<Uint8Array> | NodeJS.ReadableStream);
-
-export interface RequestInit {
-  method?: string;
-  headers?: Record<string, string>;
-  /** a function for a stream: called again when the request must be retried */
-  body?: Body;
 }
 
 const MAX_REDIRECTS = 10;
@@ -73,7 +65,7 @@ export class Registry {
   async ping(): Promise<string> {
     if (this.base) return this.base;
     trustCAs(false, this.env);
-    let res: Response;
+    let res: HttpResponse;
     try {
       res = await this.fetchFollow(`https://${this.host}/v2/`, {}, false);
       this.base = `https://${this.host}`;
@@ -83,7 +75,7 @@ export class Registry {
       res = await this.fetchFollow(`http://${this.host}/v2/`, {});
       this.base = `http://${this.host}`;
     }
-    await res.body?.cancel();
+    res.discard();
     if (res.status === 401) {
       const header = res.headers.get('www-authenticate');
       this.challenge = header ? parseChallenge(header) : undefined;
@@ -98,7 +90,7 @@ export class Registry {
     const base = await this.ping();
     if (!this.challenge) return; // no authentication at all
     const res = await this.fetchFollow(`${base}/v2/`, { headers: await this.authorization('') });
-    await res.body?.cancel();
+    res.discard();
     if (!res.ok) throw new RuntimeError(`Error response from registry: login attempt to ${base}/v2/ failed with status: ${res.status} ${res.statusText}`);
   }
 
@@ -106,12 +98,12 @@ export class Registry {
    * a request on the API (path after /v2/) with the credentials scope asks for
    * ("repository:NAME:pull"); a refused token is fetched once more
    */
-  async request(path: string, scope: string, init: RequestInit = {}): Promise<Response> {
+  async request(path: string, scope: string, init: HttpInit = {}): Promise<HttpResponse> {
     const base = await this.ping();
     const url = /^https?:/.test(path) ? path : `${base}/v2/${path}`;
     let res = await this.fetchFollow(url, { ...init, headers: { ...init.headers, ...(await this.authorization(scope)) } });
     if (res.status === 401 && this.challenge?.scheme === 'bearer') {
-      await res.body?.cancel();
+      res.discard();
       this.tokens.delete(scope);
       const header = res.headers.get('www-authenticate');
       const fresh = header ? parseChallenge(header) : undefined;
@@ -151,7 +143,7 @@ export class Registry {
     const res = await this.fetchFollow(url.href, { headers });
     if (!res.ok) {
       if (res.status === 401) {
-        await res.body?.cancel();
+        res.discard();
         throw new RuntimeError(`Error response from registry: ${this.credentials ? 'unauthorized: incorrect username or password' : 'unauthorized: authentication required'}`);
       }
       throw await registryError(res, `getting a token from ${url.origin}${url.pathname}`);
@@ -163,28 +155,21 @@ export class Registry {
   }
 
   /**
-   * fetch, following redirects by hand: a redirect to another origin (blob storage)
+   * a request, following redirects by hand: a redirect to another origin (blob storage)
    * goes without the Authorization header, which is only for this registry.
    * Network errors become one line naming the request, as docker's do.
    */
-  private async fetchFollow(url: string, init: RequestInit, wrap = true): Promise<Response> {
+  private async fetchFollow(url: string, init: HttpInit, wrap = true): Promise<HttpResponse> {
     let headers = { ...init.headers };
     let method = init.method ?? 'GET';
     let body = init.body;
     const origin = new URL(url).origin;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      let res: Response;
+      let res: HttpResponse;
       try {
-        const b = typeof body === 'function' ? body() : body;
-        res = await fetch(url, {
-          method,
-          headers,
-          body: b as BodyInit | undefined,
-          redirect: 'manual',
-          ...(typeof body === 'function' ? { duplex: 'half' } : {}),
-        } as globalThis.RequestInit);
+        res = await send(url, { method, headers, body });
       } catch (e) {
-        const cause = ((e as Error).cause ?? e) as Error & { code?: string };
+        const cause = e as Error & { code?: string };
         // not verified by Node's CAs (and the user's): once more with the system's store too
         if (isCertificateError(cause) && trustCAs(true, this.env)) {
           hop--;
@@ -195,7 +180,7 @@ export class Registry {
       }
       const location = res.headers.get('location');
       if (![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
-      await res.body?.cancel();
+      res.discard();
       const next = new URL(location, url);
       if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new RuntimeError(`Error response from registry: a redirect to ${next.protocol} is not followed`);
       if (next.origin !== origin) {
@@ -216,7 +201,7 @@ export class Registry {
 /** docker's words for a request that got no answer: Get "https://host/v2/": <why> */
 function netError(method: string, url: string, e: unknown): RuntimeError {
   const cause = e as Error & { code?: string };
-  const why = cause.message && cause.message !== 'fetch failed' ? cause.message : (cause.code ?? 'no answer');
+  const why = cause.message || (cause.code ?? 'no answer');
   return new RuntimeError(`Error response from registry: ${method[0]}${method.slice(1).toLowerCase()} "${url}": ${why}`);
 }
 

@@ -8,7 +8,6 @@ import { Registry } from './client.js';
 import { HUB_AUTH_KEY, removeCredentials, storeCredentials } from './credentials.js';
 import { parsePlatform } from './manifest.js';
 import { pullImage } from './pull.js';
-import { pushImage } from './push.js';
 
 export async function pullCommand(root: string, args: string[], quiet: boolean, platform?: string): Promise<number> {
   if (args.length !== 1) throw new RuntimeError('"pull" requires exactly 1 argument: NAME[:TAG|@DIGEST]');
@@ -18,6 +17,7 @@ export async function pullCommand(root: string, args: string[], quiet: boolean, 
 
 export async function pushCommand(root: string, args: string[], quiet: boolean): Promise<number> {
   if (args.length !== 1) throw new RuntimeError('"push" requires exactly 1 argument: NAME[:TAG]');
+  const { pushImage } = await import('./push.js'); // a pull does not load it
   await pushImage(root, args[0], process.stdout, quiet);
   return 0;
 }

@@ -2,18 +2,19 @@
 // `pull`: a reference → its manifest (through an index, for this platform) → its
 // config → its layers, each verified, unpacked with chapter 03's unpacker, and only
 // then moved into the store. Layers download three at a time (as docker's) and are
-// unpacked in order, one after the other. A blob already in the store is not
-// fetched again. Two pulls of one image may run at once: each works in its own
-// scratch folder, and a rename over a twin is harmless.
+// unpacked in order, one after the other, each in one pass that also hashes it. A
+// blob already in the store is not fetched again. Two pulls of one image may run at
+// once: each works in its own scratch folder, and a rename over a twin is harmless.
 const { existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
-import { layerLimits, unpackLayer } from '../layer.js';
+import { layerLimits } from '../layer.js';
 import { familiarName, parseNormalizedNamed, type Reference } from '../reference.js';
 import { withScratch } from '../scratch.js';
 import { hex, openImageStore, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest } from '../store.js';
-import { checkDigest, compressionOf, diffIdOf, downloadTo, readLimited, sha256, verify } from './blobs.js';
+import { checkDigest, compressionOf, downloadTo, readLimited, sha256, unpackBlob, verify } from './blobs.js';
 import { Registry, registryError } from './client.js';
+import type { HttpResponse } from './http.js';
 import { familiar, pullReference } from './local.js';
 import { MANIFEST_ACCEPT, choosePlatform, formatPlatform, hostPlatform, normalizePlatform, parseManifest, type ManifestIndex, type Platform } from './manifest.js';
 import { Progress } from './progress.js';
@@ -123,7 +124,7 @@ async function getBlob(registry: Registry, ref: Reference, d: Descriptor, scope:
 }
 
 /** docker's words for a refused or missing image */
-async function pullError(res: Response, ref: Reference): Promise<RuntimeError> {
+async function pullError(res: HttpResponse, ref: Reference): Promise<RuntimeError> {
   if (res.status === 404) return registryError(res, `manifest for ${familiar(ref)} not found`);
   if (res.status === 401 || res.status === 403) return registryError(res, `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'mydocker login'`);
   return registryError(res, `pulling ${familiar(ref)}`);
@@ -170,30 +171,34 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
   }
   downloads.forEach((d) => d.catch(() => {})); // a failure is reported once, by the loop below
 
-  // unpack in order, one at a time (the unpacker sets the process umask while it runs)
+  // unpack in order, one at a time (the unpacker sets the process umask while it runs;
+  // and on this machine's disk, three layers written at once took longer than in turn)
   mkdirSync(join(store.dir, 'layers'), { recursive: true });
   mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
-  for (const [i, l] of manifest.layers.entries()) {
-    const file = await downloads[i];
-    if (!file) continue;
-    p.layer(short(l), 'Extracting', 0); // on a terminal only
-    const compression = compressionOf(head(file));
-    const plain = compression === 'zstd' ? join(tmp, `layer-${i}.tar`) : undefined;
-    const diffId = await diffIdOf(file, compression, limits, plain);
-    if (diffId !== diffIds[i]) throw new RuntimeError(`failed to register layer: layer ${short(l)}: its content (${diffId}) is not the config's diff id ${diffIds[i]}`);
-    const layerDir = store.layerDir(diffId);
-    if (!existsSync(layerDir)) {
+  try {
+    for (const [i, l] of manifest.layers.entries()) {
+      const file = await downloads[i];
+      if (!file) continue;
+      p.layer(short(l), 'Extracting', 0); // on a terminal only
+      // one pass: the blob is decompressed into the unpacker, hashed on the way; the
+      // unpacked folder stays in scratch until its hash is the config's diff id
       const dest = join(tmp, `rootfs-${i}`);
-      await unpackLayer(plain ?? file, dest, limits);
-      try {
-        renameSync(dest, layerDir);
-      } catch (e) {
-        // a concurrent pull of the same layer got there first: its layer is ours too
-        if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      const diffId = await unpackBlob(file, compressionOf(head(file)), dest, limits);
+      if (diffId !== diffIds[i]) throw new RuntimeError(`failed to register layer: layer ${short(l)}: its content (${diffId}) is not the config's diff id ${diffIds[i]}`);
+      const layerDir = store.layerDir(diffId);
+      if (!existsSync(layerDir)) {
+        try {
+          renameSync(dest, layerDir);
+        } catch (e) {
+          // a concurrent pull of the same layer got there first: its layer is ours too
+          if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        }
       }
+      if (file !== store.blob(l.digest)) renameSync(file, store.blob(l.digest));
+      p.layer(short(l), 'Pull complete');
     }
-    if (file !== store.blob(l.digest)) renameSync(file, store.blob(l.digest));
-    p.layer(short(l), 'Pull complete');
+  } finally {
+    await Promise.allSettled(downloads); // nothing writes into scratch once it is removed
   }
 }
 
@@ -208,9 +213,12 @@ function head(file: string): Buffer {
   }
 }
 
-/** the bytes of the regular files under dir (docker's SIZE) */
+/** the bytes of the regular files under dir (docker's SIZE); only files are stat'ed */
 function treeSize(dir: string): number {
   let sum = 0;
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) sum += lstatSync(join(e.parentPath, e.name)).size;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isFile()) sum += lstatSync(join(dir, e.name)).size;
+    else if (e.isDirectory()) sum += treeSize(join(dir, e.name));
+  }
   return sum;
 }

@@ -3,7 +3,6 @@
 // piece (POST /blobs/uploads/ → Location, PUT Location?digest=…), then the config,
 // then the manifest exactly as stored, so its digest stays the image's.
 const { createReadStream, readFileSync, statSync } = process.getBuiltinModule('node:fs');
-import { Readable } from 'node:stream';
 import { RuntimeError } from '../../errors.js';
 import { familiarName } from '../reference.js';
 import { hex, openImageStore, type Descriptor, type Manifest } from '../store.js';
@@ -38,7 +37,7 @@ export async function pushImage(root: string, name: string, out: NodeJS.Writable
     body: manifestBody,
   });
   if (!res.ok) throw await registryError(res, `pushing the manifest of ${familiarName(ref)}:${ref.tag}`);
-  await res.body?.cancel();
+  res.discard();
   out.write(`${ref.tag}: digest: ${image.manifest.digest} size: ${manifestBody.length}\n`);
   return image.manifest.digest;
 }
@@ -46,13 +45,13 @@ export async function pushImage(root: string, name: string, out: NodeJS.Writable
 /** upload one blob unless the registry has it; true when it was uploaded */
 async function pushBlob(registry: Registry, repo: string, scope: string, d: Descriptor, file: string, starting: () => void): Promise<boolean> {
   const head = await registry.request(`${repo}/blobs/${d.digest}`, scope, { method: 'HEAD' });
-  await head.body?.cancel();
+  head.discard();
   if (head.ok) return false;
   if (head.status !== 404) throw await registryError(head, `checking blob ${d.digest}`);
   if (statSync(file).size !== d.size) throw new RuntimeError(`blob ${d.digest} in the store is not ${d.size} bytes: the store is damaged`);
   starting();
   const start = await registry.request(`${repo}/blobs/uploads/`, scope, { method: 'POST' });
-  await start.body?.cancel();
+  start.discard();
   const location = start.headers.get('location');
   if (start.status !== 202 || !location) throw await registryError(start, `starting the upload of ${d.digest}`);
   const url = new URL(location, `${await registry.ping()}/v2/${repo}/blobs/uploads/`);
@@ -60,9 +59,9 @@ async function pushBlob(registry: Registry, repo: string, scope: string, d: Desc
   const put = await registry.request(url.href, scope, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(d.size) },
-    body: () => Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
+    body: () => createReadStream(file),
   });
-  await put.body?.cancel();
+  put.discard();
   if (put.status !== 201) throw await registryError(put, `uploading ${d.digest}`);
   return true;
 }
