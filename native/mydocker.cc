@@ -11,6 +11,7 @@
 #include <pty.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -172,8 +173,11 @@ int ChildMain(void* p) {
 // namespaces, writes a new user namespace's mappings, and waits for the init's execve.
 bool WriteMap(int procFd, pid_t pid, const char* name, const std::string& map) {
   if (map.empty()) return true;
-  std::string path = std::to_string(pid) + "/" + name;
-  int fd = openat(procFd, path.c_str(), O_WRONLY | O_CLOEXEC);
+  // no allocation here: this runs in a CLONE_VM child while Node's other threads may
+  // hold malloc's lock
+  char path[64];
+  snprintf(path, sizeof path, "%d/%s", static_cast<int>(pid), name);
+  int fd = openat(procFd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return false;
   bool ok = write(fd, map.data(), map.size()) == static_cast<ssize_t>(map.size());
   close(fd);

@@ -7,8 +7,11 @@ import type { InitStep } from './step.js';
 /** nothing we mount may propagate back to the host (systemd makes / shared) */
 export const privateMounts: InitStep = {
   name: 'private mounts',
+  // <replaced-by 08-oci>
+  //~ setup() {
+  // </replaced-by 08-oci>
+  // <chapter 08-oci>
   setup(spec) {
-    // <chapter 08-oci>
     if (spec.oci && !spec.oci.newNamespaces.includes('mount')) return; // not ours to change: the runtime's or a joined one
     // </chapter 08-oci>
     native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);

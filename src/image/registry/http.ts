@@ -1,8 +1,9 @@
 // chapter: 07-images
 // The registry client's HTTP, on node:http and node:https, each loaded when a URL
 // first needs it. Node's fetch would do, but its first call loads undici: ~40 ms of
-// every pull (and so would node:http's ES module, which reads its WebSocket export). Node's global agents keep connections alive, so the requests of one
-// pull share them. Bodies are node streams, read once.
+// every pull (and so would node:http's ES module, which reads its WebSocket export).
+// Node's global agents keep connections alive, so the requests of one pull share
+// them. Bodies are node streams, read once.
 import type { IncomingMessage } from 'node:http';
 
 type RequestBody = Buffer | string | (() => NodeJS.ReadableStream);
