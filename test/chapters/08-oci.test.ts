@@ -9,13 +9,13 @@
 //      `ctr task exec`, `ctr task kill`, and nothing left afterwards
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { MYDOCKER, needsRoot, noLeaks, ownDir, processTree, REPO, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
+import { join, resolve } from 'node:path';
+import { needsRoot, noLeaks, ownDir, processTree, REPO, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
 import { busyboxTarball } from '../harness/fixtures.js';
+import { RUNC, runcIn } from '../harness/oci.js';
 
-const RUNC = resolve(process.env.MYDOCKER_RUNC ?? join(dirname(MYDOCKER), 'mydocker-runc'));
 const before = snapshot();
 const work = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-test-oci-')));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -26,32 +26,8 @@ const cgroupParent = `mydocker-test-${unique}`;
 let n = 0;
 const newId = (what: string) => `${unique}-${what}-${n++}`;
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * mydocker-runc ARGS with its stdout and stderr in files, as containerd and the validation
- * suite run it: after create the container keeps them (a pipe would stay open), so only
- * the runtime's exit is awaited
- */
-function runc(args: string[], out = join(work, `out-${n++}`)): Promise<Ran & { out: string }> {
-  const o = openSync(`${out}.stdout`, 'w');
-  const e = openSync(`${out}.stderr`, 'w');
-  return new Promise((res, rej) => {
-    const child = spawn(RUNC, ['--root', root, ...args], { stdio: ['ignore', o, e] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', rej);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      closeSync(o);
-      closeSync(e);
-      res({ code, stdout: readFileSync(`${out}.stdout`, 'utf8'), stderr: readFileSync(`${out}.stderr`, 'utf8'), out });
-    });
-  });
-}
+/** mydocker-runc ARGS, its output in OUT.stdout and OUT.stderr (test/harness/oci.ts) */
+const runc = (args: string[], out = join(work, `out-${n++}`)) => runcIn(root, out, args);
 
 /** a bundle: busybox's files and a config.json in runtime-spec 1.0.2 (`runc spec`'s, smaller) */
 function bundle(id: string, args: string[], patch: (c: Record<string, any>) => void = () => {}): string {

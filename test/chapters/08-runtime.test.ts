@@ -5,14 +5,14 @@
 // MYDOCKER_RUNC, or the `mydocker-runc` next to MYDOCKER.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { MYDOCKER, needsRoot, noLeaks, ownDir, processTree, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
+import { join } from 'node:path';
+import { needsRoot, noLeaks, ownDir, processTree, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
 import { busyboxTarball } from '../harness/fixtures.js';
+import { RUNC, runcIn } from '../harness/oci.js';
 import { controllerBase, hostMode } from '../harness/cgroups.js';
 
-const RUNC = resolve(process.env.MYDOCKER_RUNC ?? join(dirname(MYDOCKER), 'mydocker-runc'));
 const before = snapshot();
 const work = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-test-ocirt-')));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
@@ -22,30 +22,8 @@ const cgroupParent = `mydocker-test-${unique}`;
 let n = 0;
 const newId = (what: string) => `${unique}-${what}-${n++}`;
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** mydocker-runc ARGS, its output in files (after create the container keeps them) */
-function runc(args: string[], input?: string): Promise<Ran> {
-  const out = join(work, `out-${n++}`);
-  const o = openSync(`${out}.stdout`, 'w');
-  const e = openSync(`${out}.stderr`, 'w');
-  return new Promise((res, rej) => {
-    const child = spawn(RUNC, ['--root', root, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', o, e] });
-    if (input !== undefined) child.stdin!.end(input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', rej);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      closeSync(o);
-      closeSync(e);
-      res({ code, stdout: readFileSync(`${out}.stdout`, 'utf8'), stderr: readFileSync(`${out}.stderr`, 'utf8') });
-    });
-  });
-}
+/** mydocker-runc ARGS, its output in files (test/harness/oci.ts); input: its stdin */
+const runc = (args: string[], input?: string) => runcIn(root, join(work, `out-${n++}`), args, input);
 
 /** a busybox bundle, runtime-spec 1.0.2 */
 function bundle(id: string, args: string[], patch: (c: Record<string, any>) => void = () => {}): string {
