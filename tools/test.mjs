@@ -72,7 +72,14 @@ export async function runTap(files, { env = process.env, bail = false, fileTimeo
   let code = 0;
   if (!sandbox && process.getuid?.() === 0) log('# test: running WITHOUT the sandbox (--no-sandbox, or unshare failed): a wrong implementation can change this host');
   for (const batch of batches) {
-    const r = await runBatch(batch, { env, bail, fileTimeout, sandbox });
+    let r = await runBatch(batch, { env, bail, fileTimeout, sandbox });
+    if (r.tapStartCrash) {
+      // tap removes .tap/processinfo as it starts, and fails (ENOTEMPTY) when another tap
+      // run of this repo (CI runs several at once) writes there meanwhile. No test ran:
+      // the batch runs again, once
+      log(`# test: tap failed to start (a concurrent tap run's .tap/processinfo): running ${batch.join(' ')} again`);
+      r = await runBatch(batch, { env, bail, fileTimeout, sandbox });
+    }
     for (const k of Object.keys(total)) total[k] += r.asserts[k];
     if (r.code !== 0 || r.asserts.fail > 0) code = 1;
     for (const [file, t] of r.tests) {
@@ -113,13 +120,18 @@ function runBatch(files, { env, bail, fileTimeout, sandbox }) {
   }
   return new Promise((done) => {
     const child = spawn(cmd[0], cmd.slice(1), {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...env, TAP_COLORS: '0', ...(sandbox ? { MYDOCKER_TEST_SANDBOX: '1' } : {}) },
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => {
       out += d;
       process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      if (err.length < 65536) err += d;
+      process.stderr.write(d);
     });
     child.on('close', (c) => {
       let code = c ?? 1;
@@ -129,7 +141,9 @@ function runBatch(files, { env, bail, fileTimeout, sandbox }) {
         out += `\n${msg}\n`;
         code = 1;
       }
-      done({ code, asserts: count(out), tests: countTests(out, files) });
+      // tap died in its own start-up, before any test: nothing of ours ran or failed
+      const tapStartCrash = code !== 0 && !/^\s*(not )?ok /m.test(out) && /ENOTEMPTY[\s\S]*\.tap\/processinfo/.test(err);
+      done({ code, asserts: count(out), tests: countTests(out, files), tapStartCrash });
     });
   });
 }

@@ -7,5 +7,5 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/container/namespaces.ts" \
-  "setup: () => native.mount(null, '/', null, MS_REC | MS_PRIVATE, null)," \
-  "setup: () => void (MS_REC | MS_PRIVATE), // WRONG: mounts keep the host's (shared) propagation"
+  "    native.mount(null, '/', null, MS_REC | MS_PRIVATE, null);" \
+  "    void (MS_REC | MS_PRIVATE); // WRONG: mounts keep the host's (shared) propagation"

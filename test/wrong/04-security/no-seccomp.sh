@@ -6,5 +6,6 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/security/apply.ts" \
-  "  security.seccompLoad(f);" \
-  "  void f; void security.seccompLoad; // WRONG: never loaded"
+  "  if (s.seccompBpf) security.seccompLoadBpf(Buffer.from(s.seccompBpf, 'base64'));
+  else security.seccompLoad(s.seccomp!);" \
+  "  void s; void security.seccompLoadBpf; void security.seccompLoad; // WRONG: never loaded"

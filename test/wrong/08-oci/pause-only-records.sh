@@ -17,5 +17,5 @@ replace "$1/src/oci/freezer.ts" \
   "    else if (i === 0) writeFileSync(\`\${dir}/cgroup.freeze\`, frozen ? '1' : '0');" \
   ""
 replace "$1/src/oci/freezer.ts" \
-  "import { existsSync, readFileSync, writeFileSync } from 'node:fs';" \
-  "import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';"
+  "const { existsSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');" \
+  "const { existsSync, readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');"
