@@ -5,22 +5,13 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { containerCgroup, leftUnder, removeParent } from '../harness/cgroups.js';
-import { importBusybox } from '../harness/fixtures.js';
-import { killTree, mydocker, MYDOCKER, needsRoot, noLeaks, snapshot, tmpRoot, UNIQUE, waitFor } from '../harness/index.js';
+import { containerCgroup, leftUnder } from '../harness/cgroups.js';
+import { busyboxSuite } from '../harness/suite.js';
+import { killTree, mydocker, MYDOCKER, needsRoot, noLeaks, waitFor } from '../harness/index.js';
 
-const before = snapshot();
-const root = tmpRoot(t);
-const unique = `x05-${UNIQUE}`;
-const cgroupParent = `mydocker-${unique}`;
-t.teardown(() => removeParent(cgroupParent));
-let n = 0;
-const name = (what: string) => `${unique}-${what}-${n++}`;
+// its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
+const { before, root, unique, cgroupParent, name } = busyboxSuite(t, 'x05');
 const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'uts'];
-
-t.before(async () => {
-  if (!needsRoot) await importBusybox(root, 'busybox');
-});
 
 /** run -d sleep: the container's name and its PID 1 (host pid) */
 async function sleeper(t: Test, what: string, flags: string[] = []): Promise<{ ctr: string; pid: number }> {
@@ -71,7 +62,7 @@ t.test('exec lands in every namespace of PID 1, its PID namespace too: ps inside
 
 t.test('exec joins the container\'s cgroups (seen from the host), its capabilities and seccomp filter; -d returns at once', { skip: needsRoot }, async (t) => {
   const { ctr, pid } = await sleeper(t, 'cg');
-  const tag = `${4000 + (process.pid % 1000)}.${n}`;
+  const tag = `${4000 + (process.pid % 1000)}.${ctr.slice(ctr.lastIndexOf('-') + 1)}`; // this file's pid and the container's number: no other sleep has it
   const start = Date.now();
   const d = await exec(['-d', ctr, 'sleep', tag]);
   t.equal(d.code, 0, `exec -d: ${d.stderr}`);

@@ -4,22 +4,12 @@
 import t, { type Test } from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leftUnder, removeParent } from '../harness/cgroups.js';
-import { mydocker, needsRoot, noLeaks, sleep, snapshot, tmpRoot, UNIQUE, waitFor } from '../harness/index.js';
-import { importBusybox } from '../harness/fixtures.js';
+import { leftUnder } from '../harness/cgroups.js';
+import { mydocker, needsRoot, noLeaks, sleep, waitFor } from '../harness/index.js';
+import { busyboxSuite } from '../harness/suite.js';
 
-const before = snapshot();
-const root = tmpRoot(t);
-const unique = `l05-${UNIQUE}`;
-// this file's own cgroup parent: what a run leaves there is seen (and, after the file, removed)
-const cgroupParent = `mydocker-${unique}`;
-t.teardown(() => removeParent(cgroupParent));
-let n = 0;
-const name = (what: string) => `${unique}-${what}-${n++}`;
-
-t.before(async () => {
-  if (!needsRoot) await importBusybox(root, 'busybox');
-});
+// its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
+const { before, root, cgroupParent, name } = busyboxSuite(t, 'l05');
 
 /** run -d: the container's full id */
 async function detached(t: Test, ctr: string, args: string[], flags: string[] = []): Promise<string> {

@@ -4,21 +4,12 @@
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leftUnder, removeParent } from '../harness/cgroups.js';
-import { mydocker, needsRoot, noLeaks, snapshot, tmpRoot, UNIQUE, waitFor } from '../harness/index.js';
-import { importBusybox } from '../harness/fixtures.js';
+import { leftUnder } from '../harness/cgroups.js';
+import { mydocker, needsRoot, noLeaks, waitFor } from '../harness/index.js';
+import { busyboxSuite } from '../harness/suite.js';
 
-const before = snapshot();
-const root = tmpRoot(t);
-const unique = `m05-${UNIQUE}`;
-const cgroupParent = `mydocker-${unique}`;
-t.teardown(() => removeParent(cgroupParent));
-let n = 0;
-const name = (what: string) => `${unique}-${what}-${n++}`;
-
-t.before(async () => {
-  if (!needsRoot) await importBusybox(root, 'busybox');
-});
+// its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
+const { before, root, unique, cgroupParent, name } = busyboxSuite(t, 'm05');
 
 const md = (args: string[], timeoutMs = 30_000) => mydocker(args, { root, timeoutMs });
 

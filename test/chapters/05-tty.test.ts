@@ -3,21 +3,11 @@
 // side, and logs what the terminal prints), `run -di cat` reads a stdin that never
 // ends, and `run -dt` logs a terminal's output (\r\n line endings).
 import t from 'tap';
-import { mydocker, needsRoot, noLeaks, sleep, snapshot, tmpRoot, UNIQUE } from '../harness/index.js';
-import { removeParent } from '../harness/cgroups.js';
-import { importBusybox } from '../harness/fixtures.js';
+import { mydocker, needsRoot, noLeaks, sleep } from '../harness/index.js';
+import { busyboxSuite } from '../harness/suite.js';
 
-const before = snapshot();
-const root = tmpRoot(t);
-const unique = `t05-${UNIQUE}`;
-const cgroupParent = `mydocker-${unique}`;
-t.teardown(() => removeParent(cgroupParent));
-let n = 0;
-const name = (what: string) => `${unique}-${what}-${n++}`;
-
-t.before(async () => {
-  if (!needsRoot) await importBusybox(root, 'busybox');
-});
+// its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
+const { before, root, cgroupParent, name } = busyboxSuite(t, 't05');
 
 const md = (args: string[], timeoutMs = 30_000) => mydocker(args, { root, timeoutMs });
 const run = (ctr: string, flags: string[], args: string[]) =>
