@@ -109,8 +109,8 @@ function errorOf(e: unknown, leaf: string): Error {
   return new RuntimeError(`cgroups: cannot create ${leaf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }
 
-/** rmdir a cgroup; the last task may take a moment to leave after the container's PID 1 exits */
-async function removeDir(dir: string): Promise<void> {
+/** rmdir a cgroup; the last task may take a moment to leave after the container's PID 1 exits (tries × 20 ms) */
+export async function removeDir(dir: string, tries = 50): Promise<void> {
   for (let i = 0; ; i++) {
     try {
       rmdirSync(dir);
@@ -118,7 +118,7 @@ async function removeDir(dir: string): Promise<void> {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || i >= 50) throw new RuntimeError(`cgroups: cannot remove ${dir}: ${code}`);
+      if (code !== 'EBUSY' || i >= tries) throw new RuntimeError(`cgroups: cannot remove ${dir}: ${code}`);
       await new Promise((wake) => setTimeout(wake, 20));
     }
   }

@@ -6,6 +6,7 @@
 // whoever noticed.
 const { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { dirname, join, resolve } from 'node:path';
+import { removeDir } from '../cgroups/fs.js';
 import { RuntimeError } from '../errors.js';
 import { processStartTime } from '../container/state.js';
 import { freezerOf, isFrozen } from './freezer.js';
@@ -119,18 +120,17 @@ export function containerPids(r: OciRecord): number[] {
 export async function removeCgroups(r: OciRecord): Promise<void> {
   const leaves = new Set(r.procs.map((f) => dirname(f)));
   for (const dir of [...r.cgroups].reverse()) {
-    for (let i = 0; ; i++) {
-      try {
-        rmdirSync(dir);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') break;
-        if (!leaves.has(dir)) break; // a parent another container may be in        // the last processes leave their cgroup a moment after the init is reaped (longer on a loaded machine)
-        if (code !== 'EBUSY' || i > 500) throw new RuntimeError(`cannot remove cgroup ${dir}: ${code}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    // the last processes leave their cgroup a moment after the init is reaped (longer on a loaded machine: up to 10 s)
+    if (leaves.has(dir)) await removeDir(dir, 500);
+    else rmdirQuietly(dir); // a parent another container may be in
+  }
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // busy (another container's parent too) or gone
   }
 }
 
