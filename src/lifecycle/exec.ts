@@ -96,7 +96,8 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
   const user = execUser(pid, security, o.user);
   const env = containerEnv({ env: o.env, tty: o.tty }, c.config.hostname, c.config.env);
   const caps = security.capabilities.reduce((m, cap) => m | (1n << BigInt(cap)), 0n);
-  const seccomp = security.seccomp ? native.seccompLoad(security.seccomp, true) : undefined;
+  // the BPF the run compiled for its init (a record from before that: compiled now)
+  const seccomp = security.seccompBpf ? Buffer.from(security.seccompBpf, 'base64') : security.seccomp ? native.seccompLoad(security.seccomp, true) : undefined;
 
   const devnull = openSync('/dev/null', 'r+');
   const terminal = o.tty && !o.detach; // the addon opens it in the container: our stdio is a placeholder

@@ -10,5 +10,5 @@ replace "$1/src/lifecycle/exec.ts" \
   "const caps = security.capabilities.reduce((m, cap) => m | (1n << BigInt(cap)), 0n);" \
   "const caps = security.capabilities.reduce((m, cap) => m | (1n << BigInt(cap)), 0n) | BigInt('0x' + /CapEff:\\s*(\\w+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]); // WRONG: the CLI's capabilities"
 replace "$1/src/lifecycle/exec.ts" \
-  "const seccomp = security.seccomp ? native.seccompLoad(security.seccomp, true) : undefined;" \
+  "const seccomp = security.seccompBpf ? Buffer.from(security.seccompBpf, 'base64') : security.seccomp ? native.seccompLoad(security.seccomp, true) : undefined;" \
   "const seccomp: Buffer | undefined = undefined; // WRONG: no filter"
