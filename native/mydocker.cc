@@ -529,6 +529,11 @@ Napi::Value DupCloexec(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
+// isatty(fd): whether fd is a terminal (Node's tty.isatty would load node:net and its streams)
+Napi::Value Isatty(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), isatty(info[0].As<Napi::Number>().Int32Value()) == 1);
+}
+
 Napi::Value Dup2(const Napi::CallbackInfo& info) {
   if (dup2(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()) < 0)
     return ThrowErrno(info.Env(), "dup2", errno);
@@ -608,6 +613,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pipe2", Napi::Function::New(env, Pipe2));
   exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd));
+  exports.Set("isatty", Napi::Function::New(env, Isatty));
   exports.Set("dup2", Napi::Function::New(env, Dup2));
   exports.Set("dupCloexec", Napi::Function::New(env, DupCloexec));
   exports.Set("setsid", Napi::Function::New(env, Setsid));

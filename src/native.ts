@@ -87,6 +87,8 @@ interface Addon {
   pipe2(flags?: number): [number, number];
   /** pidfd_getfd(2) (Linux 5.6): a close-on-exec copy of the process's fd; needs ptrace rights over it */
   pidfdGetfd(pidfd: number, fd: number): number;
+  /** isatty(3): fd is a terminal */
+  isatty(fd: number): boolean;
   dup2(oldfd: number, newfd: number): void;
   /** a close-on-exec copy of fd, numbered 3 or above */
   dupCloexec(fd: number): number;

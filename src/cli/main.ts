@@ -1,24 +1,12 @@
 // chapter: 01-namespaces
 // The command line: docker's commands, flags and exit codes. Importing this file
-// runs nothing (src/cli.ts is the entry); each feature brings its own commands.
+// runs nothing (src/cli.ts is the entry); the commands, each feature's own, are in
+// commands.ts, loaded once the global flags are read.
 const { mkdirSync, statSync } = process.getBuiltinModule('node:fs');
 import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from './args.js';
 import { RuntimeError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import type { CommandDef } from './command.js';
-import { runOptions, runOptionsFrom } from './run-options.js';
-// <chapter 03-rootfs>
-import { imageCommands } from '../image/cli.js';
-// </chapter 03-rootfs>
-// <chapter 05-lifecycle>
-import { lifecycleCommands } from '../lifecycle/cli.js';
-// </chapter 05-lifecycle>
-// <chapter 06-network>
-import { networkCommands } from '../network/cli.js';
-// </chapter 06-network>
-// <chapter 07-images>
-import { registryCommands } from '../image/registry/cli.js';
-// </chapter 07-images>
 
 const VERSION = '0.1.0';
 
@@ -30,32 +18,9 @@ const globalOptions: OptSpec[] = [
   help,
 ];
 
-const commands: CommandDef[] = [
-  {
-    name: 'run',
-    args: '[OPTIONS] [IMAGE] COMMAND [ARG...]',
-    desc: 'Run a command in a new container',
-    options: runOptions,
-    root: true,
-    // each command loads its code only when it runs: start-up stays small
-    action: async (opts, rest, g) => (await import('../run.js')).run(g.root, runOptionsFrom(opts, rest)),
-  },
-  // <chapter 03-rootfs>
-  ...imageCommands,
-  // </chapter 03-rootfs>
-  // <chapter 05-lifecycle>
-  ...lifecycleCommands,
-  // </chapter 05-lifecycle>
-  // <chapter 06-network>
-  ...networkCommands,
-  // </chapter 06-network>
-  // <chapter 07-images>
-  ...registryCommands,
-  // </chapter 07-images>
-];
-
 async function printHelp(command?: CommandDef): Promise<void> {
   const { cac } = await import('cac'); // only the help path pays for it
+  const { commands } = await import('./commands.js');
   const cli = cac('mydocker');
   for (const o of globalOptions) if (o !== help) cli.option(rawName(o), o.desc); // cac adds its own --help
   for (const c of commands) {
@@ -83,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [name, ...args] = g.rest;
+  const { commands } = await import('./commands.js');
   const command = commands.find((c) => c.name === name);
   if (!name || g.opts.help) {
     await printHelp();

@@ -2,9 +2,7 @@
 // Starting the container's init: clone(2) into new namespaces, re-exec the node
 // binary (/proc/self/exe) on dist/init.js, and talk to it over two pipes.
 const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
-import net from 'node:net';
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import {
   CLONE_NEWIPC,
   CLONE_NEWNET,
@@ -17,6 +15,7 @@ import {
   type ExitInfo,
 } from '../native.js';
 import { RuntimeError } from '../errors.js';
+import { ownFile } from '../paths.js';
 import { log } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
 // <chapter 04-security>
@@ -25,7 +24,7 @@ import { sealedSelfExe } from '../security/selfexe.js';
 
 const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
 
-const INIT_JS = fileURLToPath(new URL('../init.js', import.meta.url));
+const INIT_JS = ownFile('dist/init.js');
 
 export interface InitProcess {
   pid: number;
@@ -158,7 +157,7 @@ export function startInit(
 function readLines(fd: number, fn: (line: string) => void): Promise<void> {
   return new Promise((resolve) => {
     let text = '';
-    const s = new net.Socket({ fd, readable: true, writable: false });
+    const s = new (process.getBuiltinModule('node:net').Socket)({ fd, readable: true, writable: false }); // loaded once the init runs
     s.setEncoding('utf8');
     s.on('data', (d) => {
       text += d;

@@ -4,11 +4,12 @@
 // output lost); a terminal is never handed over (a process holding a tty fd can
 // push keystrokes into it with TIOCSTI), so it gets a pipe we copy through.
 // Without -i, stdin is /dev/null.
+// node:net and node:tty are loaded where they are used, never on the path of a run
+// whose stdio is handed over: with their streams they cost ~10 ms of every start.
 // With -t: a new pseudo-terminal; its slave becomes the container's stdio and
 // controlling terminal, the CLI's own terminal goes raw and we copy both ways.
 const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
-import net from 'node:net';
-import tty from 'node:tty';
+import type { Socket } from 'node:net';
 import { O_CLOEXEC, native } from '../native.js';
 import type { Stdio } from './process.js';
 
@@ -37,11 +38,11 @@ function attachPipes(interactive: boolean): Attachment {
   if (!interactive) {
     stdin = openSync('/dev/null', 'r');
     childEnds.push(stdin);
-  } else if (tty.isatty(0)) {
+  } else if (native.isatty(0)) {
     const [r, w] = native.pipe2(O_CLOEXEC);
     stdin = r;
     childEnds.push(r);
-    const sink = new net.Socket({ fd: w, readable: false, writable: true });
+    const sink = new (process.getBuiltinModule('node:net').Socket)({ fd: w, readable: false, writable: true });
     process.stdin.pipe(sink);
     cleanups.push(() => {
       process.stdin.unpipe(sink);
@@ -51,15 +52,15 @@ function attachPipes(interactive: boolean): Attachment {
   } else {
     stdin = 0;
   }
-  const out = (fd: 1 | 2, stream: NodeJS.WriteStream): number => {
-    if (!tty.isatty(fd)) return fd;
+  const out = (fd: 1 | 2): number => {
+    if (!native.isatty(fd)) return fd;
     const [r, w] = native.pipe2(O_CLOEXEC);
     childEnds.push(w);
-    outputs.push(copy(new net.Socket({ fd: r, readable: true, writable: false }), stream));
+    outputs.push(copy(new (process.getBuiltinModule('node:net').Socket)({ fd: r, readable: true, writable: false }), fd === 1 ? process.stdout : process.stderr));
     return w;
   };
   return {
-    stdio: [stdin, out(1, process.stdout), out(2, process.stderr)],
+    stdio: [stdin, out(1), out(2)], // process.stdout is a stream made on first use: only when copied to
     spawned: () => childEnds.splice(0).forEach((fd) => closeSync(fd)),
     connect: () => {},
     drained: Promise.all(outputs).then(() => {}),
@@ -102,7 +103,7 @@ function attachTerminal(interactive: boolean): Attachment {
       process.on('SIGWINCH', size);
       // our own copy of the master, for the last read: the stream closes its fd when it ends
       const last = native.dupCloexec(master);
-      const term = new tty.ReadStream(master); // a duplex stream on the master side
+      const term = new (process.getBuiltinModule('node:tty').ReadStream)(master); // a duplex stream on the master side
       drained(
         new Promise<void>((resolve) => {
           term.on('data', (d) => process.stdout.write(d));
@@ -142,7 +143,7 @@ function drainTerminal(fd: number): void {
   closeSync(fd);
 }
 
-function copy(from: net.Socket, to: NodeJS.WriteStream): Promise<void> {
+function copy(from: Socket, to: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {
     from.on('data', (d) => to.write(d));
     from.on('end', resolve);

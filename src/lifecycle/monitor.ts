@@ -5,11 +5,11 @@
 // the monitor untouched: the start protocol of chapter 01 does not change.
 const { closeSync, openSync, readSync, writeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Spawner } from '../container/process.js';
 import { O_CLOEXEC, native } from '../native.js';
+import { ownFile } from '../paths.js';
 
-const MONITOR = fileURLToPath(new URL('../../native/build/Release/mydocker-monitor', import.meta.url));
+const MONITOR = ownFile('native/build/Release/mydocker-monitor');
 
 export interface MonitorFiles {
   /** where the monitor writes {exitCode, finishedAt} when the container ends */

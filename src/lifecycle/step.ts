@@ -19,9 +19,9 @@ import { saveOptions } from './saved.js';
 import { signalNumber } from './signame.js';
 // <chapter 06-network>
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ownFile } from '../paths.js';
 
-const CLI_JS = fileURLToPath(new URL('../cli.js', import.meta.url));
+const CLI_JS = ownFile('dist/cli.js');
 // </chapter 06-network>
 
 declare module '../container/step.js' {

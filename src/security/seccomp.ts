@@ -10,11 +10,12 @@
 // It allows ~370 syscalls, answers everything else with EPERM, and gives
 // back the syscalls of a capability (mount for CAP_SYS_ADMIN, …) when the container
 // has it. It is read from the source tree (src/security/), which the build does not
-// copy: dist/security/seccomp.js finds it at ../../src/security/.
+// copy (src/paths.ts finds it, bundled or not).
 const { readFileSync } = process.getBuiltinModule('node:fs');
 import { release } from 'node:os';
 import { UsageError } from '../cli/args.js';
 import type { SeccompArg, SeccompFilter, SeccompRule } from './native.js';
+import { ownFile } from '../paths.js';
 
 /** docker's profile format (moby/profiles seccomp.Seccomp) */
 export interface Profile {
@@ -55,7 +56,7 @@ export interface Target {
 const EPERM = 1;
 
 export function defaultProfile(): Profile {
-  return JSON.parse(readFileSync(new URL('../../src/security/seccomp-default.json', import.meta.url), 'utf8'));
+  return JSON.parse(readFileSync(ownFile('src/security/seccomp-default.json'), 'utf8'));
 }
 
 /** docker's name for the architecture Node runs on (Go's GOARCH → libseccomp's name) */

@@ -1,0 +1,41 @@
+// chapter: 01-namespaces
+// The commands: one line per feature's list. main.ts loads this file once the global
+// flags are read: `mydocker --version` loads no command's code.
+import type { CommandDef } from './command.js';
+import { runOptions, runOptionsFrom } from './run-options.js';
+// <chapter 03-rootfs>
+import { imageCommands } from '../image/cli.js';
+// </chapter 03-rootfs>
+// <chapter 05-lifecycle>
+import { lifecycleCommands } from '../lifecycle/cli.js';
+// </chapter 05-lifecycle>
+// <chapter 06-network>
+import { networkCommands } from '../network/cli.js';
+// </chapter 06-network>
+// <chapter 07-images>
+import { registryCommands } from '../image/registry/cli.js';
+// </chapter 07-images>
+
+export const commands: CommandDef[] = [
+  {
+    name: 'run',
+    args: '[OPTIONS] [IMAGE] COMMAND [ARG...]',
+    desc: 'Run a command in a new container',
+    options: runOptions,
+    root: true,
+    // each command loads its code only when it runs: start-up stays small
+    action: async (opts, rest, g) => (await import('../run.js')).run(g.root, runOptionsFrom(opts, rest)),
+  },
+  // <chapter 03-rootfs>
+  ...imageCommands,
+  // </chapter 03-rootfs>
+  // <chapter 05-lifecycle>
+  ...lifecycleCommands,
+  // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  ...networkCommands,
+  // </chapter 06-network>
+  // <chapter 07-images>
+  ...registryCommands,
+  // </chapter 07-images>
+];
