@@ -26,13 +26,25 @@ for (const name of ['stdout', 'stderr'] as const) {
   });
 }
 
+let settled = false;
 main(process.argv.slice(2)).then(
-  (status) => exit(status),
+  (status) => {
+    settled = true;
+    exit(status);
+  },
   (e: unknown) => {
+    settled = true;
     process.stderr.write(`mydocker: ${errorLine(e)}\n`);
     exit(e instanceof RuntimeError ? e.status : 125);
   },
 );
+// the event loop ran dry while the command still awaited something that can no longer
+// happen: without this, Node would end the process with status 0, as if it had worked
+process.on('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('mydocker: internal error: the command stopped before it finished\n');
+  process.exit(125);
+});
 
 /** every failure is one line; only with -D does an unexpected error show its stack */
 function errorLine(e: unknown): string {

@@ -115,8 +115,13 @@ export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: 
   let failure: string | undefined;
   // modes exactly as in the layer (setuid bits, sticky /tmp): no umask while unpacking
   const umask = process.umask(0);
-  await new Promise<void>((resolve, reject) => {
+  await (async () => {
+    // node-tar's sync mode: each chunk written in is unpacked right there, with sync fs
+    // calls (the async mode's round trips through libuv's thread pool made a busybox
+    // layer take 2-4× as long). It is fed by hand: once it has refused an entry, the
+    // sync unpacker never emits 'close'
     const x = extract({
+      sync: true,
       cwd: dest,
       preserveOwner: true,
       filter(path, entry) {
@@ -175,12 +180,16 @@ export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: 
         failure ??= entryError(message, data as EntryWarning, dest);
       },
     });
-    x.on('error', reject);
-    x.on('close', resolve);
-    const input: NodeJS.ReadableStream = typeof source === 'string' ? createReadStream(source) : source;
-    input.on('error', reject);
-    input.pipe(x);
-  })
+    let refused: Error | undefined;
+    x.on('error', (e: Error) => (refused ??= e));
+    const input: NodeJS.ReadableStream = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
+    for await (const chunk of input) {
+      x.write(chunk as Buffer);
+      if (refused || failure) break; // the layer is refused: stop reading it
+    }
+    if (!refused && !failure) x.end(); // what is left, and the check for a truncated archive
+    if (refused) throw refused;
+  })()
     .catch((e: Error) => {
       if (e instanceof RuntimeError) throw e; // the stream's own failure (a limit), already in words
       failure ??= entryError(e.message, e as EntryWarning, dest);
@@ -193,7 +202,7 @@ export async function unpackLayer(source: string | NodeJS.ReadableStream, dest: 
   // exactly (absolute, or climbing above the root): the container resolves it in its own root
   for (const l of links.values()) {
     const at = pathInside(dest, l.path);
-    rmSync(at, { recursive: true, force: true });
+    if (lstatSync(at, { throwIfNoEntry: false })) rmSync(at, { recursive: true, force: true }); // an earlier entry of that name
     symlinkSync(l.target, at);
     lchownSync(at, l.uid, l.gid);
   }

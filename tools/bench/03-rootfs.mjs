@@ -1,7 +1,8 @@
 // Chapter 03 benchmark: `mydocker run --rm busybox /bin/true` beside its peers, in
 // one hyperfine run: `node -e 0` (a run cannot cost less than one node start),
 // `runc run` and `crun run` of a bundle made from the same busybox tarball.
-// Targets: ≤ 2.0× node -e 0 and ≤ 3.0× runc.
+// Targets: ≤ 2.0× node -e 0 and ≤ 3.0× runc. Beside them, this design's floor (two
+// node starts in a row, no work: floor/cli.mjs) against the same peers.
 // crun 1.8 refuses this host's hybrid cgroups; it runs in a mount namespace of its own
 // where /sys/fs/cgroup/unified is unmounted (the `unshare -m sh -c` in front costs ~3 ms,
 // counted against crun). When crun cannot run at all, its row says so.
@@ -32,6 +33,7 @@ try {
     ['mydocker run --rm busybox /bin/true', `${mydocker} --root ${root} run --rm busybox /bin/true`],
     ['node -e 0', `${process.execPath} -e 0`],
     ['runc run', `runc --root ${join(work.dir, 'runc')} run --bundle ${bundle} ${id}`],
+    ['two node starts in a row', `${process.execPath} ${join(import.meta.dirname, 'floor', 'cli.mjs')}`],
   ];
   const crunLine = `unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root ${join(work.dir, 'crun')} run --bundle ${bundle} ${id}-crun'`;
   const crunWorks = existsSync('/usr/bin/crun') && spawnSync('sh', ['-c', crunLine], { stdio: 'ignore', timeout: 20_000 }).status === 0;
@@ -42,6 +44,9 @@ try {
   const ours = t['mydocker run --rm busybox /bin/true'];
   row({ figure: 'run --rm busybox /bin/true', ours, peer: t['node -e 0'], peerName: 'node -e 0', target: 2.0 });
   row({ figure: 'run --rm busybox /bin/true', ours, peer: t['runc run'], peerName: 'runc run', target: 3.0 });
+  const floor = t['two node starts in a row'];
+  row({ figure: 'two node starts in a row (no work)', ours: floor, peer: t['node -e 0'], peerName: 'node -e 0', note: "the floor: a CLI that only clones a Node init that only execve's" });
+  row({ figure: 'two node starts in a row (no work)', ours: floor, peer: t['runc run'], peerName: 'runc run', note: 'the floor' });
   if (crunWorks) row({ figure: 'run --rm busybox /bin/true', ours, peer: t['crun run'], peerName: 'crun run', note: 'crun in its own mount namespace (hybrid cgroups)' });
   else console.log('  crun: not installed or cannot run on this host: no crun row');
 } finally {
