@@ -3,8 +3,8 @@
 // read, a package.json lookup per folder, link), and a run loaded ~80 of them; a
 // bundle is one file.
 //   dist/init.js  the container's init: one file, everything it imports inside
-//   dist/cli.js   the CLI: one file for what every command needs, and a chunk
-//                 (dist/chunk-*.js) for each `await import()`, which stays lazy
+//   dist/cli.js   the CLI: one file for what every command needs, and chunks
+//                 (dist/chunk-*.js) for what the `await import()`s load: still lazy
 // The rest of dist/ stays as tsc wrote it (bin/mydocker-runc runs dist/oci/main.js).
 // Bundles sit at the top of dist/, as src/paths.ts does: paths made from its URL
 // hold in both layouts. npm packages stay outside (node_modules), loaded when used.
