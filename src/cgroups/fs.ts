@@ -123,3 +123,14 @@ export async function removeDir(dir: string, tries = 50): Promise<void> {
     }
   }
 }
+// <chapter 05-lifecycle>
+
+/** rmdir a cgroup if it can go now; one that is gone already, or a parent another container still uses, is left */
+export function removeDirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // gone, or busy
+  }
+}
+// </chapter 05-lifecycle>

@@ -1,8 +1,9 @@
 // chapter: 05-lifecycle
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
-const { lstatSync, readdirSync, rmdirSync } = process.getBuiltinModule('node:fs');
+const { lstatSync, readdirSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
+import { removeDirQuietly } from '../cgroups/fs.js';
 import { UsageError } from '../cli/args.js';
 import { humanDuration, humanSize, table } from '../cli/format.js';
 import { shortId } from '../container/id.js';
@@ -122,7 +123,7 @@ async function removeContainer(root: string, id: string): Promise<void> {
     } catch {
       return; // --rm: its monitor removed it already
     }
-    for (const dir of [...(state.cgroups ?? [])].reverse()) rmdirQuiet(dir);
+    for (const dir of [...(state.cgroups ?? [])].reverse()) removeDirQuietly(dir);
     removeContainerDir(root, id);
   });
 }
@@ -168,14 +169,6 @@ function bytesUnder(dir: string): number {
     // no layer (a container without an image)
   }
   return sum;
-}
-
-function rmdirQuiet(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    // gone already, or a parent another container still uses
-  }
 }
 
 /** wait: each container's exit code, once it has exited */

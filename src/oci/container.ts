@@ -4,9 +4,9 @@
 // init waits for `start`. The status is never stored: it is read off the process and
 // the FIFO each time (runtime.md#state), so a container that died says "stopped"
 // whoever noticed.
-const { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { dirname, join, resolve } from 'node:path';
-import { removeDir } from '../cgroups/fs.js';
+import { removeDir, removeDirQuietly } from '../cgroups/fs.js';
 import { RuntimeError } from '../errors.js';
 import { processStartTime } from '../container/state.js';
 import { freezerOf, isFrozen } from './freezer.js';
@@ -122,15 +122,7 @@ export async function removeCgroups(r: OciRecord): Promise<void> {
   for (const dir of [...r.cgroups].reverse()) {
     // the last processes leave their cgroup a moment after the init is reaped (longer on a loaded machine: up to 10 s)
     if (leaves.has(dir)) await removeDir(dir, 500);
-    else rmdirQuietly(dir); // a parent another container may be in
-  }
-}
-
-function rmdirQuietly(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    // busy (another container's parent too) or gone
+    else removeDirQuietly(dir); // a parent another container may be in
   }
 }
 
