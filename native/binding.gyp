@@ -13,6 +13,13 @@
       "type": "executable",
       "sources": ["monitor.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "mydocker-exec-stub",
+      "type": "executable",
+      "sources": ["exec-stub.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-O2"],
+      "ldflags": ["-static"]
     }
   ]
 }

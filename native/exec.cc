@@ -12,11 +12,16 @@
 //         │                                   its *children* into the container's PID ns
 //         └─ clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)   "the process": born inside the
 //                                             PID namespace, a child of the CLI (so the
-//                                             CLI reaps it); credentials, seccomp, execve
+//                                             CLI reaps it); credentials, seccomp, then
+//                                             execveat(the sealed stub) → execve(command)
 //
 // Both children share the CLI's memory until the second execs (posix_spawn's trick,
 // as spawn in mydocker.cc): no allocation, raw system calls only — glibc's setresuid
 // and setgroups would signal every Node thread to change its credentials too.
+// The second never execve's the command itself: until it execs, its /proc/self/exe is
+// the host's node, and the command's path is resolved in the container (where
+// "/proc/self/exe" names exactly that). It execs native/exec-stub.c first, from a
+// read-only mount in no namespace, and the stub execs the command (CVE-2019-5736).
 #include <napi.h>
 
 #include "errors.h"
@@ -45,10 +50,10 @@
 namespace {
 
 struct ExecArgs {
-  // what to run
-  const char* file;         // a path, or a name looked up in searchPath
-  const char* searchPath;   // the container's PATH (when file has no '/')
-  char** argv;
+  // what to run: the stub (an fd on its sealed mount), which runs the command
+  int stub;
+  char** stubArgv;          // mydocker-exec-stub ERRFD FILE PATH ARGV0 [ARG]...
+  int errWrite;             // the stub's ERRFD: where an execve error goes
   char** envp;
   const char* cwd;
   int stdio[3];
@@ -64,7 +69,6 @@ struct ExecArgs {
   sock_fprog seccomp;       // len 0: none
   void* childStack;
   size_t stackSize;
-  char pathBuf[PATH_MAX];
   // filled by the children (shared memory)
   pid_t pid = 0;
   int master = -1, slave = -1;  // with terminal: in the CLI's fd table (CLONE_FILES)
@@ -84,33 +88,6 @@ void DefaultSignals() {
   sa.sa_handler = SIG_DFL;
   for (int s = 1; s < NSIG; s++)
     if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, nullptr);
-}
-
-// execvp's search, over the container's PATH (execvpe would read the CLI's)
-void ExecSearch(ExecArgs* a) {
-  if (strchr(a->file, '/')) {
-    execve(a->file, a->argv, a->envp);
-    return;
-  }
-  bool denied = false;
-  size_t flen = strlen(a->file);
-  for (const char* p = a->searchPath;; ) {
-    const char* end = strchrnul(p, ':');
-    const char* dir = p;
-    size_t dlen = static_cast<size_t>(end - p);
-    if (dlen == 0) dir = ".", dlen = 1;  // an empty entry is the current directory
-    if (dlen + 1 + flen < sizeof a->pathBuf) {
-      memcpy(a->pathBuf, dir, dlen);
-      a->pathBuf[dlen] = '/';
-      memcpy(a->pathBuf + dlen + 1, a->file, flen + 1);
-      execve(a->pathBuf, a->argv, a->envp);
-      if (errno == EACCES) denied = true;
-      else if (errno != ENOENT && errno != ENOTDIR) return;  // ENOEXEC, E2BIG, …: stop here
-    }
-    if (*end == '\0') break;
-    p = end + 1;
-  }
-  errno = denied ? EACCES : ENOENT;
 }
 
 // The second child: inside the PID namespace. It becomes the user's process.
@@ -162,8 +139,12 @@ int ProcessMain(void* p) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  ExecSearch(a);
-  Fail(a, "execve");
+  // the stub's error pipe must survive this exec (and only this one: the stub sets it
+  // close-on-exec again). execveat(AT_EMPTY_PATH) runs the file the fd is open on:
+  // no path is resolved in the container's mount namespace.
+  if (fcntl(a->errWrite, F_SETFD, 0) < 0) Fail(a, "fcntl");
+  syscall(SYS_execveat, a->stub, "", a->stubArgv, a->envp, AT_EMPTY_PATH);
+  Fail(a, "execveat");
 }
 
 // -t: a terminal of the container's own devpts, as run -t's init makes (src/container/namespaces.ts),
@@ -225,11 +206,11 @@ struct Strings {
   }
 };
 
-// nsExec({file, path, argv, env, cwd, stdio:[0,1,2], terminal, cgroupProcs:[fd],
+// nsExec({stub: fd, file, path, argv, env, cwd, stdio:[0,1,2], terminal, cgroupProcs:[fd],
 //         namespaces:[fd], caps: bigint, noNewPrivs, uid, gid, groups:[gid],
 //         seccomp?: Buffer of struct sock_filter}) -> {pid, pidfd, master?, slave?}
-// The process is a child of the caller; an error before its execve throws here, with
-// .syscall naming the step ("setns", "execve", …).
+// The process is a child of the caller; an error before the command's execve throws
+// here, with .syscall naming the step ("setns", "execveat" of the stub, "execve", …).
 Napi::Value NsExec(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
@@ -241,10 +222,18 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   std::vector<int> stdio = Ints(o.Get("stdio"));
   if (stdio.size() != 3) return ThrowErrno(env, "nsExec", EINVAL, "(stdio needs 3 fds)");
 
-  ExecArgs* a = new ExecArgs();  // big (PATH_MAX): not on Node's stack
-  a->file = file.c_str();
-  a->searchPath = searchPath.c_str();
-  a->argv = argv.ptrs.data();
+  // the stub's error pipe: close-on-exec here, so only the stub holds it
+  int errPipe[2];
+  if (pipe2(errPipe, O_CLOEXEC) < 0) return ThrowErrno(env, "pipe2", errno);
+  std::string errFd = std::to_string(errPipe[1]);
+  std::vector<char*> stubArgv = {const_cast<char*>("mydocker-exec-stub"), const_cast<char*>(errFd.c_str()),
+                                 const_cast<char*>(file.c_str()), const_cast<char*>(searchPath.c_str())};
+  stubArgv.insert(stubArgv.end(), argv.ptrs.begin(), argv.ptrs.end());  // with its closing nullptr
+
+  ExecArgs* a = new ExecArgs();  // not on Node's stack
+  a->stub = o.Get("stub").As<Napi::Number>().Int32Value();
+  a->stubArgv = stubArgv.data();
+  a->errWrite = errPipe[1];
   a->envp = envp.ptrs.data();
   a->cwd = cwd.c_str();
   for (int i = 0; i < 3; i++) a->stdio[i] = stdio[i];
@@ -267,8 +256,11 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   const size_t stackSize = 256 * 1024;
   char* stacks = static_cast<char*>(mmap(nullptr, 2 * stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0));
   if (stacks == MAP_FAILED) {
+    int err = errno;
     delete a;
-    return ThrowErrno(env, "mmap", errno);
+    close(errPipe[0]);
+    close(errPipe[1]);
+    return ThrowErrno(env, "mmap", err);
   }
   a->childStack = stacks + stackSize;
   a->stackSize = stackSize;
@@ -282,8 +274,10 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (dumpable >= 0) prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);  // the children shared our mm
   munmap(stacks, 2 * stackSize);
+  close(errPipe[1]);  // the stub has its copy (the process's own fd table)
   if (joiner < 0) {
     delete a;
+    close(errPipe[0]);
     return ThrowErrno(env, "clone", cloneErr);
   }
   int st;
@@ -293,6 +287,19 @@ Napi::Value NsExec(const Napi::CallbackInfo& info) {
   int err = a->err, master = a->master, slave = a->slave;
   const char* step = a->step;
   delete a;
+  if (err == 0) {
+    // the stub runs: end-of-file once the command has exec'd, or the errno of its execve
+    int execErr = 0;
+    ssize_t n;
+    while ((n = read(errPipe[0], &execErr, sizeof execErr)) < 0 && errno == EINTR) {
+    }
+    if (n == static_cast<ssize_t>(sizeof execErr)) {
+      err = execErr;
+      step = "execve";
+      kill(pid, SIGKILL);  // it exits anyway; our child, unreaped: the pid is still its
+    }
+  }
+  close(errPipe[0]);
   if (err != 0) {
     if (master >= 0) close(master);
     if (slave >= 0) close(slave);

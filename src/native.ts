@@ -30,6 +30,8 @@ interface SpawnOptions {
 
 // <chapter 05-lifecycle>
 interface NsExecOptions {
+  /** an fd on the stub (native/exec-stub.c), sealed: it is exec'd first and execs file */
+  stub: number;
   file: string;
   /** the PATH that file is looked up in when it has no '/' */
   path: string;
@@ -129,8 +131,9 @@ interface Addon {
    * (Linux 4.13): both are returned (close-on-exec) and the slave replaces stdio. The
    * process takes the stdio fds (setsid + TIOCSCTTY with terminal), chdir's (in the joined mount namespace), applies
    * no_new_privs, seccomp (BPF from seccompLoad(filter, true)), the bounding set,
-   * groups, gid, uid, capset(caps, caps, 0), clears the ambient set and execve's file
-   * (looked up in path when it has no '/'). Every other fd closes at exec. Needs
+   * groups, gid, uid, capset(caps, caps, 0), clears the ambient set and execveat's the
+   * stub, which execve's file (looked up in path when it has no '/'); the stub's error
+   * comes back through a pipe. Every other fd closes at exec. Needs
    * CAP_SYS_ADMIN (setns), CAP_SETPCAP, CAP_SETUID/GID; a pid namespace whose init has
    * exited refuses new processes (clone: ENOMEM). An error before execve throws, its
    * .syscall naming the step ("setns", "chdir", "execve", …).

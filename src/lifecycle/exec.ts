@@ -4,7 +4,8 @@
 // PID 1 that differ from ours), which cgroups (the container's own), which
 // credentials and seccomp filter (chapter 04's, from exec.json), which user, env
 // and working directory. The addon's nsExec (native/exec.cc) only makes the calls:
-// Node itself never enters the container.
+// Node itself never enters the container, and the command is exec'd by a small
+// sealed stub (native/exec-stub.c), never by a clone of the CLI (CVE-2019-5736).
 const { closeSync, constants, openSync, readFileSync, statSync } = process.getBuiltinModule('node:fs');
 import { basename, join } from 'node:path';
 import { containerEnv, exitStatus } from '../container/config.js';
@@ -12,8 +13,10 @@ import { processStartTime } from '../container/state.js';
 import { attach } from '../container/stdio.js';
 import { RuntimeError } from '../errors.js';
 import { native, waitPidfd } from '../native.js';
+import { ownFile } from '../paths.js';
 import { secureJoin } from '../rootfs/secure-join.js';
 import type { SecuritySpec } from '../security/apply.js';
+import { sealedFile } from '../security/selfexe.js';
 import { resolveUser, UserError, type ExecUser } from '../security/user.js';
 import { readExecRecord } from './exec-step.js';
 import { getContainer, isRunning, type Container } from './record.js';
@@ -65,6 +68,24 @@ export async function withJoinFds<T>(pid: number, procs: string[], fn: (namespac
   }
 }
 
+const EXEC_STUB = ownFile('native/build/Release/mydocker-exec-stub');
+
+/**
+ * nsExec with the stub: a clone of the CLI has the host's node as its /proc/self/exe
+ * until it execs, and the command's path (or its #! line, or its ELF interpreter) is
+ * resolved in the container, where "/proc/self/exe" names that binary. So the clone
+ * execs the stub first, from a read-only bind mount in no namespace (chapter 04's seal),
+ * and the stub execs the command: whatever the container reaches is read-only.
+ */
+export function sealedNsExec(o: Omit<Parameters<typeof native.nsExec>[0], 'stub'>): ReturnType<typeof native.nsExec> {
+  const stub = sealedFile(EXEC_STUB);
+  try {
+    return native.nsExec({ ...o, stub: stub.fd });
+  } finally {
+    stub.close(); // the stub has exec'd (or failed): the mount lives as long as a process runs it
+  }
+}
+
 /** the namespaces of PID 1 that are not already ours (setns into our own would be a no-op, or EINVAL) */
 function joinedNamespaces(pid: number): string[] {
   return NAMESPACES.filter((ns) => {
@@ -105,7 +126,7 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
   const stdio: [number, number, number] = o.detach || terminal ? [devnull, devnull, devnull] : io!.stdio;
   let child: ReturnType<typeof native.nsExec>;
   try {
-    child = native.nsExec({
+    child = sealedNsExec({
       file: o.command[0],
       path: env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '',
       argv: o.command,

@@ -1,15 +1,16 @@
 // chapter: 08-oci
 // `exec --process FILE ID`, what containerd's shim sends for `ctr task exec`: a
 // process.json (the runtime-spec's `process`, read with config.json's own mapping)
-// run inside a running container by chapter 05's setns exec (native/exec.cc): the
-// init's namespaces, its cgroups, the process's capabilities, user and no_new_privs,
-// and the container's seccomp filter (runc gives an exec'd process the config's).
+// run inside a running container by chapter 05's setns exec (native/exec.cc, through
+// its sealed stub: CVE-2019-5736): the init's namespaces, its cgroups, the process's
+// capabilities, user and no_new_privs, and the container's seccomp filter (runc
+// gives an exec'd process the config's).
 const { closeSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exitStatus } from '../container/config.js';
 import { RuntimeError } from '../errors.js';
-import { withJoinFds } from '../lifecycle/exec.js';
+import { sealedNsExec, withJoinFds } from '../lifecycle/exec.js';
 import { native, waitPidfd } from '../native.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig } from './config.js';
@@ -48,7 +49,7 @@ export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
 
   try {
     const child = await withJoinFds(r.pid, r.procs, async (namespaces, cgroupProcs) =>
-      native.nsExec({
+      sealedNsExec({
         file: spec.args[0],
         path: spec.env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '',
         argv: spec.args,

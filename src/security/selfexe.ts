@@ -16,6 +16,7 @@
 // new open_tree clone: EINVAL). runc 1.2 reaches the same end with a detached
 // lower-only overlayfs (libcontainer/exeseal), runc 1.0 with a sealed memfd copy —
 // a copy of a ~100 MB node binary per container would cost tens of ms and 100 MB.
+// `exec` (chapter 05) seals its small stub the same way (sealedFile).
 const { closeSync } = process.getBuiltinModule('node:fs');
 import { MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, OPEN_TREE_CLOEXEC, OPEN_TREE_CLONE, native } from '../native.js';
 import { RuntimeError } from '../errors.js';
@@ -23,14 +24,26 @@ import { RuntimeError } from '../errors.js';
 export interface SealedExe {
   /** what to execve: /proc/self/fd/N, our own binary on the read-only detached mount */
   file: string;
+  /** the fd itself (close-on-exec), for execveat(fd, "", AT_EMPTY_PATH) */
+  fd: number;
   /** call once the init has exec'd: the mount then lives only as long as the processes running it */
   close(): void;
 }
 
 export function sealedSelfExe(): SealedExe {
+  return sealedFile('/proc/self/exe');
+}
+
+/** path (a file of ours), as seen through a read-only bind mount attached to no namespace */
+// <replaced-by 05-lifecycle>
+//~ function sealedFile(path: string): SealedExe {
+// </replaced-by 05-lifecycle>
+// <chapter 05-lifecycle>
+export function sealedFile(path: string): SealedExe {
+// </chapter 05-lifecycle>
   let fd: number;
   try {
-    fd = native.openTree('/proc/self/exe', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    fd = native.openTree(path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   } catch (e) {
     throw new RuntimeError(`cannot protect the runtime binary (CVE-2019-5736): ${(e as Error).message} (needs Linux 5.12)`);
   }
@@ -41,5 +54,5 @@ export function sealedSelfExe(): SealedExe {
     throw new RuntimeError(`cannot protect the runtime binary (CVE-2019-5736): ${(e as Error).message} (needs Linux 5.12)`);
   }
   // the fd is close-on-exec: the kernel opens the file before it closes such fds
-  return { file: `/proc/self/fd/${fd}`, close: () => closeSync(fd) };
+  return { file: `/proc/self/fd/${fd}`, fd, close: () => closeSync(fd) };
 }

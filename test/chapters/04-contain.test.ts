@@ -7,10 +7,11 @@
 // anew whatever it likes.
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, UNIQUE } from '../harness/index.js';
 import { busyboxTarball } from '../harness/fixtures.js';
+import { buildExeProbe, exeProbeReport, exeProbeUnsupported, privateNode } from '../harness/exe-probe.js';
 
 const before = snapshot();
 const tmp = tmpRoot(t);
@@ -177,120 +178,21 @@ t.test('the store has docker-like modes whatever the umask; a loose one is tight
 
 // ---------------------------------------------------------------- CVE-2019-5736
 
-// Installed as the container's ELF interpreter (the path the runtime's binary names
-// in PT_INTERP) and started by a container whose command is /proc/self/exe: the init
-// execve's its own binary inside the container, the kernel maps it and jumps here, so
-// /proc/self/exe is the host's runtime binary. It reports whether that handle is on a
-// read-only mount and whether it opens for writing (closed at once: it never writes).
-// No libc: an interpreter starts before anything is set up for it.
-const EXE_PROBE = String.raw`
-#define O_WRONLY 01
-#define O_APPEND 02000
-#define ST_RDONLY 1
-#if defined(__x86_64__)
-#define NR_open 2
-#define NR_close 3
-#define NR_write 1
-#define NR_statfs 137
-#define NR_exit_group 231
-static long sys(long n, long a, long b, long c) {
-  long r;
-  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-  return r;
-}
-__asm__(".globl _start\n_start:\n xor %rbp,%rbp\n and $-16,%rsp\n call run\n hlt\n");
-#elif defined(__aarch64__)
-#define NR_openat 56
-#define NR_close 57
-#define NR_write 64
-#define NR_statfs 43
-#define NR_exit_group 94
-static long sys(long n, long a, long b, long c) {
-  register long x8 __asm__("x8") = n, x0 __asm__("x0") = a, x1 __asm__("x1") = b, x2 __asm__("x2") = c;
-  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-  return x0;
-}
-__asm__(".globl _start\n_start:\n mov x29, #0\n bl run\n");
-#endif
-struct statfs_buf { long f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree; int f_fsid[2]; long f_namelen, f_frsize, f_flags, f_spare[4]; };
-static void put(const char *s) { long n = 0; while (s[n]) n++; sys(NR_write, 1, (long)s, n); }
-static void putnum(long v) { char b[24]; int i = 23; b[i] = 0; if (v == 0) b[--i] = '0'; while (v > 0) { b[--i] = '0' + v % 10; v /= 10; } put(b + i); }
-static long openw(const char *p) {
-#ifdef NR_open
-  return sys(NR_open, (long)p, O_WRONLY | O_APPEND, 0);
-#else
-  return sys(NR_openat, -100, (long)p, O_WRONLY | O_APPEND);
-#endif
-}
-void run(void) {
-  struct statfs_buf st;
-  long r = sys(NR_statfs, (long)"/proc/self/exe", (long)&st, 0);
-  put("exe-readonly=");
-  put(r < 0 ? "unknown" : (st.f_flags & ST_RDONLY) ? "yes" : "no");
-  long fd = openw("/proc/self/exe");
-  put(" open-for-write=");
-  if (fd >= 0) { sys(NR_close, fd, 0, 0); put("ok"); } else { put("errno"); putnum(-fd); }
-  put("\n");
-  sys(NR_exit_group, 0, 0, 0);
-}
-`;
-
-/** the program interpreter an ELF binary names (PT_INTERP), if any */
-function elfInterpreter(file: string): string | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const h = Buffer.alloc(64);
-    readSync(fd, h, 0, 64, 0);
-    if (h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2) return undefined; // 64-bit ELF only
-    const phoff = Number(h.readBigUInt64LE(32));
-    const phentsize = h.readUInt16LE(54);
-    const phnum = h.readUInt16LE(56);
-    const ph = Buffer.alloc(phentsize * phnum);
-    readSync(fd, ph, 0, ph.length, phoff);
-    for (let i = 0; i < phnum; i++) {
-      const at = i * phentsize;
-      if (ph.readUInt32LE(at) !== 3) continue; // PT_INTERP
-      const off = Number(ph.readBigUInt64LE(at + 8));
-      const size = Number(ph.readBigUInt64LE(at + 32));
-      const s = Buffer.alloc(size);
-      readSync(fd, s, 0, size, off);
-      return s.toString('utf8').replace(/\0.*$/s, '');
-    }
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** the node on PATH, as bin/mydocker finds it */
-function nodeOnPath(): string | undefined {
-  for (const d of (process.env.PATH ?? '').split(delimiter)) if (d && existsSync(join(d, 'node'))) return join(d, 'node');
-  return undefined;
-}
-
-const arch = process.arch === 'x64' || process.arch === 'arm64' ? false : `the probe speaks x86-64 and arm64 only, not ${process.arch}`;
-
-t.test("a container cannot get a writable handle on the runtime's binary (CVE-2019-5736)", { skip: needsRoot || arch }, async (t) => {
+t.test("a container cannot get a writable handle on the runtime's binary (CVE-2019-5736)", { skip: needsRoot || exeProbeUnsupported }, async (t) => {
   // the runtime runs a copy of node that this test owns: whatever happens, no host file is touched
-  const bin = join(tmp, 'bin');
-  mkdirSync(bin, { mode: 0o755 });
-  const node = nodeOnPath() ?? process.execPath;
-  copyFileSync(node, join(bin, 'node'));
-  chmodSync(join(bin, 'node'), 0o755);
-  const interp = elfInterpreter(join(bin, 'node'));
-  if (!interp) return t.skip('node is a static binary here: no interpreter to stand in for');
-  const probe = gcc('exe-probe', EXE_PROBE, ['-static-pie', '-nostdlib', '-ffreestanding', '-fno-builtin', '-fno-tree-loop-distribute-patterns', '-fno-stack-protector', '-fPIE', '-O2']);
-  const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` };
-  const r = await mydocker(['run', '--rm', '-v', `${probe}:${interp}:ro`, 'busybox', '/proc/self/exe'], { root, env });
+  const node = privateNode(join(tmp, 'bin'));
+  if (!node.interpreter) return t.skip('node is a static binary here: no interpreter to stand in for');
+  const probe = buildExeProbe(helpers);
+  const r = await mydocker(['run', '--rm', '-v', `${probe}:${node.interpreter}:ro`, 'busybox', '/proc/self/exe'], { root, env: node.env });
   t.equal(r.code, 0, r.stderr);
-  const m = /exe-readonly=(\w+) open-for-write=(\w+)/.exec(r.stdout);
-  t.ok(m, `the probe ran as the runtime binary's interpreter: ${r.stdout.trim()}`);
-  if (!m) return;
-  t.not(m[2], 'ok', 'the runtime binary does not open for writing');
+  const report = exeProbeReport(r.stdout);
+  t.ok(report, `the probe ran as the runtime binary's interpreter: ${r.stdout.trim()}`);
+  if (!report) return;
+  t.not(report.openForWrite, 'ok', 'the runtime binary does not open for writing');
   // ETXTBSY (26) alone is luck: it lasts only while some process runs that binary
   // (here, the CLI in the foreground). The handle must be on a read-only mount, where
   // a write-open fails with EROFS once nothing runs it.
-  t.equal(m[1], 'yes', '/proc/self/exe is on a read-only mount');
+  t.equal(report.readonly, 'yes', '/proc/self/exe is on a read-only mount');
 });
 
 noLeaks(t, before);

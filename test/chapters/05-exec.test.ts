@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { containerCgroup, leftUnder } from '../harness/cgroups.js';
 import { busyboxSuite } from '../harness/suite.js';
-import { killTree, mydocker, MYDOCKER, needsRoot, noLeaks, waitFor } from '../harness/index.js';
+import { buildExeProbe, exeProbeReport, exeProbeUnsupported, privateNode } from '../harness/exe-probe.js';
+import { killTree, mydocker, MYDOCKER, needsRoot, noLeaks, tmpRoot, waitFor } from '../harness/index.js';
 
 // its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
 const { before, root, unique, cgroupParent, name } = busyboxSuite(t, 'x05');
@@ -157,6 +158,35 @@ t.test('exec into a container that is not running, or not there: 125, one line',
   const none = await exec([`${unique}-nothing`, 'true']);
   t.equal(none.code, 125, 'no such container: 125');
   t.match(none.stderr, /^mydocker: No such container: \S+\n$/, "docker's message, on one line");
+});
+
+t.test("exec never lets the container run the runtime's own binary: /proc/self/exe and a #! line naming it reach only a read-only file (CVE-2019-5736)", { skip: needsRoot || exeProbeUnsupported }, async (t) => {
+  // the CLI runs a copy of node this test owns (first on its PATH): whatever a wrong
+  // runtime lets the container do, no host file is touched (the probe never writes)
+  const dir = tmpRoot(t);
+  const node = privateNode(`${dir}/bin`);
+  if (!node.interpreter) return t.skip('node is a static binary here: no interpreter to stand in for');
+  const probe = buildExeProbe(`${dir}/helpers`);
+  // the probe sits where node's ELF interpreter would be in the container: if an exec
+  // makes the kernel run node in there, the probe runs as its loader and reports
+  const ctr = name('seal');
+  const env = node.env;
+  const up = await mydocker(['run', '-d', '--name', ctr, '--cgroup-parent', cgroupParent, '-v', `${probe}:${node.interpreter}:ro`, 'busybox', 'sleep', '1000'], { root, env });
+  t.equal(up.code, 0, `run -d: ${up.stderr}`);
+  t.teardown(() => mydocker(['rm', '-f', ctr], { root }));
+  const script = await mydocker(['exec', ctr, 'sh', '-c', "printf '#!/proc/self/exe\\n' > /tmp/via-shebang && chmod +x /tmp/via-shebang"], { root, env });
+  t.equal(script.code, 0, `a script whose #! line names /proc/self/exe: ${script.stderr}`);
+  for (const command of ['/proc/self/exe', '/tmp/via-shebang']) {
+    const r = await mydocker(['exec', ctr, command], { root, env });
+    const report = exeProbeReport(r.stdout);
+    // what the exec'd process runs as /proc/self/exe must be a file no write reaches:
+    // either the probe never ran (no dynamically linked host binary was executed) or
+    // it found /proc/self/exe on a read-only mount, not open for writing
+    t.notOk(
+      report && (report.readonly !== 'yes' || report.openForWrite === 'ok'),
+      `mydocker exec ${ctr} ${command}: expected no writable runtime binary in the container, got ${report ? `exe-readonly=${report.readonly} open-for-write=${report.openForWrite}` : `no probe report (exit ${r.code}: ${r.stderr.trim()})`} (book 05, "exec: a process that joins a running container")`,
+    );
+  }
 });
 
 t.test('nothing stays: no leaked mounts, processes or cgroups', { skip: needsRoot }, async (t) => {
