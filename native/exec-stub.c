@@ -29,7 +29,8 @@
 
 extern char** environ;
 
-// execvp's search, over the container's PATH (execvpe would read ours: the same)
+// execvp's search, over the container's PATH (glibc's execvpe would also hand a file
+// without a #! line to /bin/sh: docker reports "exec format error")
 static void ExecSearch(const char* file, const char* searchPath, char** argv) {
   if (strchr(file, '/')) {
     execve(file, argv, environ);
@@ -63,11 +64,11 @@ int main(int argc, char** argv) {
   // run any other way (say, as /proc/self/exe from inside the container): say what it is
   if (errfd < 3 || errfd > INT_MAX || !end || *end || fcntl((int)errfd, F_SETFD, FD_CLOEXEC) < 0) {
     static const char msg[] = "mydocker-exec-stub: the last step of mydocker exec, not a command\n";
-    if (write(2, msg, sizeof msg - 1) < 0) return 126;
+    if (write(2, msg, sizeof msg - 1) < 0) {}  // nothing more to say if stderr is gone
     return 126;
   }
   ExecSearch(argv[2], argv[3], argv + 4);
   int err = errno;
-  if (write((int)errfd, &err, sizeof err) < 0) return 127;
+  if (write((int)errfd, &err, sizeof err) < 0) {}  // the CLI is gone: no one to tell
   return 127;
 }
