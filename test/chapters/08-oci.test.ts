@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { needsRoot, noLeaks, ownDir, processTree, REPO, sleep, snapshot, UNIQUE, waitFor } from '../harness/index.js';
 import { busyboxTarball } from '../harness/fixtures.js';
 import { RUNC, runcIn } from '../harness/oci.js';
+import { buildExeProbe, exeProbeReport, exeProbeUnsupported, privateNode } from '../harness/exe-probe.js';
 
 const before = snapshot();
 const work = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-test-oci-')));
@@ -125,6 +126,31 @@ t.test('create leaves the command waiting in its namespaces; start runs it; stat
   t.equal((await runc(['delete', id])).code, 0, 'delete of a stopped container');
   t.equal(await state(id), undefined, 'state fails after delete');
   t.notOk(existsSync(join(root, id)), 'its folder is gone');
+});
+
+t.test("exec --process never runs the runtime's own binary in the container: /proc/self/exe reaches only a read-only file (CVE-2019-5736)", { skip: needsRoot || exeProbeUnsupported }, async (t) => {
+  // the runtime runs on a copy of node this test owns; the probe (test/harness/exe-probe.ts)
+  // sits where node's ELF interpreter would be in the container, and never writes
+  const node = privateNode(join(work, 'seal-bin'));
+  if (!node.interpreter) return t.skip('node is a static binary here: no interpreter to stand in for');
+  const probe = buildExeProbe(join(work, 'seal-helpers'));
+  const id = newId('seal');
+  const dir = bundle(id, ['sleep', '60'], (c) => c.mounts.push({ destination: node.interpreter, type: 'bind', source: probe, options: ['bind', 'ro'] }));
+  const run = (args: string[]) => runcIn(root, join(work, `out-${n++}`), args, undefined, node.env);
+  t.teardown(() => void spawnSync(RUNC, ['--root', root, 'delete', '--force', id], { env: node.env }));
+  const c = await run(['create', '--bundle', dir, id]);
+  t.equal(c.code, 0, `create: ${c.stderr}`);
+  t.equal((await run(['start', id])).code, 0, 'start');
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const proc = join(work, `${id}-process.json`);
+  writeFileSync(proc, JSON.stringify({ ...config.process, args: ['/proc/self/exe'] }));
+  const ex = await run(['exec', '--process', proc, id]);
+  const report = exeProbeReport(ex.stdout);
+  t.notOk(
+    report && (report.readonly !== 'yes' || report.openForWrite === 'ok'),
+    `mydocker-runc exec --process (args ["/proc/self/exe"]) ${id}: expected no writable runtime binary in the container, got ${report ? `exe-readonly=${report.readonly} open-for-write=${report.openForWrite}` : `no probe report (exit ${ex.code}: ${ex.stderr.trim()})`} (book 05, "The last hop: a sealed stub")`,
+  );
+  t.equal((await run(['kill', id, 'KILL'])).code, 0, 'kill ID KILL');
 });
 
 t.test('state of a dead init is stopped; delete of a created container is refused, --force kills its init', { skip: needsRoot }, async (t) => {

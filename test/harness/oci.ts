@@ -19,13 +19,13 @@ export interface Ran {
 /**
  * RUNC --root ROOT ARGS, its stdout and stderr in files OUT.stdout and OUT.stderr: after
  * create the container keeps them (a pipe would stay open), so only the runtime's own
- * exit is awaited (killed after 30 s). input, if given, is its stdin.
+ * exit is awaited (killed after 30 s). input, if given, is its stdin; env, its environment.
  */
-export function runcIn(root: string, out: string, args: string[], input?: string): Promise<Ran> {
+export function runcIn(root: string, out: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Ran> {
   const o = openSync(`${out}.stdout`, 'w');
   const e = openSync(`${out}.stderr`, 'w');
   return new Promise((res, rej) => {
-    const child = spawn(RUNC, ['--root', root, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', o, e] });
+    const child = spawn(RUNC, ['--root', root, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', o, e], env: env ?? process.env });
     if (input !== undefined) child.stdin!.end(input);
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', rej);
