@@ -5,11 +5,11 @@
 // 125 and one line of stderr, without a stack or a path of the store.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Pax } from 'tar';
-import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
+import { MYDOCKER, UNIQUE, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
 import { busyboxTarball, fixtureDir, importBusybox, rawTar } from '../harness/fixtures.js';
 
 const before = snapshot();
@@ -139,6 +139,73 @@ test("references: docker's grammar, for import, run and rmi", async (t) => {
     refusedCleanly(t, r, `run "${ref.slice(0, 20)}"`, /invalid reference format.*See 'mydocker run --help'/);
   }
   refusedCleanly(t, await mydocker(['rmi', '../x'], { root }), 'rmi ../x', /invalid reference format/);
+});
+
+// ---------------------------------------------------------------------------
+// symlinks in a layer are names: the size walk of import and commit never follows one
+
+/** the SIZE column of `images` for repository:tag */
+async function sizeOf(t: Test, ref: string): Promise<string | undefined> {
+  const [repo, tag] = ref.split(':');
+  const row = (await mydocker(['images'], { root })).stdout.split('\n').find((l) => new RegExp(`^${repo}\\s+${tag}\\s`).test(l));
+  t.ok(row, `mydocker images: a row for ${ref}`);
+  return row?.trim().split(/\s{2,}/).pop();
+}
+
+test('import: symlinks that loop (d/x -> ., d/y -> ., d/z -> .) finish at once', async (t) => {
+  const file = join(fixtureDir(), 'links-loop.tar');
+  writeFileSync(file, rawTar([
+    { path: 'd/', type: 'Directory' },
+    { path: 'd/x', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'd/y', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'd/z', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'd/f', data: 'hello\n' },
+  ]));
+  const start = Date.now();
+  const r = await mydocker(['import', file, 'robust-loop'], { root, timeoutMs: 20_000 });
+  t.equal(r.signal, null, `mydocker import links-loop.tar: expected to finish by itself, got killed after ${Date.now() - start} ms (a walk that follows d/x -> . never ends)`);
+  t.equal(r.code, 0, `mydocker import links-loop.tar: expected 0, got ${r.code}: ${r.stderr.trim()}`);
+  t.equal(await sizeOf(t, 'robust-loop:latest'), '6B', 'mydocker images: SIZE is the one 6-byte file (links count nothing)');
+});
+
+test("import: a symlink to a host folder (data -> DIR) does not count the host's files", async (t) => {
+  const host = join(fixtureDir(), `${UNIQUE}-host-data`);
+  mkdirSync(host, { recursive: true });
+  writeFileSync(join(host, 'big'), Buffer.alloc(3 * 1024 * 1024));
+  const file = join(fixtureDir(), 'links-host.tar');
+  writeFileSync(file, rawTar([{ path: 'data', type: 'SymbolicLink', linkpath: host }, { path: 'f', data: 'hello\n' }]));
+  const r = await mydocker(['import', file, 'robust-hostlink'], { root, timeoutMs: 20_000 });
+  t.equal(r.code, 0, `mydocker import links-host.tar: expected 0, got ${r.code}: ${r.stderr.trim()}`);
+  t.equal(await sizeOf(t, 'robust-hostlink:latest'), '6B', `mydocker images: expected SIZE 6B (the image's own file), not the 3MB of ${host} behind the link`);
+});
+
+test("commit: a container's ln -s / /d/hostroot is committed as a link, quickly, without the host's files", async (t) => {
+  const name = `robust-hostroot-${UNIQUE}`;
+  const c = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', 'mkdir /d && ln -s / /d/hostroot'], { root });
+  t.equal(c.code, 0, c.stderr);
+  const start = Date.now();
+  const r = await mydocker(['commit', name, 'robust-hostroot:1'], { root, timeoutMs: 20_000 });
+  t.equal(r.signal, null, `mydocker commit: expected to finish by itself, got killed after ${Date.now() - start} ms (it walked the host's / through the link)`);
+  t.equal(r.code, 0, `mydocker commit: expected 0, got ${r.code}: ${r.stderr.trim()}`);
+  t.ok(Date.now() - start < 10_000, `mydocker commit: expected well under 10 s, took ${Date.now() - start} ms`);
+  t.equal(await sizeOf(t, 'robust-hostroot:1'), await sizeOf(t, 'busybox:latest'), "mydocker images: the commit's SIZE is busybox's (a link and a folder add no bytes)");
+  const link = await mydocker(['run', '--rm', 'robust-hostroot:1', 'readlink', '/d/hostroot'], { root });
+  t.equal(link.stdout, '/\n', `run robust-hostroot:1 readlink /d/hostroot: expected "/", got ${JSON.stringify(link.stdout)} ${link.stderr.trim()}`);
+});
+
+test('a failed import or commit leaves the store as it was (no layer, no blob, no tag)', async (t) => {
+  // one entry whose path makes 12 folders: the unpacked layer has more entries than the limit
+  const deep = rawTar([{ path: 'a/b/c/d/e/f/g/h/i/j/k/l/file', data: 'x' }]);
+  await refusedImport(t, 'deep-tree', deep, /MYDOCKER_MAX_LAYER_ENTRIES/, { env: { ...process.env, MYDOCKER_MAX_LAYER_ENTRIES: '5' } });
+
+  const name = `robust-many-${UNIQUE}`;
+  const c = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', 'mkdir /many && cd /many && for i in $(seq 40); do echo $i > f$i; done'], { root });
+  t.equal(c.code, 0, c.stderr);
+  const state = storeState();
+  const r = await mydocker(['commit', name, 'robust-many:1'], { root, env: { ...process.env, MYDOCKER_MAX_LAYER_ENTRIES: '20' }, timeoutMs: 20_000 });
+  refusedCleanly(t, r, 'commit of 40 files with MYDOCKER_MAX_LAYER_ENTRIES=20', /MYDOCKER_MAX_LAYER_ENTRIES/);
+  t.same(storeState(), state, 'mydocker commit refused: images/layers, images/blobs and images/tmp hold what they held before');
+  t.notMatch((await mydocker(['images'], { root })).stdout, /^robust-many\s/m, 'mydocker images: no robust-many image');
 });
 
 // ---------------------------------------------------------------------------
