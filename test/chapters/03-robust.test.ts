@@ -208,6 +208,53 @@ test('a failed import or commit leaves the store as it was (no layer, no blob, n
   t.notMatch((await mydocker(['images'], { root })).stdout, /^robust-many\s/m, 'mydocker images: no robust-many image');
 });
 
+test('an image reference is a name first (even "bb" or an id prefix), then a full id, then an id prefix', async (t) => {
+  const who = async (ref: string) => {
+    const r = await mydocker(['run', '--rm', ref, 'sh', '-c', 'echo $WHO'], { root });
+    return r.stdout.trim() || r.stderr.trim();
+  };
+  const bb = await importBusybox(root, 'bb', ['ENV WHO=bb']);
+  t.equal(bb.code, 0, `mydocker import busybox.tar bb: ${bb.stderr.trim()}`);
+  t.equal(await who('bb'), 'bb', 'mydocker run bb: the image tagged bb (a name that looks like hex)');
+  const other = await importBusybox(root, 'robust-other', ['ENV WHO=other']);
+  const otherId = other.stdout.trim().replace(/^sha256:/, '');
+  const prefix = otherId.slice(0, 6);
+  const named = await importBusybox(root, prefix, ['ENV WHO=named']);
+  t.equal(named.code, 0, `mydocker import busybox.tar ${prefix}: ${named.stderr.trim()}`);
+  t.equal(await who(prefix), 'named', `mydocker run ${prefix}: the image named ${prefix}, not the image whose id starts with it`);
+  t.equal(await who(otherId.slice(0, 7)), 'other', `mydocker run ${otherId.slice(0, 7)}: no such name, so the id prefix`);
+  t.equal(await who(otherId), 'other', 'mydocker run FULL-ID: the id');
+  t.equal(await who(`sha256:${otherId}`), 'other', 'mydocker run sha256:FULL-ID: the id');
+  const rmNamed = await mydocker(['rmi', prefix], { root });
+  t.equal(rmNamed.stdout, `Untagged: ${prefix}:latest\nDeleted: ${named.stdout.trim()}\n`, `mydocker rmi ${prefix}: the image of that name goes (${rmNamed.stderr.trim()})`);
+  t.equal(await who('robust-other'), 'other', `mydocker run robust-other: the image whose id starts with ${prefix} stays`);
+  const rmBb = await mydocker(['rmi', 'bb'], { root });
+  t.equal(rmBb.stdout, `Untagged: bb:latest\nDeleted: ${bb.stdout.trim()}\n`, `mydocker rmi bb: expected the image tagged bb removed, got ${rmBb.stdout}${rmBb.stderr}`);
+});
+
+test('a container reference is a full id, then a name, then an id prefix (docker\'s order)', async (t) => {
+  const containers = join(root, 'containers');
+  /** run a container that writes its letter to /who; returns its id (the new folder in the store) */
+  const create = async (name: string, letter: string) => {
+    const before = new Set(ls(containers));
+    const r = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', `echo ${letter} > /who`], { root });
+    t.equal(r.code, 0, `mydocker run --name ${name}: ${r.stderr.trim()}`);
+    return ls(containers).find((id) => !before.has(id)) ?? '';
+  };
+  /** commit ref and read /who from the new image */
+  const whoIs = async (ref: string) => {
+    const c = await mydocker(['commit', ref, 'robust-who'], { root });
+    if (c.code !== 0) return c.stderr.trim();
+    return (await mydocker(['run', '--rm', 'robust-who', 'cat', '/who'], { root })).stdout.trim();
+  };
+  const a = await create(`robust-a-${UNIQUE}`, 'a');
+  await create(a.slice(0, 6), 'b'); // named like a prefix of a's id
+  await create(a, 'c'); // named like a's full id
+  t.equal(await whoIs(a), 'a', "mydocker commit FULL-ID: the container with that id, not the one named so");
+  t.equal(await whoIs(a.slice(0, 6)), 'b', `mydocker commit ${a.slice(0, 6)}: the container of that name, before the id prefix`);
+  t.equal(await whoIs(a.slice(0, 7)), 'a', `mydocker commit ${a.slice(0, 7)}: no such name, so the id prefix`);
+});
+
 // ---------------------------------------------------------------------------
 // run's flags that point where a container cannot go
 
