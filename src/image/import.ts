@@ -163,7 +163,13 @@ function addImage(store: ImageStore, tmp: string, tag: string | undefined, paren
     const added: string[] = [];
     const place = (from: string, to: string) => {
       if (existsSync(to)) return; // a twin of the same content
-      renameSync(from, to);
+      try {
+        renameSync(from, to);
+      } catch (e) {
+        // a pull (which does not take this lock) put the same layer there just now
+        if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) return;
+        throw e;
+      }
       added.push(to);
     };
     const putBlob = (content: string, mediaType: string): Descriptor => {
