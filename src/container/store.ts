@@ -39,14 +39,23 @@ export function writeAtomic(file: string, content: string): void {
   renameSync(tmp, file);
 }
 
-/** run fn while holding <dir>/.lock (flock: released by the kernel if we die) */
+const held = new Set<string>();
+
+/**
+ * run fn while holding <dir>/.lock (flock: released by the kernel if we die). Inside
+ * fn the same lock can be taken again: flock on a second fd of the file would wait
+ * for this process itself, so a lock this process holds is simply not taken twice
+ */
 export function withLock<T>(dir: string, fn: () => T): T {
+  if (held.has(dir)) return fn();
   mkdirSync(dir, { recursive: true });
   const fd = openSync(join(dir, '.lock'), 'a');
   try {
     native.flock(fd, LOCK_EX);
+    held.add(dir);
     return fn();
   } finally {
+    held.delete(dir);
     try {
       native.flock(fd, LOCK_UN);
     } finally {

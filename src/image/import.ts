@@ -3,17 +3,18 @@
 // container's writable layer on top of its image. Both end the same way: a layer
 // blob, unpacked once by diff id, an image config, a manifest, a tag.
 import { createHash } from 'node:crypto';
-const { closeSync, createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join, posix } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { RuntimeError } from '../errors.js';
-import { containerDir, findContainer } from '../container/store.js';
+import { containerDir, findContainer, withLock } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
 import { checkTarHead, layerLimits, packLayer, tooBig, unpackLayer, type LayerLimits } from './layer.js';
 import { normalizeRef } from './reference.js';
 import { withScratch } from './scratch.js';
+import { treeSize } from './tree.js';
 import { GENERATED_FILES } from '../rootfs/prepare.js';
 import {
   CONFIG_TYPE, LAYER_GZIP_TYPE, LAYER_TYPE, MANIFEST_TYPE, hex, openImageStore,
@@ -34,10 +35,11 @@ export async function importImage(root: string, source: string, o: NewImageOptio
   const config = applyChanges({}, o.changes);
   if (source !== '-' && !existsSync(source)) throw new RuntimeError(`open ${source}: no such file or directory`);
   if (source !== '-' && statSync(source).isDirectory()) throw new RuntimeError(`read ${source}: is a directory`);
+  const limits = layerLimits();
   const store = openImageStore(root);
   return withTemp(store, async (tmp) => {
-    const layer = await addLayer(store, tmp, source === '-' ? process.stdin : createReadStream(source));
-    return addImage(store, tmp, tag, [layer], {
+    const layer = await addLayer(store, tmp, source === '-' ? process.stdin : createReadStream(source), limits);
+    return addImage(store, tmp, tag, [], layer, layer.unpacked, {
       created: new Date().toISOString(),
       architecture: goArch(),
       os: 'linux',
@@ -57,11 +59,13 @@ export async function commitContainer(root: string, containerRef: string, o: New
   const image = store.get(hex(container.image));
   const parent = JSON.parse(readFileSync(store.blob(image.id), 'utf8')) as ImageConfigFile;
   const parentManifest = JSON.parse(readFileSync(store.blob(image.manifest.digest), 'utf8')) as Manifest;
+  const limits = layerLimits();
   return withTemp(store, async (tmp) => {
     // the files bound over from the container's folder left empty mount points behind
-    const layer = await addLayer(store, tmp, packLayer(join(containerDir(root, container.id), 'upper'), GENERATED_FILES));
+    const layer = await addLayer(store, tmp, packLayer(join(containerDir(root, container.id), 'upper'), GENERATED_FILES, limits.entries), limits);
+    const size = parent.rootfs.diff_ids.reduce((sum, d) => sum + treeSize(store.layerDir(d), limits.entries), layer.unpacked);
     const now = new Date().toISOString();
-    return addImage(store, tmp, tag, [...parentManifest.layers, layer], {
+    return addImage(store, tmp, tag, parentManifest.layers, layer, size, {
       ...parent,
       created: now,
       config: applyChanges({ ...parent.config }, o.changes),
@@ -73,6 +77,12 @@ export async function commitContainer(root: string, containerRef: string, o: New
 
 interface Layer extends Descriptor {
   diffId: string;
+  /** the bytes of its regular files, unpacked */
+  unpacked: number;
+  /** the blob, in scratch space */
+  file: string;
+  /** the unpacked layer in scratch space, when the store does not have it yet */
+  dir?: string;
 }
 
 /** a scratch directory under images/tmp, removed whatever happens */
@@ -81,14 +91,12 @@ function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promis
 }
 
 /**
- * store a layer blob and its unpacked directory (both skipped when already there).
+ * a layer blob and its unpacked directory, made in scratch space (unpacking is skipped
+ * when the store has the layer): nothing enters the store until addImage.
  * The input is untrusted: it must start with a tar header (checked on the first
  * bytes, before anything else is read), and its size and entry count have limits.
- * Two imports of the same content may race: whoever renames second finds the
- * layer there, and that is success.
  */
-async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buffer> | NodeJS.ReadableStream): Promise<Layer> {
-  const limits = layerLimits();
+async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buffer> | NodeJS.ReadableStream, limits: LayerLimits): Promise<Layer> {
   const file = join(tmp, 'blob');
   const blobHash = createHash('sha256');
   let size = 0;
@@ -103,21 +111,13 @@ async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buf
   const digest = `sha256:${blobHash.digest('hex')}`;
   const gzip = isGzip(file);
   const diffId = gzip ? await sha256(file, true, limits) : digest;
+  const layer = { mediaType: gzip ? LAYER_GZIP_TYPE : LAYER_TYPE, digest, size, diffId, file };
   const layerDir = store.layerDir(diffId);
-  if (!existsSync(layerDir)) {
-    const dest = join(tmp, 'layer');
-    await unpackLayer(file, dest, limits);
-    mkdirSync(join(store.dir, 'layers'), { recursive: true });
-    try {
-      renameSync(dest, layerDir);
-    } catch (e) {
-      // another import of the same content got there first: its layer is ours too
-      if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    }
-  }
-  mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
-  if (!existsSync(store.blob(digest))) renameSync(file, store.blob(digest)); // rename over a twin is atomic
-  return { mediaType: gzip ? LAYER_GZIP_TYPE : LAYER_TYPE, digest, size, diffId };
+  if (existsSync(layerDir)) return { ...layer, unpacked: treeSize(layerDir, limits.entries) };
+  const dir = join(tmp, 'layer');
+  await unpackLayer(file, dir, limits);
+  // the size is measured here, before the store sees the layer: a walk that fails leaves nothing
+  return { ...layer, dir, unpacked: treeSize(dir, limits.entries) };
 }
 
 /** fail at once when the stream does not start with a tar header (plain or gzip) */
@@ -152,35 +152,52 @@ function checkHead(): Transform {
   });
 }
 
-/** write config and manifest blobs, then tag: the image exists only once all its parts do */
-function addImage(store: ImageStore, tmp: string, tag: string | undefined, layers: Descriptor[], file: ImageConfigFile): string {
-  const config = putBlob(store, tmp, JSON.stringify(file), CONFIG_TYPE);
-  const manifest: Manifest = {
-    schemaVersion: 2,
-    mediaType: MANIFEST_TYPE,
-    config,
-    layers: layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
-  };
-  const size = file.rootfs.diff_ids.reduce((sum, d) => sum + treeSize(store.layerDir(d)), 0);
-  store.addImage(putBlob(store, tmp, JSON.stringify(manifest), MANIFEST_TYPE), size, tag);
-  return config.digest;
-}
-
-function putBlob(store: ImageStore, tmp: string, content: string, mediaType: string): Descriptor {
-  const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
-  const file = join(tmp, hex(digest));
-  writeFileSync(file, content);
-  renameSync(file, store.blob(digest));
-  return { mediaType, digest, size: Buffer.byteLength(content) };
-}
-
-/** the bytes of the regular files under dir (what docker's SIZE column counts) */
-function treeSize(dir: string): number {
-  let sum = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) sum += lstatSync(join(entry.parentPath, entry.name)).size;
-  }
-  return sum;
+/**
+ * move the new layer into the store, write the config and manifest blobs, tag: the
+ * image exists only once all its parts do. All of it happens under the store's lock,
+ * and what this call put in the store is taken out again if any step fails (a part
+ * that was there before stays: another image has it).
+ */
+function addImage(store: ImageStore, tmp: string, tag: string | undefined, parents: Descriptor[], layer: Layer, size: number, file: ImageConfigFile): string {
+  return withLock(store.dir, () => {
+    const added: string[] = [];
+    const place = (from: string, to: string) => {
+      if (existsSync(to)) return; // a twin of the same content
+      try {
+        renameSync(from, to);
+      } catch (e) {
+        // a pull (which does not take this lock) put the same layer there just now
+        if (['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) return;
+        throw e;
+      }
+      added.push(to);
+    };
+    const putBlob = (content: string, mediaType: string): Descriptor => {
+      const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+      writeFileSync(join(tmp, hex(digest)), content);
+      place(join(tmp, hex(digest)), store.blob(digest));
+      return { mediaType, digest, size: Buffer.byteLength(content) };
+    };
+    try {
+      mkdirSync(join(store.dir, 'layers'), { recursive: true });
+      mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
+      if (layer.dir) place(layer.dir, store.layerDir(layer.diffId));
+      else if (!existsSync(store.layerDir(layer.diffId))) throw new RuntimeError(`layer ${layer.diffId} was deleted while the image was made: try again`);
+      place(layer.file, store.blob(layer.digest));
+      const config = putBlob(JSON.stringify(file), CONFIG_TYPE);
+      const manifest: Manifest = {
+        schemaVersion: 2,
+        mediaType: MANIFEST_TYPE,
+        config,
+        layers: [...parents, layer].map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
+      };
+      store.addImage(putBlob(JSON.stringify(manifest), MANIFEST_TYPE), size, tag);
+      return config.digest;
+    } catch (e) {
+      for (const path of added.reverse()) rmSync(path, { recursive: true, force: true });
+      throw e;
+    }
+  });
 }
 
 /** the Dockerfile instructions `--change` accepts, applied to an image config */

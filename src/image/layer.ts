@@ -257,10 +257,13 @@ function entryError(message: string, data: EntryWarning | undefined, dest: strin
  * a container's upper directory as a layer tar stream: overlay's whiteouts become
  * `.wh.` entries and opaque directories get `.wh..wh..opq`
  */
-export function packLayer(upper: string, exclude: string[] = []): Pack {
+export function packLayer(upper: string, exclude: string[], maxEntries: number): Pack {
   const marks: string[] = [];
+  let entries = 0;
+  // lstat: a symlink is packed as a link, never followed (the container may point one at the host's /)
   (function walk(rel: string) {
     for (const name of readdirSync(join(upper, rel))) {
+      if (++entries > maxEntries) throw new RuntimeError(`invalid layer: more than ${maxEntries} entries (the limit, MYDOCKER_MAX_LAYER_ENTRIES)`);
       const path = rel ? `${rel}/${name}` : name;
       const st = lstatSync(join(upper, path));
       if (st.isCharacterDevice() && st.rdev === 0) marks.push(`${rel ? `${rel}/` : ''}${WH}${name}`);

@@ -114,14 +114,19 @@ export function openImageStore(root: string) {
     return [...byManifest.values()];
   }
 
-  /** an image by name[:tag], by id, or by an unambiguous id prefix */
+  /**
+   * an image in docker's order: ref as a name[:tag] first (so a tag "bb" or "b110"
+   * that looks like hex is still a name), then a full id, then an unambiguous id prefix
+   */
   function find(ref: string): Image | undefined {
     const images = list();
-    const byTag = /^[0-9a-f]{1,64}$/.test(ref) && ref.length < 12 ? undefined : tryNormalize(ref);
+    const byTag = tryNormalize(ref); // a full id is never a name: normalizing it fails
     const tagged = byTag && images.find((i) => i.tags.includes(byTag));
     if (tagged) return tagged;
     const id = hex(ref);
     if (!/^[0-9a-f]{4,64}$/.test(id)) return undefined;
+    const exact = images.find((i) => hex(i.id) === id);
+    if (exact) return exact;
     const matches = images.filter((i) => hex(i.id).startsWith(id));
     // two manifests of one config (a pull in two formats) are one image, as docker counts them
     if (new Set(matches.map((i) => i.id)).size > 1) throw new RuntimeError(`image id "${ref}" is ambiguous`);

@@ -1,7 +1,6 @@
 // chapter: 05-lifecycle
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
-const { lstatSync, readdirSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { removeDirQuietly } from '../cgroups/fs.js';
 import { UsageError } from '../cli/args.js';
@@ -10,6 +9,7 @@ import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
 import { alive, withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
+import { treeSize } from '../image/tree.js';
 import { RuntimeError } from '../errors.js';
 import { allContainers, getContainer, isRunning, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
@@ -160,15 +160,13 @@ export async function pruneCommand(root: string): Promise<number> {
   return 0;
 }
 
-/** the bytes of the files under dir, as docker counts a layer's size */
+/** the bytes of the files under dir, as docker counts a layer's size (never through a symlink the container made) */
 function bytesUnder(dir: string): number {
-  let sum = 0;
   try {
-    for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) sum += lstatSync(join(e.parentPath, e.name)).size;
+    return treeSize(dir, 10_000_000);
   } catch {
-    // no layer (a container without an image)
+    return 0; // no layer (a container without an image)
   }
-  return sum;
 }
 
 /** wait: each container's exit code, once it has exited */

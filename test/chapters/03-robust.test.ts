@@ -5,11 +5,11 @@
 // 125 and one line of stderr, without a stack or a path of the store.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Pax } from 'tar';
-import { MYDOCKER, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
+import { MYDOCKER, UNIQUE, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
 import { busyboxTarball, fixtureDir, importBusybox, rawTar } from '../harness/fixtures.js';
 
 const before = snapshot();
@@ -139,6 +139,120 @@ test("references: docker's grammar, for import, run and rmi", async (t) => {
     refusedCleanly(t, r, `run "${ref.slice(0, 20)}"`, /invalid reference format.*See 'mydocker run --help'/);
   }
   refusedCleanly(t, await mydocker(['rmi', '../x'], { root }), 'rmi ../x', /invalid reference format/);
+});
+
+// ---------------------------------------------------------------------------
+// symlinks in a layer are names: the size walk of import and commit never follows one
+
+/** the SIZE column of `images` for repository:tag */
+async function sizeOf(t: Test, ref: string): Promise<string | undefined> {
+  const [repo, tag] = ref.split(':');
+  const row = (await mydocker(['images'], { root })).stdout.split('\n').find((l) => new RegExp(`^${repo}\\s+${tag}\\s`).test(l));
+  t.ok(row, `mydocker images: a row for ${ref}`);
+  return row?.trim().split(/\s{2,}/).pop();
+}
+
+test('import: symlinks that loop (d/x -> ., d/y -> ., d/z -> .) finish at once', async (t) => {
+  const file = join(fixtureDir(), 'links-loop.tar');
+  writeFileSync(file, rawTar([
+    { path: 'd/', type: 'Directory' },
+    { path: 'd/x', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'd/y', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'd/z', type: 'SymbolicLink', linkpath: '.' },
+    { path: 'd/f', data: 'hello\n' },
+  ]));
+  const start = Date.now();
+  const r = await mydocker(['import', file, 'robust-loop'], { root, timeoutMs: 20_000 });
+  t.equal(r.signal, null, `mydocker import links-loop.tar: expected to finish by itself, got killed after ${Date.now() - start} ms (a walk that follows d/x -> . never ends)`);
+  t.equal(r.code, 0, `mydocker import links-loop.tar: expected 0, got ${r.code}: ${r.stderr.trim()}`);
+  t.equal(await sizeOf(t, 'robust-loop:latest'), '6B', 'mydocker images: SIZE is the one 6-byte file (links count nothing)');
+});
+
+test("import: a symlink to a host folder (data -> DIR) does not count the host's files", async (t) => {
+  const host = join(fixtureDir(), `${UNIQUE}-host-data`);
+  mkdirSync(host, { recursive: true });
+  writeFileSync(join(host, 'big'), Buffer.alloc(3 * 1024 * 1024));
+  const file = join(fixtureDir(), 'links-host.tar');
+  writeFileSync(file, rawTar([{ path: 'data', type: 'SymbolicLink', linkpath: host }, { path: 'f', data: 'hello\n' }]));
+  const r = await mydocker(['import', file, 'robust-hostlink'], { root, timeoutMs: 20_000 });
+  t.equal(r.code, 0, `mydocker import links-host.tar: expected 0, got ${r.code}: ${r.stderr.trim()}`);
+  t.equal(await sizeOf(t, 'robust-hostlink:latest'), '6B', `mydocker images: expected SIZE 6B (the image's own file), not the 3MB of ${host} behind the link`);
+});
+
+test("commit: a container's ln -s / /d/hostroot is committed as a link, quickly, without the host's files", async (t) => {
+  const name = `robust-hostroot-${UNIQUE}`;
+  const c = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', 'mkdir /d && ln -s / /d/hostroot'], { root });
+  t.equal(c.code, 0, c.stderr);
+  const start = Date.now();
+  const r = await mydocker(['commit', name, 'robust-hostroot:1'], { root, timeoutMs: 20_000 });
+  t.equal(r.signal, null, `mydocker commit: expected to finish by itself, got killed after ${Date.now() - start} ms (it walked the host's / through the link)`);
+  t.equal(r.code, 0, `mydocker commit: expected 0, got ${r.code}: ${r.stderr.trim()}`);
+  t.ok(Date.now() - start < 10_000, `mydocker commit: expected well under 10 s, took ${Date.now() - start} ms`);
+  t.equal(await sizeOf(t, 'robust-hostroot:1'), await sizeOf(t, 'busybox:latest'), "mydocker images: the commit's SIZE is busybox's (a link and a folder add no bytes)");
+  const link = await mydocker(['run', '--rm', 'robust-hostroot:1', 'readlink', '/d/hostroot'], { root });
+  t.equal(link.stdout, '/\n', `run robust-hostroot:1 readlink /d/hostroot: expected "/", got ${JSON.stringify(link.stdout)} ${link.stderr.trim()}`);
+});
+
+test('a failed import or commit leaves the store as it was (no layer, no blob, no tag)', async (t) => {
+  // one entry whose path makes 12 folders: the unpacked layer has more entries than the limit
+  const deep = rawTar([{ path: 'a/b/c/d/e/f/g/h/i/j/k/l/file', data: 'x' }]);
+  await refusedImport(t, 'deep-tree', deep, /MYDOCKER_MAX_LAYER_ENTRIES/, { env: { ...process.env, MYDOCKER_MAX_LAYER_ENTRIES: '5' } });
+
+  const name = `robust-many-${UNIQUE}`;
+  const c = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', 'mkdir /many && cd /many && for i in $(seq 40); do echo $i > f$i; done'], { root });
+  t.equal(c.code, 0, c.stderr);
+  const state = storeState();
+  const r = await mydocker(['commit', name, 'robust-many:1'], { root, env: { ...process.env, MYDOCKER_MAX_LAYER_ENTRIES: '20' }, timeoutMs: 20_000 });
+  refusedCleanly(t, r, 'commit of 40 files with MYDOCKER_MAX_LAYER_ENTRIES=20', /MYDOCKER_MAX_LAYER_ENTRIES/);
+  t.same(storeState(), state, 'mydocker commit refused: images/layers, images/blobs and images/tmp hold what they held before');
+  t.notMatch((await mydocker(['images'], { root })).stdout, /^robust-many\s/m, 'mydocker images: no robust-many image');
+});
+
+test('an image reference is a name first (even "bb" or an id prefix), then a full id, then an id prefix', async (t) => {
+  const who = async (ref: string) => {
+    const r = await mydocker(['run', '--rm', ref, 'sh', '-c', 'echo $WHO'], { root });
+    return r.stdout.trim() || r.stderr.trim();
+  };
+  const bb = await importBusybox(root, 'bb', ['ENV WHO=bb']);
+  t.equal(bb.code, 0, `mydocker import busybox.tar bb: ${bb.stderr.trim()}`);
+  t.equal(await who('bb'), 'bb', 'mydocker run bb: the image tagged bb (a name that looks like hex)');
+  const other = await importBusybox(root, 'robust-other', ['ENV WHO=other']);
+  const otherId = other.stdout.trim().replace(/^sha256:/, '');
+  const prefix = otherId.slice(0, 6);
+  const named = await importBusybox(root, prefix, ['ENV WHO=named']);
+  t.equal(named.code, 0, `mydocker import busybox.tar ${prefix}: ${named.stderr.trim()}`);
+  t.equal(await who(prefix), 'named', `mydocker run ${prefix}: the image named ${prefix}, not the image whose id starts with it`);
+  t.equal(await who(otherId.slice(0, 7)), 'other', `mydocker run ${otherId.slice(0, 7)}: no such name, so the id prefix`);
+  t.equal(await who(otherId), 'other', 'mydocker run FULL-ID: the id');
+  t.equal(await who(`sha256:${otherId}`), 'other', 'mydocker run sha256:FULL-ID: the id');
+  const rmNamed = await mydocker(['rmi', prefix], { root });
+  t.equal(rmNamed.stdout, `Untagged: ${prefix}:latest\nDeleted: ${named.stdout.trim()}\n`, `mydocker rmi ${prefix}: the image of that name goes (${rmNamed.stderr.trim()})`);
+  t.equal(await who('robust-other'), 'other', `mydocker run robust-other: the image whose id starts with ${prefix} stays`);
+  const rmBb = await mydocker(['rmi', 'bb'], { root });
+  t.equal(rmBb.stdout, `Untagged: bb:latest\nDeleted: ${bb.stdout.trim()}\n`, `mydocker rmi bb: expected the image tagged bb removed, got ${rmBb.stdout}${rmBb.stderr}`);
+});
+
+test('a container reference is a full id, then a name, then an id prefix (docker\'s order)', async (t) => {
+  const containers = join(root, 'containers');
+  /** run a container that writes its letter to /who; returns its id (the new folder in the store) */
+  const create = async (name: string, letter: string) => {
+    const before = new Set(ls(containers));
+    const r = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', `echo ${letter} > /who`], { root });
+    t.equal(r.code, 0, `mydocker run --name ${name}: ${r.stderr.trim()}`);
+    return ls(containers).find((id) => !before.has(id)) ?? '';
+  };
+  /** commit ref and read /who from the new image */
+  const whoIs = async (ref: string) => {
+    const c = await mydocker(['commit', ref, 'robust-who'], { root });
+    if (c.code !== 0) return c.stderr.trim();
+    return (await mydocker(['run', '--rm', 'robust-who', 'cat', '/who'], { root })).stdout.trim();
+  };
+  const a = await create(`robust-a-${UNIQUE}`, 'a');
+  await create(a.slice(0, 6), 'b'); // named like a prefix of a's id
+  await create(a, 'c'); // named like a's full id
+  t.equal(await whoIs(a), 'a', "mydocker commit FULL-ID: the container with that id, not the one named so");
+  t.equal(await whoIs(a.slice(0, 6)), 'b', `mydocker commit ${a.slice(0, 6)}: the container of that name, before the id prefix`);
+  t.equal(await whoIs(a.slice(0, 7)), 'a', `mydocker commit ${a.slice(0, 7)}: no such name, so the id prefix`);
 });
 
 // ---------------------------------------------------------------------------

@@ -5,12 +5,13 @@
 // unpacked in order, one after the other, each in one pass that also hashes it. A
 // blob already in the store is not fetched again. Two pulls of one image may run at
 // once: each works in its own scratch folder, and a rename over a twin is harmless.
-const { existsSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { layerLimits } from '../layer.js';
 import { familiarName, parseNormalizedNamed, type Reference } from '../reference.js';
 import { withScratch } from '../scratch.js';
+import { treeSize } from '../tree.js';
 import { hex, openImageStore, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest } from '../store.js';
 import { checkDigest, compressionOf, downloadTo, readLimited, sha256, unpackBlob, verify } from './blobs.js';
 import { Registry, registryError } from './client.js';
@@ -95,7 +96,7 @@ export async function pullImage(root: string, name: string, o: PullOptions): Pro
     put(manifest.config.digest, configBody);
     put(manifestDigest, manifestBody);
     if (index) put(top.digest, top.body);
-    const size = diffIds.reduce((sum, d) => sum + treeSize(store.layerDir(d)), 0);
+    const size = diffIds.reduce((sum, d) => sum + treeSize(store.layerDir(d), layerLimits().entries), 0);
     store.addImage({ mediaType: manifest.mediaType, digest: manifestDigest, size: manifestBody.length }, size, tag);
   });
   p.line(`Digest: ${top.digest}`);
@@ -211,14 +212,4 @@ function head(file: string): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-/** the bytes of the regular files under dir (docker's SIZE); only files are stat'ed */
-function treeSize(dir: string): number {
-  let sum = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isFile()) sum += lstatSync(join(dir, e.name)).size;
-    else if (e.isDirectory()) sum += treeSize(join(dir, e.name));
-  }
-  return sum;
 }
