@@ -4,7 +4,7 @@
 // layer (upper/, work/) plus the rootfs mount point. Names are unique: they are
 // checked and taken under one lock.
 const { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { mountinfo } from '../mountinfo.js';
 import { LOCK_EX, LOCK_UN, native } from '../native.js';
@@ -39,8 +39,13 @@ export function writeAtomic(file: string, content: string): void {
   renameSync(tmp, file);
 }
 
-/** run fn while holding <dir>/.lock (flock: released by the kernel if we die) */
+/**
+ * run fn while holding <dir>/.lock (flock: released by the kernel if we die). Without a
+ * state folder at all (a command that only reads, e.g. `ps --root NEW`), there is
+ * nothing to lock or to read, and the folder is not made: fn runs as it is.
+ */
 export function withLock<T>(dir: string, fn: () => T): T {
+  if (!existsSync(dirname(dir))) return fn();
   mkdirSync(dir, { recursive: true });
   const fd = openSync(join(dir, '.lock'), 'a');
   try {
