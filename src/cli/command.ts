@@ -14,6 +14,11 @@ export interface CommandDef {
   options: OptSpec[];
   /** needs root (namespaces, mounts, cgroups) */
   root: boolean;
+  /**
+   * only reads the state folder (ps, images, inspect…; for `network`, its ls and inspect):
+   * a missing folder is not made, an existing one is not changed (docker's ps shows nothing)
+   */
+  readsOnly?: boolean | ((rest: string[]) => boolean);
   /** flags may follow positional words (every command but run) */
   interspersed?: boolean;
   action(opts: OptValues, rest: string[], g: Globals): Promise<number>;

@@ -2,7 +2,7 @@
 // The command line: docker's commands, flags and exit codes. Importing this file
 // runs nothing (src/cli.ts is the entry); the commands, each feature's own, are in
 // commands.ts, loaded once the global flags are read.
-const { mkdirSync, statSync } = process.getBuiltinModule('node:fs');
+const { mkdirSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
 import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from './args.js';
 import { RuntimeError } from '../errors.js';
 import { setLogLevel } from '../log.js';
@@ -72,22 +72,48 @@ async function runCommand(command: CommandDef, args: string[], globals: OptValue
   }
   if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
   const root = str(globals.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
-  if (command.root) makeRoot(root);
+  const writes = !(typeof command.readsOnly === 'function' ? command.readsOnly(rest) : command.readsOnly);
+  if (command.root) useRoot(root, writes);
   // <chapter 04-security>
-  if (command.root) (await import('../security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
+  if (command.root && writes) (await import('../security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
   // </chapter 04-security>
   return command.action(opts, rest, { root });
 }
 
-/** the state folder, made on first use; a path that cannot be one is a one-line error */
-function makeRoot(root: string): void {
+/** what any chapter keeps at the top of the state folder: a folder holding one of these (or nothing) is a store */
+const STORE_ENTRIES = ['containers', 'images', 'volumes', 'networks'];
+
+/**
+ * The state folder. A command that writes makes it on first use; one that only reads
+ * never makes or changes it (without a store there is nothing to show). A folder that
+ * already holds something else (`--root /etc`) is refused and left as it is: chapter
+ * 04 makes the root 0710, and /etc so would lock its users out. A path that cannot be
+ * a folder is a one-line error too.
+ */
+function useRoot(root: string, writes: boolean): void {
   if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty');
+  const refuse = (why: string) => new RuntimeError(`cannot use "${root}" as the root directory: ${why}`);
+  let entries: string[];
+  try {
+    if (!statSync(root).isDirectory()) throw refuse('not a directory');
+    entries = readdirSync(root);
+  } catch (e) {
+    if (e instanceof RuntimeError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !writes) return; // nothing stored yet: the command finds nothing
+    if (code === 'ENOENT') return makeRoot(root, refuse);
+    throw refuse(code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
+  }
+  if (entries.length && !entries.some((e) => STORE_ENTRIES.includes(e))) {
+    throw refuse(`it is not empty and not a mydocker store (none of ${STORE_ENTRIES.join(', ')} in it)`);
+  }
+}
+
+function makeRoot(root: string, refuse: (why: string) => RuntimeError): void {
   try {
     mkdirSync(root, { recursive: true, mode: 0o711 });
-    if (!statSync(root).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new RuntimeError(`cannot use "${root}" as the root directory: ${why}`);
+    throw refuse(code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
   }
 }

@@ -4,7 +4,7 @@
 // layer (upper/, work/) plus the rootfs mount point. Names are unique: they are
 // checked and taken under one lock.
 const { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RuntimeError } from '../errors.js';
 import { mountinfo } from '../mountinfo.js';
 import { LOCK_EX, LOCK_UN, native } from '../native.js';
@@ -44,10 +44,12 @@ const held = new Set<string>();
 /**
  * run fn while holding <dir>/.lock (flock: released by the kernel if we die). Inside
  * fn the same lock can be taken again: flock on a second fd of the file would wait
- * for this process itself, so a lock this process holds is simply not taken twice
+ * for this process itself, so a lock this process holds is simply not taken twice.
+ * Without a state folder at all (a command that only reads, e.g. `ps --root NEW`),
+ * there is nothing to lock or to read, and the folder is not made: fn runs as it is.
  */
 export function withLock<T>(dir: string, fn: () => T): T {
-  if (held.has(dir)) return fn();
+  if (held.has(dir) || !existsSync(dirname(dir))) return fn();
   mkdirSync(dir, { recursive: true });
   const fd = openSync(join(dir, '.lock'), 'a');
   try {

@@ -36,6 +36,7 @@ export const imageCommands: CommandDef[] = [
     desc: 'List images',
     options: [{ long: 'quiet', short: 'q', desc: 'Only show image IDs' }, help],
     root: true,
+    readsOnly: true,
     interspersed: true,
     action: async (opts, rest, g) => (await commands()).imagesCommand(g.root, rest, opts.quiet === true),
   },

@@ -33,6 +33,7 @@ export const lifecycleCommands: CommandDef[] = [
     desc: 'List containers',
     options: psOptions,
     root: true,
+    readsOnly: true,
     interspersed: true,
     action: async (opts, _rest, g) => (await commands()).psCommand(g.root, {
         all: opts.all === true,
@@ -54,6 +55,7 @@ export const lifecycleCommands: CommandDef[] = [
       help,
     ],
     root: true,
+    readsOnly: true,
     interspersed: true,
     action: async (opts, rest, g) => {
       if (rest.length !== 1) throw new UsageError('"logs" requires exactly 1 argument: CONTAINER');
@@ -148,6 +150,7 @@ export const lifecycleCommands: CommandDef[] = [
     desc: 'Display detailed information on one or more containers',
     options: [{ long: 'format', short: 'f', value: 'template', desc: "Format the output using a Go template subset: '{{.State.Status}}', '{{json .Config}}'" }, help],
     root: true,
+    readsOnly: true,
     interspersed: true,
     action: async (opts, rest, g) => {
       needOne(rest, 'inspect');
@@ -160,6 +163,7 @@ export const lifecycleCommands: CommandDef[] = [
     desc: 'Block until one or more containers stop, then print their exit codes',
     options: [help],
     root: true,
+    readsOnly: true,
     interspersed: true,
     action: async (_opts, rest, g) => {
       needOne(rest, 'wait');

@@ -21,6 +21,7 @@ export const networkCommands: CommandDef[] = [
       help,
     ],
     root: true,
+    readsOnly: (rest) => ['ls', 'list', 'inspect'].includes(rest[0]),
     interspersed: true,
     action: async (opts, rest, g) => {
       const [sub, ...names] = rest;

@@ -5,7 +5,8 @@
 // user could reach and run if any folder on the way let them through. Docker keeps
 // its root and its containers/ and overlay2/ folders 0710 and its image folders 0700
 // (CVE-2021-41091), sets the umask to 022 when it starts, and chmods a root that
-// already exists. So do we, on every command that uses the store: a few syscalls.
+// already exists. So do we, on every command that writes to the store: a few syscalls
+// (one that only reads changes nothing; a folder that is not a store is refused first).
 const { chmodSync, mkdirSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 

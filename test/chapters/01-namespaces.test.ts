@@ -25,6 +25,9 @@ import {
 
 const before = snapshot();
 const root = tmpRoot(t);
+// the tests' own files and mounts live beside the state root, not in it: mydocker refuses a
+// root that holds anything but its store (chapter 01's root stays empty)
+const scratch = tmpRoot(t);
 const hostHostname = () => readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
 // an implementation without a UTS namespace renames the machine it runs on (npm test's
 // sandbox has a UTS namespace of its own, so there "the host" is the sandbox): put the
@@ -249,7 +252,7 @@ function umountAll(dir: string): void {
 
 t.test('a mount made inside is invisible outside; the host\'s /proc still works', { skip: needsRoot }, async (t) => {
   if (!(await isolated(t, 'mnt'))) return;
-  const dir = mkdtempSync(join(root, 'mnt-'));
+  const dir = mkdtempSync(join(scratch, 'mnt-'));
   t.teardown(() => umountAll(dir));
   const procMounts = () => mountPoints().filter((m) => m === '/proc').length;
   const procBefore = procMounts();
@@ -275,7 +278,7 @@ t.test('a mount made inside is invisible outside; the host\'s /proc still works'
 // `/` may be private already: the test makes a shared mount of its own.
 t.test('a mount made inside does not propagate to a shared mount of the host', { skip: needsRoot }, async (t) => {
   if (!(await isolated(t, 'mnt'))) return;
-  const shared = mkdtempSync(join(root, 'shared-'));
+  const shared = mkdtempSync(join(scratch, 'shared-'));
   t.teardown(() => umountAll(shared));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'mydocker-test-shared', shared]);
   execFileSync('mount', ['--make-shared', shared]);
@@ -585,7 +588,7 @@ t.test('-t: stty size follows the outer terminal, also when it is resized', { sk
   const inner =
     'stty size; i=0; while [ "$(stty size)" = "13 57" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; stty size';
   // the resize comes from a background job once the container has printed its first size
-  const sizes = join(root, 'pty-sizes');
+  const sizes = join(scratch, 'pty-sizes');
   const r = await underPty(`${md(['run', '-t', '/bin/sh', '-c', inner])} | tee ${q(sizes)}`, {
     before: `(while ! grep -q . ${q(sizes)} 2>/dev/null; do sleep 0.05; done; stty rows 41 cols 103 </dev/tty) &`,
     after: `rm -f ${q(sizes)}`,

@@ -171,9 +171,56 @@ t.test('the store has docker-like modes whatever the umask; a loose one is tight
   mkdirSync(join(loose, 'containers'), { recursive: true });
   chmodSync(loose, 0o755);
   chmodSync(join(loose, 'containers'), 0o777);
-  const images = await mydocker(['images'], { root: loose });
-  t.equal(images.code, 0, images.stderr);
+  const imported = await mydocker(['import', busyboxTarball(), 'loose'], { root: loose }); // a command that writes
+  t.equal(imported.code, 0, imported.stderr);
   for (const p of [loose, join(loose, 'containers')]) closed(p);
+});
+
+t.test('--root: reading never makes or changes it; a folder that is not a store is refused and left as it was', { skip: needsRoot }, async (t) => {
+  const mode = (p: string) => (statSync(p).mode & 0o7777).toString(8);
+  const oneLine = (what: string, r: { code: number | null; stderr: string }, dir: string) => {
+    t.equal(r.code, 125, `${what}: expected exit 125, got ${r.code} (stderr: ${r.stderr.trim()})`);
+    t.equal(r.stderr.split('\n').filter(Boolean).length, 1, `${what}: expected one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    t.match(r.stderr, dir, `${what}: expected the error to name ${dir}, got ${JSON.stringify(r.stderr)}`);
+  };
+
+  // a folder with something else in it, as /etc would be: never re-moded, never filled
+  const other = join(tmp, 'not-a-store');
+  mkdirSync(other);
+  writeFileSync(join(other, 'keep'), 'not mydocker\n');
+  chmodSync(other, 0o755);
+  const unchanged = (what: string) => {
+    t.equal(mode(other), '755', `${what}: expected ${other} to keep mode 755, got ${mode(other)}`);
+    t.same(readdirSync(other), ['keep'], `${what}: expected ${other} to hold only its file, got ${JSON.stringify(readdirSync(other))}`);
+    t.equal(readFileSync(join(other, 'keep'), 'utf8'), 'not mydocker\n', `${what}: expected its file unchanged`);
+  };
+  const images = await mydocker(['images'], { root: other });
+  if (images.code !== 0) oneLine(`mydocker --root ${other} images`, images, other);
+  unchanged(`mydocker --root ${other} images`);
+  const run = await mydocker(['run', '--rm', 'busybox', 'true'], { root: other });
+  oneLine(`mydocker --root ${other} run --rm busybox true`, run, other);
+  unchanged(`mydocker --root ${other} run --rm busybox true`);
+  const imp = await mydocker(['import', busyboxTarball(), 'busybox'], { root: other });
+  oneLine(`mydocker --root ${other} import …`, imp, other);
+  unchanged(`mydocker --root ${other} import …`);
+
+  // a root that does not exist: `images` finds nothing, and makes nothing (chapter 05's ps, inspect and logs: 05-manage)
+  const missing = join(tmp, 'missing');
+  const none = await mydocker(['images'], { root: missing });
+  t.equal(none.code, 0, `mydocker --root ${missing} images: expected exit 0, got ${none.code} (stderr: ${none.stderr.trim()})`);
+  t.equal(none.stdout.trim().split('\n').length, 1, `mydocker --root ${missing} images: expected only the header, got ${JSON.stringify(none.stdout)}`);
+  t.notOk(existsSync(missing), `mydocker --root ${missing} images: expected ${missing} not to be made, it exists`);
+
+  // a store made by an earlier version, with loose modes: reading leaves them, writing tightens them
+  const old = join(tmp, 'old-store');
+  mkdirSync(join(old, 'containers'), { recursive: true });
+  chmodSync(old, 0o755);
+  const read = await mydocker(['images'], { root: old });
+  t.equal(read.code, 0, `mydocker --root ${old} images: expected exit 0 on an existing store, got ${read.code} (stderr: ${read.stderr.trim()})`);
+  t.equal(mode(old), '755', `mydocker --root ${old} images: expected no chmod by a command that only reads, got mode ${mode(old)}`);
+  const wrote = await mydocker(['import', busyboxTarball(), 'busybox'], { root: old });
+  t.equal(wrote.code, 0, `mydocker --root ${old} import …: expected an existing store to keep working, got ${wrote.code} (stderr: ${wrote.stderr.trim()})`);
+  t.equal(mode(old), '710', `mydocker --root ${old} import …: expected the store's root tightened to 710, got ${mode(old)}`);
 });
 
 // ---------------------------------------------------------------- CVE-2019-5736

@@ -2,10 +2,11 @@
 // stays), restart, ps filters, logs --since/--until, --stop-signal and kill -s, rename,
 // container prune. A container is a record and a layer; its process comes and goes.
 import t, { type Test } from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftUnder } from '../harness/cgroups.js';
-import { mydocker, needsRoot, noLeaks, waitFor } from '../harness/index.js';
+import { mydocker, needsRoot, noLeaks, ownDir, waitFor } from '../harness/index.js';
 import { busyboxSuite } from '../harness/suite.js';
 
 // its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
@@ -215,6 +216,37 @@ t.test('rename; rm -v; container prune: "Deleted Containers:" and the space recl
   const v = await md(['rm', '-v', '-f', keep]);
   t.equal(v.code, 0, `rm -v: ${v.stderr}`);
   t.notOk(existsSync(join(root, 'containers', idKeep)));
+});
+
+t.test('--root: ps, inspect, logs and wait never make a missing root, nor change a folder that is not a store', { skip: needsRoot }, async (t) => {
+  const tmp = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-m05root-')));
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+  const missing = join(tmp, 'missing');
+  for (const args of [['ps', '-a'], ['ps', '-q']]) {
+    const r = await mydocker(args, { root: missing });
+    const cmd = `mydocker --root ${missing} ${args.join(' ')}`;
+    t.equal(r.code, 0, `${cmd}: expected exit 0 (docker shows an empty list), got ${r.code} (stderr: ${r.stderr.trim()})`);
+    t.equal(r.stdout.split('\n').filter((l) => l && !l.startsWith('CONTAINER ID')).length, 0, `${cmd}: expected no container, got ${JSON.stringify(r.stdout)}`);
+    t.notOk(existsSync(missing), `${cmd}: expected ${missing} not to be made, it exists`);
+  }
+  for (const args of [['inspect', 'nothing'], ['logs', 'nothing'], ['wait', 'nothing']]) {
+    const r = await mydocker(args, { root: missing });
+    const cmd = `mydocker --root ${missing} ${args.join(' ')}`;
+    t.equal(r.code, 125, `${cmd}: expected exit 125 (no such container), got ${r.code}`);
+    t.notOk(existsSync(missing), `${cmd}: expected ${missing} not to be made, it exists`);
+  }
+  // a folder holding something else (as /etc would): mode and contents stay as they were
+  const other = join(tmp, 'not-a-store');
+  mkdirSync(other);
+  writeFileSync(join(other, 'keep'), 'not mydocker\n');
+  chmodSync(other, 0o755);
+  for (const args of [['ps', '-a'], ['inspect', 'nothing'], ['logs', 'nothing']]) {
+    const r = await mydocker(args, { root: other });
+    const cmd = `mydocker --root ${other} ${args.join(' ')}`;
+    if (r.code !== 0) t.equal(r.stderr.split('\n').filter(Boolean).length, 1, `${cmd}: expected one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    t.equal((statSync(other).mode & 0o7777).toString(8), '755', `${cmd}: expected ${other} to keep mode 755, got ${(statSync(other).mode & 0o7777).toString(8)}`);
+    t.same(readdirSync(other), ['keep'], `${cmd}: expected ${other} to hold only its file, got ${JSON.stringify(readdirSync(other))}`);
+  }
 });
 
 noLeaks(t, before);

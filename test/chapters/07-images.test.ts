@@ -6,6 +6,7 @@ import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mydocker, needsRoot, noLeaks, ownDir, snapshot, tmpRoot, type RunOpts } from '../harness/index.js';
@@ -207,6 +208,61 @@ test('errors: unknown image, unknown registry, bad reference — exit 125, one l
   t.equal(ref.code, 125);
   t.match(ref.stderr, /invalid reference format/);
   t.same(storeState(root), { layers: [], blobs: [], tmp: [] }, 'nothing stored');
+});
+
+test('a registry that accepts and never answers, or stalls mid-body: exit 125 in bounded time, one line naming it, nothing stored', async (t) => {
+  const root = tmpRoot(t);
+  const limit = 500; // MYDOCKER_REGISTRY_TIMEOUT_MS: every timeout (connect, headers, idle) this short
+  const e = env({ MYDOCKER_REGISTRY_TIMEOUT_MS: String(limit) });
+  // a bounded pull: a runtime without timeouts is killed by the harness after 20 s (the test then fails)
+  const pull = async (name: string) => {
+    const started = Date.now();
+    const r = await md(['pull', name], root, { env: e, timeoutMs: 20_000 }).catch((err: Error) => ({ code: null, stdout: '', stderr: err.message }));
+    return { ...r, seconds: (Date.now() - started) / 1000 };
+  };
+
+  // 1. accepts the connection, reads nothing, answers nothing
+  const sockets: Socket[] = [];
+  const silent = createNetServer((s) => sockets.push(s.on('error', () => {})));
+  const port = await freePort();
+  await new Promise<void>((r) => silent.listen(port, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+  const hung = await pull(`127.0.0.1:${port}/x`);
+  const cmd = `mydocker pull 127.0.0.1:${port}/x (MYDOCKER_REGISTRY_TIMEOUT_MS=${limit})`;
+  t.equal(hung.code, 125, `${cmd}: expected exit 125, got ${hung.code} (stderr: ${hung.stderr.trim()})`);
+  t.ok(hung.seconds < 15, `${cmd}: expected to give up within 15 s, took ${hung.seconds} s`);
+  const lines = hung.stderr.split('\n').filter(Boolean);
+  t.equal(lines.length, 1, `${cmd}: expected one line on stderr, got ${JSON.stringify(hung.stderr)}`);
+  t.match(hung.stderr, `127.0.0.1:${port}`, `${cmd}: expected the error to name the registry 127.0.0.1:${port}, got ${JSON.stringify(hung.stderr)}`);
+  t.same(storeState(root), { layers: [], blobs: [], tmp: [] }, `${cmd}: expected nothing in the store (no blob, no layer, no scratch)`);
+
+  // 2. a real registry behind a proxy that sends a layer blob's headers and half its body, then nothing
+  const manifest = JSON.parse(Buffer.from(await (await fetch(`http://${plain.host}/v2/bb/manifests/oci`, { headers: { Accept: ACCEPT } })).arrayBuffer()).toString()) as { layers: { digest: string; size: number }[] };
+  const layer = manifest.layers[0];
+  const stalled: import('node:http').ServerResponse[] = [];
+  const proxy = await serve((req, res) => {
+    if (req.method === 'GET' && req.url?.endsWith(layer.digest)) {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(layer.size) });
+      res.write(Buffer.alloc(Math.min(4096, layer.size >> 1)));
+      stalled.push(res); // and never another byte
+      return;
+    }
+    forward(plain.host, req, res);
+  });
+  t.teardown(() => stalled.forEach((r) => r.destroy()));
+  const mid = await pull(`127.0.0.1:${proxy}/bb:oci`);
+  const cmd2 = `mydocker pull 127.0.0.1:${proxy}/bb:oci (the layer's body stops after 4 KiB; MYDOCKER_REGISTRY_TIMEOUT_MS=${limit})`;
+  t.ok(stalled.length >= 1, `${cmd2}: expected the layer to be asked for, it was not (stderr: ${mid.stderr.trim()})`);
+  t.equal(mid.code, 125, `${cmd2}: expected exit 125, got ${mid.code} (stderr: ${mid.stderr.trim()})`);
+  t.ok(mid.seconds < 15, `${cmd2}: expected to give up within 15 s, took ${mid.seconds} s`);
+  t.equal(mid.stderr.split('\n').filter(Boolean).length, 1, `${cmd2}: expected one line on stderr, got ${JSON.stringify(mid.stderr)}`);
+  t.match(mid.stderr, `127.0.0.1:${proxy}`, `${cmd2}: expected the error to name the registry, got ${JSON.stringify(mid.stderr)}`);
+  t.same(storeState(root), { layers: [], blobs: [], tmp: [] }, `${cmd2}: expected no partial blob, no layer, no scratch left`);
+  const images = await md(['images', '-q'], root);
+  t.equal(images.stdout, '', `${cmd2}: expected no image (no tag) afterwards, \`images -q\` printed ${JSON.stringify(images.stdout)}`);
 });
 
 test('a corrupted blob fails the pull, and nothing is stored', async (t) => {

@@ -21,8 +21,8 @@ export const needsRoot: string | false = isRoot ? false : 'needs root: run the t
 export const UNIQUE = `${process.env.MYDOCKER_TEST_TAG ?? ''}${process.pid}-${randomBytes(4).toString('hex')}`;
 /**
  * true when tools/test.mjs runs this file in its sandbox: new mount, UTS, IPC and PID
- * namespaces (with their own /proc), private propagation. Then everything /proc and
- * mountinfo show is this file's own, and the leak check can compare all of it.
+ * namespaces (with their own /proc), private propagation. Then every process /proc shows
+ * and every mount added to mountinfo is this file's own (see mountChanges for removals).
  */
 export const sandboxed = process.env.MYDOCKER_TEST_SANDBOX === '1';
 
@@ -224,20 +224,59 @@ function ourContainerIds(): Set<string> {
   return ids;
 }
 
+/**
+ * Mount points no other program takes away: the sandbox's root and the kernel's own
+ * filesystems (and the cgroup hierarchies under /sys/fs/cgroup). A runtime without a
+ * mount namespace of its own, or one that unmounts in the wrong namespace, removes these.
+ */
+const SYSTEM_MOUNTS = ['/', '/proc', '/sys', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/run', '/tmp', '/sys/fs/cgroup'];
+const isUnder = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/**
+ * The mount part of the leak check, from two reads of /proc/self/mountinfo and the
+ * folders this file owns. A mount is known by its id, parent, device, root and mount
+ * point (the id alone is reused once freed), not by its whole line: the options also
+ * change when another program remounts a filesystem the table shares, and that is
+ * nobody's leak here.
+ *   added: in the sandbox, every new mount (the sandbox's table is a private copy: only
+ *          this file's commands can mount into it); outside it, those under our folders
+ *          or on /, /proc, /sys, /dev (the host's table is everybody's).
+ *   gone:  only mounts this file could have removed: under its own folders, or a system
+ *          mount point. A program beside the tests (docker, podman) unmounting one of
+ *          its own mounts is not this file's failure.
+ */
+export function mountChanges(before: string, after: string, own: readonly string[], sandbox: boolean): { added: string[]; gone: string[] } {
+  const parse = (text: string) =>
+    new Map(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          // id, parent, device, root, mount point: the options may change, the mount stays (a freed id is reused)
+          const f = line.split(' ');
+          return [f.slice(0, 5).join(' '), { line, point: unescapeMount(f[4] ?? '') }] as const;
+        }),
+    );
+  const was = parse(before);
+  const now = parse(after);
+  const mine = (m: { line: string; point: string }) => own.some((d) => isUnder(m.point, d) || m.line.includes(d));
+  const system = (point: string) => SYSTEM_MOUNTS.includes(point) || isUnder(point, '/sys/fs/cgroup');
+  const added = [...now]
+    .filter(([id]) => !was.has(id))
+    .map(([, m]) => m)
+    .filter((m) => sandbox || mine(m) || ['/', '/proc', '/sys', '/dev'].includes(m.point));
+  const gone = [...was]
+    .filter(([id]) => !now.has(id))
+    .map(([, m]) => m)
+    .filter((m) => mine(m) || system(m.point));
+  return { added: added.map((m) => m.line), gone: gone.map((m) => m.line) };
+}
+
 /** what of a snapshot's difference is this file's own doing */
 function ours(before: Snapshot, after: Snapshot) {
   const pids = ourPids();
   const ids = ourContainerIds();
-  const beforeLines = new Set(before.mounts.split('\n'));
-  const mounts = after.mounts
-    .split('\n')
-    .filter((l) => l && !beforeLines.has(l))
-    .filter((l) => {
-      if (sandboxed) return true; // the sandbox's mount table is ours alone
-      const point = unescapeMount(l.split(' ')[4] ?? '');
-      return ['/', '/proc', '/sys', '/dev'].includes(point) || ownDirs.some((d) => l.includes(d));
-    });
-  const gone = [...beforeLines].filter((l) => l && !after.mounts.split('\n').includes(l));
+  const { added: mounts, gone } = mountChanges(before.mounts, after.mounts, ownDirs, sandboxed);
   const pidns = [...after.pidns]
     .filter((ns) => !before.pidns.has(ns))
     .map((ns) => ({ ns, pids: (pidNamespaces().get(ns) ?? []).filter((p) => pids.has(p)) }))
@@ -256,7 +295,7 @@ function ours(before: Snapshot, after: Snapshot) {
         return false;
       }
     });
-  return { mounts, gone: sandboxed ? gone : [], pidns, cgroups };
+  return { mounts, gone, pidns, cgroups };
 }
 
 /**
@@ -274,8 +313,8 @@ export function noLeaks(t: Tap, before: Snapshot): void {
       await sleep(100);
       left = ours(before, snapshot());
     }
-    t.same(left.mounts, [], `no mount added${sandboxed ? '' : ' (under our folders, or on /, /proc, /sys, /dev)'}`);
-    if (sandboxed) t.same(left.gone, [], 'no mount removed');
+    t.same(left.mounts, [], `no mount added${sandboxed ? ' (in the sandbox\'s mount table)' : ' (under our folders, or on /, /proc, /sys, /dev)'}: expected none, got ${left.mounts.length}`);
+    t.same(left.gone, [], `no mount removed (under our folders, or a system mount such as /, /proc, /sys/fs/cgroup): expected none, got ${left.gone.length}`);
     t.same(left.pidns, [], 'no process left in a new PID namespace');
     t.same(left.cgroups, [], 'no container cgroup left');
   });

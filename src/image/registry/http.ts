@@ -5,6 +5,7 @@
 // Node's global agents keep connections alive, so the requests of one pull share
 // them. Bodies are node streams, read once.
 import type { IncomingMessage } from 'node:http';
+import { RuntimeError } from '../../errors.js';
 
 type RequestBody = Buffer | string | (() => NodeJS.ReadableStream);
 
@@ -27,21 +28,62 @@ export interface HttpResponse {
   discard(): void;
 }
 
-/** no byte for this long while waiting or reading: undici's fetch gives up at 300 s too */
-const IDLE_MS = 300_000;
+/**
+ * How long a registry may keep us waiting, so that one that accepts the connection and
+ * never answers cannot hang a pull for ever: 30 s for the connection (docker's dial
+ * timeout), 60 s for the response's headers once the request is sent, 60 s without a
+ * byte in either direction (an upload, the wait, a body). No limit on a whole transfer:
+ * a big layer on a slow line takes what it takes. MYDOCKER_REGISTRY_TIMEOUT_MS sets all
+ * three (the tests use a fraction of a second).
+ */
+function timeouts(env: NodeJS.ProcessEnv = process.env): { connect: number; headers: number; idle: number } {
+  const ms = Number(env.MYDOCKER_REGISTRY_TIMEOUT_MS);
+  if (Number.isFinite(ms) && ms > 0) return { connect: ms, headers: ms, idle: ms };
+  return { connect: 30_000, headers: 60_000, idle: 60_000 };
+}
 
-/** one request; network failures reject with Node's error (its code: ECONNREFUSED, a TLS code…) */
+const seconds = (ms: number) => `${ms / 1000} s`;
+
+/**
+ * one request; network failures reject with Node's error (its code: ECONNREFUSED, a TLS
+ * code, ETIMEDOUT for our timeouts), which the client turns into a line naming the URL
+ */
 export async function send(url: string, init: HttpInit = {}): Promise<HttpResponse> {
   const u = new URL(url);
+  const limit = timeouts();
+  const method = init.method ?? 'GET';
   // not `import()`: the ES module of node:http would read every export, WebSocket too, and load undici
   const { request } = u.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');
   return new Promise((resolve, reject) => {
-    const req = request(u, { method: init.method ?? 'GET', headers: init.headers, timeout: IDLE_MS }, (res) => {
-      res.setTimeout(IDLE_MS, () => res.destroy(new Error(`no data for ${IDLE_MS / 1000} s`)));
+    const timedOut = (why: string) => Object.assign(new Error(why), { code: 'ETIMEDOUT' });
+    let headersTimer: NodeJS.Timeout | undefined;
+    const idle = () => req.destroy(timedOut(req.writableFinished ? `timeout awaiting response headers (no data for ${seconds(limit.idle)})` : `no data for ${seconds(limit.idle)} while sending the request`));
+    // the connection: from now (name lookup included) until TCP connects; a kept-alive socket is connected already
+    const connectTimer = setTimeout(() => req.destroy(timedOut(`dial tcp ${u.host}: i/o timeout (no connection after ${seconds(limit.connect)})`)), limit.connect);
+    const req = request(u, { method, headers: init.headers }, (res) => {
+      clearTimeout(connectTimer);
+      clearTimeout(headersTimer);
+      req.off('timeout', idle); // from here the response's own
+      // a body that stops half-way: the error names the request, as the client's other errors do
+      res.setTimeout(limit.idle, () =>
+        res.destroy(new RuntimeError(`Error response from registry: ${method[0]}${method.slice(1).toLowerCase()} "${url}": no data for ${seconds(limit.idle)} while reading the response`)),
+      );
       resolve(response(res));
     });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout awaiting response'), { code: 'ETIMEDOUT' })));
+    req.on('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', () => clearTimeout(connectTimer));
+      else clearTimeout(connectTimer);
+    });
+    // sent: now the answer's headers (a slow upload before this is bounded by the idle timeout)
+    req.on('finish', () => {
+      headersTimer = setTimeout(() => req.destroy(timedOut(`timeout awaiting response headers (${seconds(limit.headers)})`)), limit.headers);
+    });
+    req.setTimeout(limit.idle, idle);
+    req.on('error', (e) => {
+      clearTimeout(connectTimer);
+      clearTimeout(headersTimer);
+      reject(e);
+    });
     const body = typeof init.body === 'function' ? init.body() : init.body;
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
     else {
