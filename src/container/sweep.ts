@@ -20,6 +20,10 @@ declare module './state.js' {
     /** the `mydocker run` that owns the container: pid and start time */
     cli?: number;
     cliStart?: string;
+    // <chapter 05-lifecycle>
+    /** the container outlives a start that did not finish: it was made by `create`, or has been started before */
+    keep?: boolean;
+    // </chapter 05-lifecycle>
   }
 }
 
@@ -64,14 +68,21 @@ function reconcile(root: string): void {
     // </chapter 06-network>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';
-    if (!orphan && !state.cgroups?.length && !autoRemove) continue;
+    // a run killed before its command started (no failure written down) never finished making
+    // the container: nothing of it stays, not even a "created" record (a run that failed keeps it, as docker's)
+    let unfinished = state.status === 'created' && state.error === undefined;
+    // <chapter 05-lifecycle>
+    unfinished &&= !state.keep; // a start of an existing container: the container stays
+    // </chapter 05-lifecycle>
+    const remove = autoRemove || unfinished;
+    if (!orphan && !state.cgroups?.length && !remove) continue;
     if (state.status === 'running' && alive(state.pid, state.pidStart)) stop(state.pid!, state.pidStart!); // dying with its CLI: make sure
     const left = removeDirs(state.cgroups ?? []);
     // <chapter 06-network>
     if (state.network?.held) state = { ...state, network: releaseNetwork(root, id, state.network) };
     // </chapter 06-network>
     if (orphan) log.debug(`sweep: container ${id} lost its mydocker run`);
-    if (autoRemove && !left.length) {
+    if (remove && !left.length) {
       removeContainerDir(root, id);
       continue;
     }

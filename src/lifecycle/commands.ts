@@ -7,16 +7,18 @@ import { UsageError } from '../cli/args.js';
 import { humanDuration, humanSize, table } from '../cli/format.js';
 import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
-import { alive, withStore } from '../container/sweep.js';
+import { withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
 import { treeSize } from '../image/tree.js';
 import { RuntimeError } from '../errors.js';
-import { allContainers, getContainer, isRunning, readState, waitState, type Container } from './record.js';
+import { allContainers, getContainer, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
+import { can, phaseOf } from './transitions.js';
 // <chapter 06-network>
 import { portsText } from '../network/ports.js';
 // </chapter 06-network>
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ago = (iso: string | undefined) => (iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : '');
 
 /** docker's STATUS column */
@@ -97,12 +99,7 @@ export async function rmCommand(root: string, refs: string[], force: boolean): P
   for (const ref of refs) {
     try {
       const c = getContainer(root, ref);
-      if (c.state.status === 'running' || isRunning(c.state)) {
-        if (!force)
-          throw new RuntimeError(`You cannot remove a running container ${c.config.id}. Stop the container before attempting removal or force remove`);
-        await stopContainer(root, c, 0);
-      }
-      await removeContainer(root, c.config.id);
+      await removeContainer(root, c.config.id, force);
       process.stdout.write(`${ref}\n`);
     } catch (e) {
       process.stderr.write(`mydocker: ${(e as Error).message}\n`);
@@ -112,20 +109,38 @@ export async function rmCommand(root: string, refs: string[], force: boolean): P
   return status;
 }
 
-/** a stopped container's cgroups and folder (record, log, writable layer) */
-async function removeContainer(root: string, id: string): Promise<void> {
-  // its owner (monitor or CLI) may still be finishing: it must not write into what we delete
-  await waitState(root, id, (s) => !alive(s.cli, s.cliStart), 10_000);
-  withStore(root, () => {
-    let state: ContainerState;
-    try {
-      state = readState(root, id);
-    } catch {
-      return; // --rm: its monitor removed it already
-    }
-    for (const dir of [...(state.cgroups ?? [])].reverse()) removeDirQuietly(dir);
-    removeContainerDir(root, id);
-  });
+/**
+ * a container's cgroups and folder (record, log, writable layer), once the table says
+ * it may go: checked and done under one hold of the lock, so no start slips in between.
+ * Starting (its CLI at work) or stopping (its monitor finishing): wait, a bounded time;
+ * running: only with -f, killed first.
+ */
+async function removeContainer(root: string, id: string, force: boolean): Promise<void> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const c = withStore(root, () => {
+      let state: ContainerState;
+      try {
+        state = readState(root, id);
+      } catch {
+        return undefined; // --rm: its monitor removed it already
+      }
+      if (can(state, 'removed')) {
+        for (const dir of [...(state.cgroups ?? [])].reverse()) removeDirQuietly(dir);
+        removeContainerDir(root, id);
+        return undefined;
+      }
+      const phase = phaseOf(state);
+      if (!force && (phase === 'running' || phase === 'starting'))
+        throw new RuntimeError(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+      return { config: findContainer(root, id), state };
+    });
+    if (!c) return;
+    const phase = phaseOf(c.state);
+    if (Date.now() > end) throw new RuntimeError(`container ${shortId(id)} ${phase === 'running' ? 'did not stop' : `is still ${phase}`}: try again`);
+    if (can(c.state, 'stopping')) await stopContainer(root, c, 0); // rm -f: kill it, its owner writes the end down
+    else await sleep(50); // starting or stopping: another command is at work
+  }
 }
 
 /** rename: the name is checked and changed under the store's lock, so two containers never share one */
@@ -146,12 +161,12 @@ export function renameCommand(root: string, ref: string, name: string): number {
 
 /** container prune: every container that does not run, and the bytes of their writable layers */
 export async function pruneCommand(root: string): Promise<number> {
-  const stopped = allContainers(root).filter((c) => !isRunning(c.state) && !alive(c.state.cli, c.state.cliStart));
+  const stopped = allContainers(root).filter((c) => can(c.state, 'removed'));
   let space = 0;
   const deleted: string[] = [];
   for (const c of stopped) {
     const size = bytesUnder(join(containerDir(root, c.config.id), 'upper'));
-    await removeContainer(root, c.config.id);
+    await removeContainer(root, c.config.id, false);
     deleted.push(c.config.id);
     space += size;
   }

@@ -7,11 +7,12 @@ import { native } from '../native.js';
 import { alive } from '../container/sweep.js';
 import { getContainer, isRunning, waitState, type Container } from './record.js';
 import { signalNumber } from './signame.js';
+import { can } from './transitions.js';
 
 /** send sig to the container's PID 1; false when it is no longer running */
 function signal(c: Container, sig: number): boolean {
   const { pid, pidStart } = c.state;
-  if (!isRunning(c.state)) return false;
+  if (!can(c.state, 'stopping')) return false; // only a running container (transitions.ts)
   let pidfd: number;
   try {
     pidfd = native.pidfdOpen(pid!);

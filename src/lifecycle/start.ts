@@ -7,7 +7,8 @@
 // step is swapped: the record exists, it is reopened instead of created.
 //
 //   created ──start──▶ running ──(exit, kill, stop)──▶ exited ──start──▶ running …
-const { rmSync } = process.getBuiltinModule('node:fs');
+// (the whole table, with the moments in between, is in transitions.ts)
+const { existsSync, rmSync } = process.getBuiltinModule('node:fs');
 import { Cleanup } from '../container/cleanup.js';
 import { baseSpec, type RunOptions } from '../container/config.js';
 import { exitFile } from '../container/exit.js';
@@ -16,13 +17,14 @@ import { recordStep } from '../container/record.js';
 import { processStartTime, StateRecord } from '../container/state.js';
 import type { RunContext, Step } from '../container/step.js';
 import { containerDir, removeContainerDir, writeState } from '../container/store.js';
-import { alive, withStore } from '../container/sweep.js';
+import { withStore } from '../container/sweep.js';
 import { RuntimeError } from '../errors.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
 import { getContainer, isRunning, readState, waitState } from './record.js';
 import { loadOptions, saveOptions } from './saved.js';
 import { stopContainer } from './signal.js';
+import { can, phaseOf } from './transitions.js';
 
 /** the record step of a start: the container's record exists; it becomes this run's, under the store's lock */
 const reopenStep: Step = {
@@ -31,12 +33,14 @@ const reopenStep: Step = {
     const { root, id, state, cleanup } = ctx;
     ctx.reopened = true;
     withStore(root, () => {
+      if (!existsSync(containerDir(root, id))) throw new RuntimeError(`No such container: ${shortId(id)}`); // removed since start found it
       const old = readState(root, id);
       // its last owner (monitor or CLI) must be gone: a second start, or a monitor still removing the cgroups we are about to make
-      if (isRunning(old) || alive(old.cli, old.cliStart)) throw new RuntimeError(`container ${shortId(id)} is already running or being started`);
+      if (!can(old, 'starting')) throw new RuntimeError(`container ${shortId(id)} is already running or being started`);
       rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's
-      // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end)
-      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), pid: undefined, pidStart: undefined, exitCode: undefined, error: undefined });
+      // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end); from
+      // now on this CLI owns it (rm -f waits for it), and a failed start keeps the container
+      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), keep: true, pid: undefined, pidStart: undefined, exitCode: undefined, error: undefined });
       writeState(root, id, state.current); // taken before the lock goes: a second start sees it is ours
     });
     state.persist((s) => writeState(root, id, s));
@@ -59,7 +63,7 @@ async function startContainer(root: string, id: string, attach: boolean, interac
   } catch {
     throw new RuntimeError(`container ${shortId(id)} cannot be started: it has no saved options (made before chapter 05)`);
   }
-  await waitState(root, id, (s) => s.status === 'running' || !alive(s.cli, s.cliStart), 10_000); // the last run's monitor finishes (after `wait`, say)
+  await waitState(root, id, (s) => phaseOf(s) !== 'stopping', 10_000); // the last run's monitor finishes (after `wait`, say)
   o.detach = !attach;
   if (o.detach) o.lateInit = true; // the monitor starts the init
   if (attach) o.interactive = interactive; // in the background its stdin stays what it was made with (docker's OpenStdin)
