@@ -5,8 +5,8 @@ import t, { type Test } from 'tap';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leftUnder } from '../harness/cgroups.js';
-import { mydocker, needsRoot, noLeaks, ownDir, waitFor } from '../harness/index.js';
+import { controllerBase, leftUnder } from '../harness/cgroups.js';
+import { mydocker, needsRoot, noLeaks, ownDir, sleep, waitFor } from '../harness/index.js';
 import { busyboxSuite } from '../harness/suite.js';
 
 // its own root (busybox imported), cgroup parent and names (test/harness/suite.ts)
@@ -246,6 +246,64 @@ t.test('--root: ps, inspect, logs and wait never make a missing root, nor change
     if (r.code !== 0) t.equal(r.stderr.split('\n').filter(Boolean).length, 1, `${cmd}: expected one line on stderr, got ${JSON.stringify(r.stderr)}`);
     t.equal((statSync(other).mode & 0o7777).toString(8), '755', `${cmd}: expected ${other} to keep mode 755, got ${(statSync(other).mode & 0o7777).toString(8)}`);
     t.same(readdirSync(other), ['keep'], `${cmd}: expected ${other} to hold only its file, got ${JSON.stringify(readdirSync(other))}`);
+  }
+});
+
+/** host pids whose command line is exactly argv (a unique argument finds one container's process) */
+function pidsRunning(argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === want && procAlive(Number(p));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** what a container whose record is gone must not leave: its process, its cgroups */
+function leftBehind(t: Test, what: string, argv: string[]): void {
+  t.same(pidsRunning(argv), [], `${what}: no \`${argv.join(' ')}\` process runs (expected none, got the pids shown)`);
+  t.same(leftUnder(cgroupParent), [], `${what}: no cgroup left under --cgroup-parent ${cgroupParent}`);
+}
+
+t.test('rm -f racing start: it waits for the start (or stops what it started); no process or cgroup outlives the record', { skip: needsRoot }, async (t) => {
+  // the start is frozen (SIGSTOP) the moment its first cgroup appears: half-way, its record
+  // says it is being started; rm -f runs against it, and the start goes on a second later
+  const cgroupDir = `${controllerBase('pids')}/${cgroupParent}`;
+  for (let round = 0; round < 4; round++) {
+    const ctr = name('race');
+    const argv = ['sleep', `302${process.pid}${round}`];
+    const c = await md(['create', '--name', ctr, '--cgroup-parent', cgroupParent, '-m', '64m', 'busybox', ...argv]);
+    t.equal(c.code, 0, `create --name ${ctr}: ${c.stderr}`);
+    let starter: number | undefined;
+    const start = mydocker(['start', ctr], { root, timeoutMs: 30_000, onSpawn: (pid) => (starter = pid) });
+    await waitFor(() => starter, 5_000, 'the start CLI to spawn');
+    const until = Date.now() + 10_000;
+    let exited = false;
+    while (!(existsSync(cgroupDir) && readdirSync(cgroupDir).length) && !exited && Date.now() < until) exited = !procAlive(starter!);
+    try {
+      process.kill(starter!, 'SIGSTOP');
+    } catch {
+      // it has finished already: this round is a plain rm -f of a running container
+    }
+    const rm = md(['rm', '-f', ctr]);
+    await sleep(1000);
+    try {
+      process.kill(starter!, 'SIGCONT');
+    } catch {
+      // ended
+    }
+    const [r, s] = await Promise.all([rm, start]);
+    t.equal(r.code, 0, `round ${round}: rm -f ${ctr} while \`start ${ctr}\` is half-way: expected 0, got ${r.code} (${r.stderr.trim()})`);
+    t.ok(s.code === 0 || (s.code === 125 && s.stderr.trim().split('\n').length === 1), `round ${round}: start ${ctr} either worked (0) or failed with one line (125): got ${s.code} ${JSON.stringify(s.stderr)}`);
+    const i = await md(['inspect', ctr]);
+    t.not(i.code, 0, `round ${round}: after rm -f, inspect ${ctr} finds no container: got ${i.code}`);
+    leftBehind(t, `round ${round}`, argv);
+    for (const p of pidsRunning(argv)) process.kill(p, 'SIGKILL'); // a failure here must not spill into the next round
   }
 });
 
