@@ -1,7 +1,7 @@
 // chapter: 02-cgroups
 // The few file operations both drivers share: every write names its file when it
 // fails, and removal waits for the kernel to let go of the last task.
-const { mkdirSync, readFileSync, rmdirSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
 
 export function write(dir: string, file: string, value: string | number): void {
@@ -48,6 +48,9 @@ export class CgroupDirs {
   readonly leaves: string[] = [];
   readonly made: string[] = [];
 
+  /** onMake hears of each directory before it is made: a CLI killed right after the mkdir has written it down */
+  constructor(private readonly onMake?: (dir: string) => void) {}
+
   /** mkdir each level of path under base, calling onLevel for each; the leaf must be new */
   make(base: string, path: string, onLevel: (dir: string, parent: string) => void): void {
     const leaf = `${base}/${path}`;
@@ -68,6 +71,7 @@ export class CgroupDirs {
       const parent = dir;
       dir = `${dir}/${part}`;
       try {
+        if (!existsSync(dir)) this.onMake?.(dir);
         mkdirSync(dir);
         this.made.push(dir);
         if (dir === leaf) this.leaves.push(dir);

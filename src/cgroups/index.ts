@@ -29,8 +29,8 @@ export function cgroupMode(base = '/sys/fs/cgroup'): CgroupMode {
 }
 
 /** make the container's cgroup and write its limits; on any failure nothing stays behind */
-export function createCgroup(path: string, r: Resources): Cgroup {
+export function createCgroup(path: string, r: Resources, onMake?: (dir: string) => void): Cgroup {
   const mode = cgroupMode();
   log.debug(`cgroups: ${mode} mode, cgroup ${path}`);
-  return mode === 'unified' ? createV2(path, r) : createV1(path, r);
+  return mode === 'unified' ? createV2(path, r, undefined, onMake) : createV1(path, r, onMake);
 }

@@ -31,7 +31,9 @@ declare module '../container/state.js' {
 export const cgroupStep: Step = {
   name: 'cgroups',
   prepare(ctx) {
-    const cgroup = (ctx.cgroup = createCgroup(`${ctx.options.cgroupParent}/${ctx.id}`, ctx.options.resources));
+    // each directory is written down before it is made: should this CLI die half-way, the sweep finds them all
+    const planned = (dir: string) => ctx.state.update({ cgroups: [...(ctx.state.current.cgroups ?? []), dir] });
+    const cgroup = (ctx.cgroup = createCgroup(`${ctx.options.cgroupParent}/${ctx.id}`, ctx.options.resources, planned));
     ctx.cleanup.add('remove the cgroup', async () => {
       await cgroup.remove();
       ctx.state.update({ cgroups: [] });

@@ -19,9 +19,9 @@ export function v1Hierarchies(mounts: MountEntry[] = mountinfo()): Map<string, s
   return found;
 }
 
-export function createV1(path: string, r: Resources): Cgroup {
+export function createV1(path: string, r: Resources, onMake?: (dir: string) => void): Cgroup {
   const hierarchies = v1Hierarchies();
-  const dirs = new CgroupDirs();
+  const dirs = new CgroupDirs(onMake);
   try {
     for (const base of new Set(hierarchies.values())) {
       const isCpuset = hierarchies.get('cpuset') === base;

@@ -23,14 +23,14 @@ export function swapMax(memory: number, memorySwap: number | undefined): string 
   return memorySwap === undefined ? memory : memorySwap - memory;
 }
 
-export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup'): Cgroup {
+export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup', onMake?: (dir: string) => void): Cgroup {
   const leaf = `${base}/${path}`;
   const enable = (dir: string) => {
     const available = read(dir, 'cgroup.controllers').split(' ');
     const wanted = CONTROLLERS.filter((c) => available.includes(c));
     if (wanted.length) write(dir, 'cgroup.subtree_control', wanted.map((c) => `+${c}`).join(' '));
   };
-  const dirs = new CgroupDirs();
+  const dirs = new CgroupDirs(onMake);
   try {
     enable(base);
     dirs.make(base, path, (dir) => {

@@ -307,4 +307,33 @@ t.test('rm -f racing start: it waits for the start (or stops what it started); n
   }
 });
 
+t.test('run -d killed (kill -9) before it finished: no "created" record stays, nothing of it leaks', { skip: needsRoot }, async (t) => {
+  // killed at its first cgroup (the record exists, the command has not started), then at fixed delays
+  const cgroupDir = `${controllerBase('pids')}/${cgroupParent}`;
+  for (const delay of ['first cgroup', 50, 100, 150, 200, 300] as const) {
+    const ctr = name('killed');
+    const argv = ['sleep', `303${process.pid}${typeof delay === 'number' ? delay : 0}`];
+    let cli: number | undefined;
+    const run = mydocker(['run', '-d', '--name', ctr, '--cgroup-parent', cgroupParent, '-m', '64m', 'busybox', ...argv], { root, timeoutMs: 30_000, onSpawn: (pid) => (cli = pid) });
+    await waitFor(() => cli, 5_000, 'run -d to spawn');
+    if (typeof delay === 'number') await sleep(delay);
+    else for (const until = Date.now() + 10_000; !(existsSync(cgroupDir) && readdirSync(cgroupDir).length) && procAlive(cli!) && Date.now() < until; );
+    try {
+      process.kill(cli!, 'SIGKILL');
+    } catch {
+      // it had finished: the container runs, as it should
+    }
+    await run;
+    const what = `run -d --name ${ctr} killed at ${typeof delay === 'number' ? `${delay} ms` : 'its first cgroup'}`;
+    const status = (await psRows(['-a'], [ctr])).get(ctr);
+    t.not(status, 'Created', `${what}: ps -a must not show a "Created" container for a run that never finished (got ${status})`);
+    if (status !== undefined) {
+      const rm = await md(['rm', '-f', ctr]); // it got far enough to run (or to have run)
+      t.equal(rm.code, 0, `${what}: rm -f ${ctr}: expected 0, got ${rm.code} ${rm.stderr.trim()}`);
+    }
+    leftBehind(t, what, argv);
+    for (const p of pidsRunning(argv)) process.kill(p, 'SIGKILL');
+  }
+});
+
 noLeaks(t, before);
