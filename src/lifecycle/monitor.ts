@@ -113,11 +113,22 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
   };
 }
 
+/** read(2) on the monitor's pipe, again when a signal interrupted it (EINTR: a ^C forwarded, say) */
+function readOnce(fd: number, buf: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(fd, buf);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EINTR') throw e;
+    }
+  }
+}
+
 /** read up to and including the first newline (or to end-of-file) */
 function readLine(fd: number): string {
   const byte = Buffer.alloc(1);
   let text = '';
-  while (!text.endsWith('\n') && readSync(fd, byte) > 0) text += byte.toString('latin1');
+  while (!text.endsWith('\n') && readOnce(fd, byte) > 0) text += byte.toString('latin1');
   return text;
 }
 
@@ -125,7 +136,7 @@ function readToEnd(fd: number): string {
   const buf = Buffer.alloc(256);
   let text = '';
   try {
-    for (let n; (n = readSync(fd, buf)) > 0; ) text += buf.toString('utf8', 0, n);
+    for (let n; (n = readOnce(fd, buf)) > 0; ) text += buf.toString('utf8', 0, n);
   } finally {
     closeSync(fd);
   }
