@@ -36,7 +36,7 @@ const reopenStep: Step = {
       if (isRunning(old) || alive(old.cli, old.cliStart)) throw new RuntimeError(`container ${shortId(id)} is already running or being started`);
       rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's
       // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end)
-      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), pid: undefined, pidStart: undefined, exitCode: undefined, error: undefined });
+      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), pid: undefined, pidStart: undefined, exitCode: undefined, oomKilled: undefined, error: undefined });
       writeState(root, id, state.current); // taken before the lock goes: a second start sees it is ours
     });
     state.persist((s) => writeState(root, id, s));
