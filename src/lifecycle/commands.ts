@@ -10,7 +10,7 @@ import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
 import { alive, withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { allContainers, getContainer, isRunning, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
 // <chapter 06-network>
@@ -105,7 +105,7 @@ export async function rmCommand(root: string, refs: string[], force: boolean): P
       await removeContainer(root, c.config.id);
       process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }

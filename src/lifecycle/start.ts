@@ -17,7 +17,7 @@ import { processStartTime, StateRecord } from '../container/state.js';
 import type { RunContext, Step } from '../container/step.js';
 import { containerDir, removeContainerDir, writeState } from '../container/store.js';
 import { alive, withStore } from '../container/sweep.js';
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
 import { getContainer, isRunning, readState, waitState } from './record.js';
@@ -79,7 +79,7 @@ export async function startCommand(root: string, refs: string[], o: { attach: bo
       } // running already: nothing to do, as docker
       if (!attach) process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }
@@ -96,7 +96,7 @@ export async function restartCommand(root: string, refs: string[], timeout: numb
       await startContainer(root, c.config.id, false, false);
       process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }
