@@ -1,9 +1,10 @@
 // Chapter 02 — resource flags that could hang or eat the machine are refused at
 // once, and --cpus reads numbers the way docker's client does (Go's big.Rat).
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { leftUnder, removeParent } from '../harness/cgroups.js';
-import { UNIQUE, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
+import { MYDOCKER, UNIQUE, mydocker, needsRoot, noLeaks, snapshot, tmpRoot } from '../harness/index.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
@@ -60,6 +61,33 @@ t.test('a value out of the kernel\'s range: 125, one line, no exponent, nothing 
     t.match(r.stderr, want, `${cmd}: expected ${want}, got ${JSON.stringify(r.stderr)}`);
     t.notMatch(r.stderr, /\de\+\d/, `${cmd}: no number in exponent form: ${JSON.stringify(r.stderr)}`);
     t.same(leftUnder(parent), [], `${cmd}: no cgroup left under ${parent}`);
+  }
+});
+
+// No cgroup hierarchy in sight (a mount namespace of the test's own, where
+// /sys/fs/cgroup is an empty tmpfs): a limit cannot be kept, so it is refused in one
+// line naming what is missing; a run without limits runs, with at most one warning.
+t.test('no cgroup hierarchy: a limit is 125 naming the missing controller; without limits, one warning at most', { skip: needsRoot }, async (t) => {
+  const hidden = (args: string[]) => {
+    const script = 'umount -l /sys/fs/cgroup && mount -t tmpfs none /sys/fs/cgroup && exec "$@"';
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', MYDOCKER, '--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const plain = hidden(['run', '/bin/echo', 'ran']);
+  t.equal(plain.code, 0, `run /bin/echo ran (no hierarchy): expected 0, got ${plain.code} ${plain.stderr}`);
+  t.equal(plain.stdout, 'ran\n', 'the container ran');
+  t.ok(plain.stderr.split('\n').filter(Boolean).length <= 1, `run without limits: at most one warning line, got ${JSON.stringify(plain.stderr)}`);
+  for (const [flags, controller] of [
+    [['-m', '64m'], 'memory'],
+    [['--cpus', '0.5'], 'cpu'],
+    [['--pids-limit', '10'], 'pids'],
+  ] as const) {
+    const cmd = `run ${flags.join(' ')} /bin/true (no hierarchy)`;
+    const r = hidden(['run', ...flags, '/bin/true']);
+    t.equal(r.code, 125, `${cmd}: expected 125, got ${r.code}`);
+    t.match(r.stderr, /^mydocker: [^\n]*\n$/, `${cmd}: expected one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    t.match(r.stderr, new RegExp(`${flags[0]}.*no ${controller} cgroup controller`), `${cmd}: expected the flag and the missing ${controller} controller named, got ${JSON.stringify(r.stderr)}`);
+    t.notMatch(r.stderr, /undefined/, `${cmd}: no "undefined" path`);
   }
 });
 
