@@ -5,8 +5,9 @@
 // untouched, and then, for as long as the container runs:
 //   - copies the init's stdout and stderr into docker's json-file log, one JSON line
 //     per line of output: {"log":"…","stream":"stdout","time":"RFC 3339 nano"};
-//   - reaps the init (waitid on its pidfd) and writes its exit status and finish
-//     time to <dir>/exit.json, atomically (temp file + rename);
+//   - reaps the init (waitid on its pidfd) and writes its exit status, finish time
+//     and whether the kernel's OOM killer struck (the cgroup's `oom_kill` count, read
+//     before the cgroup goes) to <dir>/exit.json, atomically (temp file + rename);
 //   - removes the container's cgroup directories and, with --rm, its folder.
 // With -t the container's terminal is made by the init, in the container; the
 // monitor takes its master side before the command runs (the 't' message below),
@@ -17,7 +18,7 @@
 // CLI's control pipe ('d': detached, the CLI is gone for good; 't<fd>\n': take the
 // CLI's fd <fd>, the terminal's master side), 6 where the init's pid (or an error)
 // is written, and the answer to 't'.
-// usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-c CGROUPDIR]...
+// usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-o OOMFILE] [-c CGROUPDIR]...
 //        [-r DIR -L LOCKFILE] [-e ENV]... [-X EXIT-ARGV]... -- FILE ARGV...
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +43,7 @@ enum { SPEC_FD = 3, REPORT_FD = 4, CONTROL_FD = 5, INFO_FD = 6, MAX_LIST = 64, L
 static const char* exit_file;
 static const char* rm_dir;
 static const char* lock_file;
+static const char* oom_file;  // memory.oom_control (v1) or memory.events (v2): its `oom_kill N` line
 static const char* cgroups[MAX_LIST];
 static int ncgroups;
 static char* envp[MAX_LIST + 1];
@@ -133,13 +135,27 @@ static void stream_read(struct stream* s) {
 }
 
 // ---------------------------------------------------------------- the end
+// did the kernel's OOM killer kill a process of the container? Its cgroup counts the
+// kills; the exit status cannot tell (a kill -9 from outside is 137 too)
+static int oom_killed(void) {
+  FILE* f = oom_file ? fopen(oom_file, "re") : NULL;
+  if (!f) return 0;
+  char key[64];
+  unsigned long long value;
+  int killed = 0;
+  while (fscanf(f, "%63s %llu", key, &value) == 2)
+    if (strcmp(key, "oom_kill") == 0) killed = value > 0;
+  fclose(f);
+  return killed;
+}
+
 static void write_exit(int status) {
   char tmp[4096], when[64];
   snprintf(tmp, sizeof tmp, "%s.tmp", exit_file);
   now_rfc3339(when, sizeof when);
   FILE* f = fopen(tmp, "we");
   if (!f) return;
-  fprintf(f, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", status, when);
+  fprintf(f, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"oomKilled\":%s}\n", status, when, oom_killed() ? "true" : "false");
   if (fclose(f) == 0) rename(tmp, exit_file);
 }
 
@@ -218,19 +234,20 @@ static int take_terminal(int control) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... [-X ARG]... -- FILE ARGV...\n");
+  fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-o OOMFILE] [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... [-X ARG]... -- FILE ARGV...\n");
   exit(2);
 }
 
 int main(int argc, char** argv) {
   const char* log_file = NULL;
   int clone_flags = 0, open_stdin = 0, opt;
-  while ((opt = getopt(argc, argv, "+x:l:f:ic:r:L:e:X:")) != -1) {
+  while ((opt = getopt(argc, argv, "+x:l:f:io:c:r:L:e:X:")) != -1) {
     switch (opt) {
       case 'x': exit_file = optarg; break;
       case 'l': log_file = optarg; break;
       case 'f': clone_flags = (int)strtol(optarg, NULL, 0); break;
       case 'i': open_stdin = 1; break;
+      case 'o': oom_file = optarg; break;
       case 'c': if (ncgroups < MAX_LIST) cgroups[ncgroups++] = optarg; break;
       case 'r': rm_dir = optarg; break;
       case 'L': lock_file = optarg; break;

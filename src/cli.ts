@@ -6,7 +6,7 @@
 //   otherwise the container's own status (128+N when killed by signal N)
 import { UsageError } from './cli/args.js';
 import { main } from './cli/main.js';
-import { RuntimeError } from './errors.js';
+import { printable, RuntimeError } from './errors.js';
 import { debugging, log } from './log.js';
 
 // process.stdout and process.stderr are streams Node makes on first use, and making
@@ -46,12 +46,12 @@ process.on('beforeExit', () => {
   process.exit(125);
 });
 
-/** every failure is one line; only with -D does an unexpected error show its stack */
+/** every failure is one printable line (what the user typed may hold control characters); only with -D does an unexpected error show its stack */
 function errorLine(e: unknown): string {
-  if (e instanceof UsageError) return /See '/.test(e.message) ? e.message : `${e.message.replace(/\.$/, '')}. See 'mydocker ${e.command ? `${e.command} ` : ''}--help'.`;
-  if (e instanceof RuntimeError) return e.message;
+  if (e instanceof UsageError) return printable(/See '/.test(e.message) ? e.message : `${e.message.replace(/\.$/, '')}. See 'mydocker ${e.command ? `${e.command} ` : ''}--help'.`);
+  if (e instanceof RuntimeError) return printable(e.message);
   if (debugging()) return String((e as Error)?.stack ?? e);
-  return String((e as Error)?.message ?? e).split('\n')[0];
+  return printable(String((e as Error)?.message ?? e).split('\n')[0]);
 }
 
 /** exit once everything written so far has reached stdout and stderr (a pipe's writes are asynchronous) */

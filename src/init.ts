@@ -83,5 +83,7 @@ try {
   } catch {
     // the CLI is gone; nobody to tell
   }
-  process.exit(code);
+  // not process.exit: Node's exit tears down libuv, whose io_uring the container's
+  // seccomp filter refuses (libuv would print that as a second line); nothing is left to flush
+  native.exitNow(code);
 }

@@ -71,6 +71,8 @@ interface Addon {
   execve(file: string, argv: string[], env: string[]): never;
   /** signals back to default and unblocked, stdio blocking and inherited: Node's setup undone */
   resetForExec(): void;
+  /** _exit(2): the process ends now, without Node's exit (libuv's teardown may need syscalls a seccomp filter refuses) */
+  exitNow(status: number): never;
   /** mount(2); needs CAP_SYS_ADMIN in the mount namespace's user namespace */
   mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string | null): void;
   /** sethostname(2): changes the UTS namespace the caller is in (a new one, we hope) */

@@ -34,6 +34,10 @@ export interface Cgroup {
   procs: string[];
   /** did the kernel's OOM killer kill a process of this cgroup? */
   oomKilled(): boolean;
+  // <chapter 05-lifecycle>
+  /** the file whose `oom_kill N` line counts those kills (memory.oom_control on v1, memory.events on v2): chapter 05's monitor reads it before it removes the cgroup */
+  oomCounter?: string;
+  // </chapter 05-lifecycle>
   /** remove the directories; the container's processes must be gone */
   remove(): Promise<void>;
 }

@@ -32,8 +32,15 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
 export function parseBytes(v: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?(i?b)?$/i.exec(v.trim());
   if (!m || (m[3] && !m[2] && m[3].toLowerCase() !== 'b')) throw new RuntimeError(`invalid argument "${v}" for "${flag}" flag: invalid size: '${v}'`);
-  return Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]);
+  const bytes = Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]);
+  // beyond 2^53 a double is no longer exact, and past 1e21 String() writes "1e+21", which
+  // the kernel refuses (EINVAL): say so here, in the flag's own terms
+  if (!Number.isSafeInteger(bytes)) throw new RuntimeError(`invalid argument "${v}" for "${flag}" flag: value out of range (less than 8PiB)`);
+  return bytes;
 }
+
+/** the kernel's ceiling for pids.max (PID_MAX_LIMIT on 64-bit): more is EINVAL */
+const MAX_PIDS = 4 * 1024 * 1024;
 
 /** "0-2,5" → [[0, 2], [5, 5]]; undefined when the text is not such a list. Nothing is expanded. */
 export function parseRanges(v: string): [number, number][] | undefined {
@@ -111,7 +118,7 @@ export function parseResources(f: ResourceFlags, host: Host = hostResources()): 
     if (!/^\d+$/.test(f.cpuShares)) throw new RuntimeError(`invalid argument "${f.cpuShares}" for "--cpu-shares" flag: not a whole number`);
     // the kernel's range for cpu.shares; docker lets the kernel clamp, we say so up front
     const n = Number(f.cpuShares);
-    if (n !== 0 && (n < 2 || n > 262144)) throw new RuntimeError(`invalid --cpu-shares ${n}: the range is 2 to 262144`);
+    if (n !== 0 && (n < 2 || n > 262144)) throw new RuntimeError(`invalid --cpu-shares ${f.cpuShares}: the range is 2 to 262144`);
     if (n !== 0) r.cpuShares = n;
   }
   for (const [flag, key, online, what] of [
@@ -131,6 +138,7 @@ export function parseResources(f: ResourceFlags, host: Host = hostResources()): 
   if (f.pidsLimit !== undefined) {
     if (!/^-?\d+$/.test(f.pidsLimit)) throw new RuntimeError(`invalid argument "${f.pidsLimit}" for "--pids-limit" flag: not a whole number`);
     const n = Number(f.pidsLimit);
+    if (n > MAX_PIDS) throw new RuntimeError(`invalid --pids-limit ${f.pidsLimit}: the kernel allows at most ${MAX_PIDS} (0 or -1: unlimited)`);
     if (n > 0) r.pidsLimit = n; // 0 and -1: unlimited, as in docker
   }
   return r;

@@ -25,6 +25,8 @@ declare module '../container/state.js' {
   interface ContainerState {
     /** the cgroup directories made for the container, parents first */
     cgroups?: string[];
+    /** the kernel's OOM killer killed a process of the container (docker's State.OOMKilled) */
+    oomKilled?: boolean;
   }
 }
 
@@ -42,7 +44,11 @@ export const cgroupStep: Step = {
     ctx.spec.cgroupProcs = cgroup.procs;
   },
   exited(ctx, exit) {
-    if (exit.signal === constants.signals.SIGKILL && ctx.cgroup?.oomKilled())
+    // the kernel's count, read before the cleanup removes the cgroup (and the count with it);
+    // the exit status cannot tell: a kill -9 from outside gives 137 too
+    const oomKilled = ctx.cgroup?.oomKilled() ?? false;
+    ctx.state.update({ oomKilled });
+    if (exit.signal === constants.signals.SIGKILL && oomKilled)
       log.debug(`container ${ctx.id} was killed by the kernel's OOM killer (memory limit ${ctx.options.resources.memory} bytes)`);
   },
 };

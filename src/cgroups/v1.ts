@@ -37,6 +37,9 @@ export function createV1(path: string, r: Resources, onMake?: (dir: string) => v
     return {
       made: [...dirs.made],
       procs: dirs.leaves.map((d) => `${d}/cgroup.procs`),
+      // <chapter 05-lifecycle>
+      oomCounter: memory && `${memory}/memory.oom_control`,
+      // </chapter 05-lifecycle>
       // oom_kill in memory.oom_control since Linux 4.13; before that, a hit limit is the best sign
       oomKilled: () => {
         if (!memory) return false;

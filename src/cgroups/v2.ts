@@ -44,6 +44,9 @@ export function createV2(path: string, r: Resources, base = '/sys/fs/cgroup', on
   return {
     made: [...dirs.made],
     procs: [`${leaf}/cgroup.procs`],
+    // <chapter 05-lifecycle>
+    oomCounter: `${leaf}/memory.events`,
+    // </chapter 05-lifecycle>
     oomKilled: () => readKey(leaf, 'memory.events', 'oom_kill') > 0,
     remove: () => dirs.remove(),
   };

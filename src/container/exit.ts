@@ -1,6 +1,6 @@
 // chapter: 05-lifecycle
 // How a detached container ended, as its monitor wrote it down: <dir>/exit.json,
-// {exitCode, finishedAt}, written atomically once the init is reaped and its output
+// {exitCode, finishedAt, oomKilled}, written atomically once the init is reaped and its output
 // is in the log. The sweep folds it into state.json.
 const { readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
@@ -12,8 +12,8 @@ export const exitFile = (dir: string) => join(dir, 'exit.json');
 export function monitorExit(dir: string, state: ContainerState): Partial<ContainerState> | undefined {
   if (state.status !== 'running') return undefined;
   try {
-    const e = JSON.parse(readFileSync(exitFile(dir), 'utf8')) as { exitCode: number; finishedAt: string };
-    return { status: 'exited', exitCode: e.exitCode, finishedAt: e.finishedAt };
+    const e = JSON.parse(readFileSync(exitFile(dir), 'utf8')) as { exitCode: number; finishedAt: string; oomKilled?: boolean };
+    return { status: 'exited', exitCode: e.exitCode, finishedAt: e.finishedAt, oomKilled: e.oomKilled === true };
   } catch {
     return undefined;
   }

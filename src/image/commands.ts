@@ -3,7 +3,7 @@
 import { listContainers } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
 import { humanDuration, humanSize, table } from '../cli/format.js';
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
 import { hex, openImageStore, type Image } from './store.js';
 import { sweepScratch } from './scratch.js';
@@ -64,7 +64,7 @@ export function rmiCommand(root: string, refs: string[], force: boolean): number
       process.stdout.write(store.remove(ref, inUse, force).map((l) => `${l}\n`).join(''));
     } catch (e) {
       // docker goes on with the other images and fails at the end
-      if (failed) process.stderr.write(`mydocker: ${failed.message}\n`);
+      if (failed) process.stderr.write(`mydocker: ${printable(failed.message)}\n`);
       failed = e as Error;
     }
   }

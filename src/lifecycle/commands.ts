@@ -10,7 +10,7 @@ import type { ContainerState } from '../container/state.js';
 import { withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
 import { treeSize } from '../image/tree.js';
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { allContainers, getContainer, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';
@@ -102,7 +102,7 @@ export async function rmCommand(root: string, refs: string[], force: boolean): P
       await removeContainer(root, c.config.id, force);
       process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }

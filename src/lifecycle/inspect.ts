@@ -23,7 +23,7 @@ function dockerShape(root: string, { config: c, state: s }: Container): Record<s
       Running: running,
       Paused: false,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: s.oomKilled === true, // the kernel's count, read when it ended (chapter 02's step, or the monitor)
       Dead: false,
       Pid: running ? s.pid : 0,
       ExitCode: s.exitCode ?? 0,

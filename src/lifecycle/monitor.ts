@@ -18,6 +18,8 @@ export interface MonitorFiles {
   logFile: string;
   /** the cgroup directories to remove at the end, parents first */
   cgroups: string[];
+  /** the cgroup's file that counts OOM kills (`oom_kill N`): read at the end, before the cgroup goes */
+  oomCounter?: string;
   /** --rm: the container's folder, removed under the store's lock */
   removeDir?: string;
   lockFile: string;
@@ -51,6 +53,7 @@ export function monitorSpawner(files: MonitorFiles, onMonitor: (m: Monitor) => v
       'mydocker-monitor',
       ...['-x', files.exitFile, '-l', files.logFile, '-f', String(o.cloneFlags ?? 0)],
       ...(files.openStdin ? ['-i'] : []),
+      ...(files.oomCounter ? ['-o', files.oomCounter] : []),
       ...files.cgroups.flatMap((dir) => ['-c', dir]),
       ...(files.removeDir ? ['-r', files.removeDir, '-L', files.lockFile] : []),
       ...o.env.flatMap((kv) => ['-e', kv]),

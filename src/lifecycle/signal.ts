@@ -5,6 +5,7 @@ const { closeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { native } from '../native.js';
 import { alive } from '../container/sweep.js';
+import { printable } from '../errors.js';
 import { getContainer, isRunning, waitState, type Container } from './record.js';
 import { signalNumber } from './signame.js';
 import { can } from './transitions.js';
@@ -36,7 +37,7 @@ export async function killCommand(root: string, refs: string[], sig: string): Pr
   for (const ref of refs) {
     const c = getContainer(root, ref);
     if (!signal(c, n)) {
-      process.stderr.write(`mydocker: cannot kill container: ${ref}: container ${c.config.id} is not running\n`);
+      process.stderr.write(`mydocker: cannot kill container: ${printable(ref)}: container ${c.config.id} is not running\n`);
       status = 125;
       continue;
     }

@@ -18,7 +18,7 @@ import { processStartTime, StateRecord } from '../container/state.js';
 import type { RunContext, Step } from '../container/step.js';
 import { containerDir, removeContainerDir, writeState } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
 import { getContainer, isRunning, readState, waitState } from './record.js';
@@ -40,7 +40,7 @@ const reopenStep: Step = {
       rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's
       // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end); from
       // now on this CLI owns it (rm -f waits for it), and a failed start keeps the container
-      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), keep: true, pid: undefined, pidStart: undefined, exitCode: undefined, error: undefined });
+      state.update({ ...old, status: 'created', cli: process.pid, cliStart: processStartTime(process.pid), keep: true, pid: undefined, pidStart: undefined, exitCode: undefined, oomKilled: undefined, error: undefined });
       writeState(root, id, state.current); // taken before the lock goes: a second start sees it is ours
     });
     state.persist((s) => writeState(root, id, s));
@@ -83,7 +83,7 @@ export async function startCommand(root: string, refs: string[], o: { attach: bo
       } // running already: nothing to do, as docker
       if (!attach) process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }
@@ -100,7 +100,7 @@ export async function restartCommand(root: string, refs: string[], timeout: numb
       await startContainer(root, c.config.id, false, false);
       process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }

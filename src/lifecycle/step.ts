@@ -58,6 +58,7 @@ export const detachStep: Step = {
           exitFile: join(dir, 'exit.json'),
           logFile: join(dir, 'container.log'),
           cgroups: ctx.state.current.cgroups ?? [],
+          oomCounter: ctx.cgroup?.oomCounter,
           removeDir: ctx.options.rm ? dir : undefined,
           lockFile: join(containersDir(ctx.root), '.lock'),
           openStdin: ctx.options.interactive && !ctx.options.tty, // with -t, the terminal is its stdin

@@ -2,7 +2,7 @@
 // The network commands, on the records of store.ts and the devices of bridge.ts.
 import { table } from '../cli/format.js';
 import { withStore } from '../container/sweep.js';
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { removeBridge } from './bridge.js';
 import { Netlink } from './netlink.js';
 import { createNetwork, DEFAULT_NETWORK, listNetworks, findNetwork, removeNetworkFile, withNetworks, type CreateRequest, type NetworkRecord } from './store.js';
@@ -81,7 +81,7 @@ export function rmCommand(root: string, refs: string[]): number {
       );
       process.stdout.write(`${ref}\n`);
     } catch (e) {
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
       status = e instanceof RuntimeError ? e.status : 125;
     }
   }

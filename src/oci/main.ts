@@ -6,7 +6,7 @@
 // An error is one line on stderr and, with --log, one line in the log file (the shim
 // reads the last error from there: {"level":"error","msg":…,"time":…}); exit status 1.
 const { appendFileSync } = process.getBuiltinModule('node:fs');
-import { RuntimeError } from '../errors.js';
+import { printable, RuntimeError } from '../errors.js';
 import { Container } from './container.js';
 
 const DEFAULT_ROOT = '/run/mydocker-runc';
@@ -146,7 +146,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     const msg = e instanceof RuntimeError || e instanceof Error ? (e as Error).message.split('\n')[0] : String(e);
     logLine('error', msg);
-    process.stderr.write(`mydocker-runc: ${msg}\n`);
+    process.stderr.write(`mydocker-runc: ${printable(msg)}\n`);
     exit(1);
   },
 );

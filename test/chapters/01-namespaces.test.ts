@@ -455,6 +455,18 @@ t.test('125: bad values for -h and -e', { skip: needsRoot }, async (t) => {
   oneLine(t, env.stderr, /=value/);
 });
 
+// What the user typed comes back in error lines: a newline in it must not split the
+// line, and an escape sequence must not reach the terminal (\x1b[2J clears the screen).
+t.test('control characters in input are escaped in the error line', { skip: needsRoot }, async (t) => {
+  for (const args of [['run', 'bad\x1b[2Jname'], ['run', '-e', '=\x1b[31mred\nline', '/bin/true'], ['run', '-h', 'bad\nhost', '/bin/true']]) {
+    const cmd = `mydocker ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+    const r = await mydocker(args, { root });
+    t.not(r.code, 0, `${cmd}: fails`);
+    t.match(r.stderr, /^mydocker: [^\n]*\n$/, `${cmd}: expected exactly one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    t.notMatch(r.stderr.slice(0, -1), /[\u0000-\u001f\u007f]/, `${cmd}: expected no raw control character, got ${JSON.stringify(r.stderr)}`);
+  }
+});
+
 t.test('125: run needs root', async (t) => {
   // as root, the same check as user nobody (util-linux setpriv drops the ids for one command)
   const r = isRoot

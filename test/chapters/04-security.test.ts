@@ -210,6 +210,20 @@ t.test('seccomp filter mode 2 by default, no_new_privs only on request', { skip:
   t.match(bad.stderr, /^mydocker: .*no-new-privileges=maybe.*\n$/, 'a bad value: one line naming it');
 });
 
+// An exec that fails under the filter: the init (Node) ends there, and Node's own exit
+// would tear down libuv, whose io_uring the filter refuses ("libuv: io_uring_enter(getevents):
+// Operation not permitted" as a second line). The error stays the only line.
+t.test('a failed exec under the seccomp filter: 127/126 and exactly one line on stderr', { skip: needsRoot }, async (t) => {
+  for (const [cmd, code] of [['/nonexistent', 127], ['/etc/passwd', 126]] as const) {
+    for (const flags of [[], ['--security-opt', 'no-new-privileges']]) {
+      const line = `run --rm ${[...flags, 'busybox', cmd].join(' ')}`;
+      const r = await mydocker(['run', '--rm', ...flags, 'busybox', cmd], { root });
+      t.equal(r.code, code, `${line}: expected ${code}, got ${r.code}`);
+      t.match(r.stderr, /^mydocker: exec: [^\n]*\n$/, `${line}: expected exactly one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    }
+  }
+});
+
 t.test('no-new-privileges: a setuid-root binary no longer raises the euid', { skip: needsRoot }, async (t) => {
   const plain = await run(['--user', '1000:1000'], '/t/euid');
   t.equal(plain.code, 0, plain.stderr);

@@ -115,6 +115,12 @@ t.test("exec's status: the command's, 126/127 as run has them; -e, -w, -u", { sk
   t.match(nf.stderr, /no-such-command/, 'the message names it');
   t.equal(nf.stderr.trim().split('\n').length, 1, 'on one line');
   t.equal((await exec([ctr, '/etc/passwd'])).code, 126, 'not executable → 126');
+  // exactly one line, and nothing of the runtime's own (say, libuv's perror after a failed exec)
+  for (const [path, code] of [['/nonexistent', 127], ['/etc/passwd', 126]] as const) {
+    const r = await exec([ctr, path]);
+    t.equal(r.code, code, `exec ${ctr} ${path}: expected ${code}, got ${r.code}`);
+    t.match(r.stderr, /^[^\n]+\n$/, `exec ${ctr} ${path}: expected exactly one line on stderr, got ${JSON.stringify(r.stderr)}`);
+  }
 
   const env = await exec(['-e', 'FOO=bar', '-e', 'FROM_RUN=exec', ctr, 'sh', '-c', 'echo "$FOO $FROM_RUN $HOSTNAME"; pwd']);
   t.equal(env.code, 0, env.stderr);

@@ -94,6 +94,32 @@ t.test('exit codes: 0, 3, and 137 after kill', { skip: needsRoot }, async (t) =>
   t.equal((await mydocker(['rm', zero, three, killed], { root })).code, 0);
 });
 
+
+// The record says what docker's State.OOMKilled says: the kernel's OOM killer struck,
+// read from the cgroup's own count before the cgroup goes (chapter 02's step, attached;
+// the monitor, detached). 137 alone is not OOM: a kill -9 from outside gives 137 too.
+t.test('inspect: OOMKilled is the kernel\'s word, attached and detached; a kill -9 is not OOM', { skip: needsRoot }, async (t) => {
+  const limit = ['--cgroup-parent', cgroupParent, '-m', '8m', '--memory-swap', '8m'];
+  const hog = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1']; // a 64 MiB buffer under an 8 MiB limit
+  const attached = name('oom');
+  const r = await mydocker(['run', '--name', attached, ...limit, 'busybox', ...hog], { root });
+  t.equal(r.code, 137, `run ${limit.join(' ')} busybox ${hog.join(' ')}: expected 137 (OOM-killed), got ${r.code} ${r.stderr}`);
+  t.equal(await inspect(attached, '{{.State.OOMKilled}} {{.State.ExitCode}}'), 'true 137', `inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' ${attached} after an OOM kill (attached run)`);
+  t.match(await psStatus(attached), /^Exited \(137\) /, 'ps -a: Exited (137) …, as docker (no "OOM" in the status)');
+
+  const bg = name('oomd');
+  await detached(t, bg, hog, limit.slice(2));
+  await exitedWith(t, bg, 137);
+  t.equal(await inspect(bg, '{{.State.OOMKilled}}'), 'true', `inspect -f '{{.State.OOMKilled}}' ${bg} after an OOM kill (run -d: the monitor read the count)`);
+
+  const killed = name('oomk');
+  await detached(t, killed, ['sleep', '1000'], limit.slice(2));
+  const k = await mydocker(['kill', killed], { root });
+  t.equal(k.code, 0, `kill ${killed}: ${k.stderr}`);
+  await exitedWith(t, killed, 137);
+  t.equal(await inspect(killed, '{{.State.OOMKilled}}'), 'false', `inspect -f '{{.State.OOMKilled}}' ${killed} after a plain kill (SIGKILL, 137): expected false`);
+  t.equal((await rmf(attached, bg, killed)).code, 0, 'rm -f');
+});
 t.test("stop: SIGTERM first, the trap's own status; a PID 1 without a TERM handler gets SIGKILL after -t", { skip: needsRoot }, async (t) => {
   const trap = name('trap');
   const deaf = name('deaf');

@@ -10,7 +10,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mydocker, needsRoot, noLeaks, ownDir, snapshot, tmpRoot, type RunOpts } from '../harness/index.js';
-import { busyboxTarball, rawTar } from '../harness/fixtures.js';
+import { busyboxTarball, importBusybox, rawTar } from '../harness/fixtures.js';
 import { freePort, ociLayout, skopeo, startRegistry, tokenServer, type Registry, type TokenServer } from '../harness/registry.js';
 
 const before = snapshot();
@@ -406,6 +406,29 @@ test('round trip: pull → run → commit → push → rmi → pull → run', as
   const ids = await Promise.all([name, 'local/copy:2'].map((n) => md(['images', '-q', n], fresh)));
   t.equal(ids[0].stdout, ids[1].stdout, 'tag names the same image');
   t.match(ids[0].stdout, /^[0-9a-f]{12}\n$/);
+});
+
+// --platform with an image already here: the image's own config must say that platform
+// (an imported busybox says the host's); a platform string nobody builds for is refused
+test('run --platform with a local image: a known os/arch, and the image\'s own', async (t) => {
+  const root = tmpRoot(t);
+  t.equal((await importBusybox(root, 'plat')).code, 0, 'import busybox as plat');
+  const host = `linux/${{ x64: 'amd64', arm64: 'arm64' }[process.arch as string] ?? process.arch}`;
+  const ok = await md(['run', '--rm', '--platform', host, 'plat', 'true'], root);
+  t.equal(ok.code, 0, `run --rm --platform ${host} plat true: expected 0, got ${ok.code} ${ok.stderr}`);
+  const other = host === 'linux/s390x' ? 'linux/amd64' : 'linux/s390x';
+  for (const [platform, want] of [
+    ['linux/nonsense', /^mydocker: "linux\/nonsense": unknown operating system or architecture/],
+    ['nonsense/amd64', /unknown operating system or architecture/],
+    [other, new RegExp(`^mydocker: image with reference plat:latest was found but does not match the specified platform: wanted ${other.replace('/', '\\/')}, actual: ${host.replace('/', '\\/')}\n$`)],
+  ] as const) {
+    const r = await md(['run', '--platform', platform, 'plat', 'true'], root);
+    t.equal(r.code, 125, `run --platform ${platform} plat true: expected 125, got ${r.code}`);
+    t.match(r.stderr, /^[^\n]*\n$/, `run --platform ${platform} plat true: expected one line on stderr, got ${JSON.stringify(r.stderr)}`);
+    t.match(r.stderr, want, `run --platform ${platform} plat true: expected ${want}, got ${JSON.stringify(r.stderr)}`);
+  }
+  const ps = await md(['ps', '-aq'], root);
+  t.equal(ps.stdout, '', `ps -aq after the refused runs: expected no container, got ${JSON.stringify(ps.stdout)}`);
 });
 
 noLeaks(t, before);

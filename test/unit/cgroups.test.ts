@@ -100,6 +100,35 @@ t.test('resources: what docker refuses, with its messages', async (t) => {
   refuse({ pidsLimit: 'lots' }, /not a whole number/);
 });
 
+// values the kernel would refuse (EINVAL, ERANGE) are refused here, in the flag's terms,
+// and no message ever shows a number in exponent form ("2e+23")
+t.test('resources: out of the kernel\'s range, one clear message, no exponent', async (t) => {
+  const huge = '200000000000000000000000';
+  const cases: [Parameters<typeof parseResources>[0], RegExp][] = [
+    [{ memory: huge }, /^invalid argument "200000000000000000000000" for "--memory" flag: value out of range/],
+    [{ memory: '9000000t' }, /for "--memory" flag: value out of range/],
+    [{ memory: '64m', memorySwap: huge }, /for "--memory-swap" flag: value out of range/],
+    [{ cpuShares: '99999999999999999999999' }, /^invalid --cpu-shares 99999999999999999999999: the range is 2 to 262144$/],
+    [{ pidsLimit: '99999999999999999999' }, /^invalid --pids-limit 99999999999999999999: the kernel allows at most 4194304/],
+    [{ pidsLimit: '4194305' }, /at most 4194304/],
+    [{ cpus: '1e20' }, /^Range of CPUs is from 0\.01 to 2\.00, as there are only 2 CPUs available$/],
+    [{ cpusetCpus: '99' }, /^Requested CPUs are not available - requested 99, available: 0-1$/],
+  ];
+  for (const [f, msg] of cases) {
+    let err: Error | undefined;
+    try {
+      parseResources(f, host);
+    } catch (e) {
+      err = e as Error;
+    }
+    t.match(err?.message, msg, `parseResources(${JSON.stringify(f)}): expected ${msg}, got ${err?.message ?? 'no error'}`);
+    t.notMatch(err?.message ?? '', /\de[+-]\d/, `parseResources(${JSON.stringify(f)}): no number in exponent form in "${err?.message}"`);
+  }
+  t.same(parseResources({ pidsLimit: '4194304' }, host), { pidsLimit: 4194304 }, 'the kernel\'s maximum itself is allowed');
+  t.same(parseResources({ memory: '7p' }, host), { memory: 7 * 1024 ** 5 }, '7 PiB: exact, allowed');
+  t.throws(() => parseResources({ memory: '8p' }, host), { message: /value out of range \(less than 8PiB\)/ }, '8 PiB = 2^53: no longer exact, refused');
+});
+
 t.test('--cgroup-parent stays inside the hierarchy', async (t) => {
   t.equal(parseCgroupParent('mydocker'), 'mydocker');
   t.equal(parseCgroupParent('/a/b/'), 'a/b');

@@ -62,6 +62,9 @@ t.test('platform choice: os, architecture, best variant; first match wins', asyn
   t.same(normalizePlatform({ os: 'Linux', architecture: 'x86_64' }), { os: 'linux', architecture: 'amd64' });
   t.same(normalizePlatform({ os: 'linux', architecture: 'aarch64' }), { os: 'linux', architecture: 'arm64', variant: 'v8' });
   t.throws(() => parsePlatform('linux'), { message: /unknown operating system or architecture/ });
+  for (const bad of ['linux/nonsense', 'nonsense/amd64', 'linux/amd64/v2/x'])
+    t.throws(() => parsePlatform(bad), { message: `"${bad}": unknown operating system or architecture: invalid argument` }, `parsePlatform("${bad}") refused`);
+  t.same(parsePlatform('linux/x86_64'), { os: 'linux', architecture: 'amd64' }, 'an alias of a known architecture is known');
 });
 
 t.test('WWW-Authenticate challenges', async (t) => {

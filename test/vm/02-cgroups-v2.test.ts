@@ -19,9 +19,13 @@ $M run --cgroup-parent $P -m 64m --cpus 0.5 --cpu-shares 512 --pids-limit 10 --c
 '
 echo "values_rc=$?"
 # 2. an allocation beyond -m: the OOM killer, 137, named in the debug log
-$M --debug run --cgroup-parent $P -m 32m --memory-swap 32m /bin/dd if=/dev/zero of=/dev/null bs=64M count=1 2>/vmshare/oom.err
+$M --debug run --name oom --cgroup-parent $P -m 32m --memory-swap 32m /bin/dd if=/dev/zero of=/dev/null bs=64M count=1 2>/vmshare/oom.err
 echo "oom_rc=$?"
 grep -q OOM /vmshare/oom.err && echo "oom_logged=yes"
+# … and the record says so (memory.events' oom_kill), attached and through the monitor (run -d)
+$M run -d --name oomd --cgroup-parent $P -m 32m --memory-swap 32m /bin/dd if=/dev/zero of=/dev/null bs=64M count=1 >/dev/null
+$M wait oomd >/dev/null
+echo "oom_inspect=$($M inspect -f '{{.State.OOMKilled}}' oom oomd | tr '\n' ' ')"
 # 3. pids.max refuses the fifth process
 $M run --cgroup-parent $P --pids-limit 4 /bin/sh -c 'for i in 1 2 3 4 5 6; do /bin/sleep 1 & done; wait' 2>/vmshare/pids.err
 echo "pids_rc=$?"
@@ -50,6 +54,7 @@ t.test('cgroup v2: limits, OOM, pids, cpuset, namespace, cleanup', { skip: vmAva
   t.equal(field('cgroup'), '0::/', 'inside its cgroup namespace, its cgroup is the root');
   t.equal(field('oom_rc'), '137', 'beyond memory.max: killed, 137');
   t.equal(field('oom_logged'), 'yes', 'the debug log names the OOM kill (memory.events)');
+  t.equal(field('oom_inspect'), 'true true ', "inspect -f '{{.State.OOMKilled}}' after an OOM kill, attached then run -d: expected 'true true '");
   t.not(field('pids_rc'), '0', 'the shell failed');
   t.equal(field('pids_fork_refused'), 'yes', 'fork refused at pids.max');
   t.equal(field('bad_rc'), '125', '--cpuset-cpus 99 on 2 CPUs → 125');

@@ -5,7 +5,8 @@
 const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { familiarName, parseNormalizedNamed, type Reference } from '../reference.js';
 import type { Image, ImageStore } from '../store.js';
-import { choosePlatform, hostPlatform, parseManifest, type Platform } from './manifest.js';
+import { RuntimeError } from '../../errors.js';
+import { choosePlatform, formatPlatform, hostPlatform, normalizePlatform, parseManifest, type Platform } from './manifest.js';
 
 /** the reference with docker's default tag; "Using default tag" is said by the caller */
 export function pullReference(name: string): Reference & { tag?: string } {
@@ -30,4 +31,12 @@ export function findLocal(store: ImageStore, ref: Reference, platform: Platform 
   } catch {
     return undefined;
   }
+}
+
+/** run --platform with an image already here: its config must name that os and architecture (docker's daemon refuses the mismatch) */
+export function checkPlatform(store: ImageStore, image: Image, want: Platform, ref: Reference): void {
+  const file = JSON.parse(readFileSync(store.blob(image.id), 'utf8')) as { os?: string; architecture?: string; variant?: string };
+  const actual = normalizePlatform({ os: file.os ?? '', architecture: file.architecture ?? '', variant: file.variant });
+  if (actual.os !== want.os || actual.architecture !== want.architecture)
+    throw new RuntimeError(`image with reference ${familiar(ref)} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(actual)}`);
 }

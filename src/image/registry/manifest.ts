@@ -78,13 +78,21 @@ export function normalizePlatform(p: Platform): Platform {
   return { os, architecture: arch, ...(variant ? { variant } : {}) };
 }
 
-/** `--platform os/arch[/variant]` */
+// Go's GOOS and GOARCH values (containerd's isKnownOS/isKnownArch): an os or an
+// architecture outside them names no image anywhere
+const KNOWN_OS = new Set('aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos'.split(' '));
+const KNOWN_ARCH = new Set(
+  '386 amd64 amd64p32 arm armbe arm64 arm64be ppc64 ppc64le loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc riscv riscv64 s390 s390x sparc sparc64 wasm'.split(' '),
+);
+
+/** `--platform os/arch[/variant]`, with a known os and architecture */
 export function parsePlatform(s: string): Platform {
   const parts = s.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-    throw new RuntimeError(`"${s}": unknown operating system or architecture: invalid argument`);
-  }
-  return normalizePlatform({ os: parts[0], architecture: parts[1], variant: parts[2] });
+  const bad = () => new RuntimeError(`"${s}": unknown operating system or architecture: invalid argument`);
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) throw bad();
+  const p = normalizePlatform({ os: parts[0], architecture: parts[1], variant: parts[2] });
+  if (!KNOWN_OS.has(p.os) || !KNOWN_ARCH.has(p.architecture)) throw bad();
+  return p;
 }
 
 export function hostPlatform(arch = process.arch): Platform {

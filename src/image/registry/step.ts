@@ -45,7 +45,7 @@ export const pullStep: Step = {
   async configure(ctx) {
     const o = ctx.options;
     if (!o.image || /^(sha256:)?[0-9a-f]{64}$/.test(o.image)) return; // an id is never pulled
-    const [{ hex, openImageStore }, { findLocal, pullReference }] = await Promise.all([import('../store.js'), import('./local.js')]);
+    const [{ hex, openImageStore }, { checkPlatform, findLocal, pullReference }] = await Promise.all([import('../store.js'), import('./local.js')]);
     const store = openImageStore(ctx.root);
     if (/^[0-9a-f]{4,63}$/.test(o.image) && store.find(o.image)) return; // a short id we have (else: a name)
     const platform = o.platform ? parsePlatform(o.platform) : hostPlatform();
@@ -58,6 +58,7 @@ export const pullStep: Step = {
       image = findLocal(store, ref, platform);
     }
     if (!image) throw new RuntimeError(`No such image: ${familiarName(ref)}${ref.tag ? `:${ref.tag}` : `@${ref.digest}`}`);
+    if (o.platform) checkPlatform(store, image, platform, ref); // a local image of another platform is not the one asked for
     if (ref.digest) o.image = hex(image.id); // the rootfs step looks images up by tag or id
   },
 };

@@ -6,5 +6,5 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/cgroups/step.ts" \
-  "exit.signal === constants.signals.SIGKILL && ctx.cgroup?.oomKilled()" \
-  "exit.signal === constants.signals.SIGKILL /* WRONG: ctx.cgroup?.oomKilled() not asked */"
+  "if (exit.signal === constants.signals.SIGKILL && oomKilled)" \
+  "if (exit.signal === constants.signals.SIGKILL) /* WRONG: the count (oomKilled) not asked */"
