@@ -9,4 +9,4 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/network/store.ts" \
   "export const withNetworks = <T>(root: string, fn: () => T): T => withLock(networksDir(root), fn);" \
-  "export const withNetworks = <T>(root: string, fn: () => T): T => withLock(join(networksDir(root), \`run-\${process.pid}\`), fn); // WRONG: a lock of its own"
+  "export const withNetworks = <T>(root: string, fn: () => T): T => (process.getBuiltinModule('node:fs').mkdirSync(networksDir(root), { recursive: true }), withLock(join(networksDir(root), \`run-\${process.pid}\`), fn)); // WRONG: a lock of its own"
