@@ -11,6 +11,8 @@ import { lifecycleCommands } from '../lifecycle/cli.js';
 // </chapter 05-lifecycle>
 // <chapter 06-network>
 import { networkCommands } from '../network/cli.js';
+import { reclaimWith } from '../container/sweep.js';
+import { reclaimNetwork } from '../network/state.js';
 // </chapter 06-network>
 // <chapter 07-images>
 import { registryCommands } from '../image/registry/cli.js';
@@ -39,3 +41,12 @@ export const commands: CommandDef[] = [
   ...registryCommands,
   // </chapter 07-images>
 ];
+
+// <chapter 06-network>
+// What the steps of src/steps.ts give back once a container has ended (each one's
+// Step.reclaim, e.g. networkStep's), for the sweep and rm, which every command may run.
+// Named from their own small modules: loading every step would cost each command ~10 ms.
+reclaimWith([
+  reclaimNetwork, // its address, its ports, its DNAT rules
+]);
+// </chapter 06-network>

@@ -19,7 +19,7 @@ import { ownFile } from '../paths.js';
 import { log } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
 // <chapter 04-security>
-import { sealedSelfExe } from '../security/selfexe.js';
+import { sealedSelfExe } from './selfexe.js';
 // </chapter 04-security>
 
 const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;

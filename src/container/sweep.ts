@@ -12,7 +12,7 @@ import { containerDir, containersDir, removeContainerDir, withLock, writeState }
 import { monitorExit } from './exit.js';
 // </chapter 05-lifecycle>
 // <chapter 06-network>
-import { releaseNetwork } from '../network/state.js';
+import type { Reclaim } from './step.js';
 // </chapter 06-network>
 
 declare module './state.js' {
@@ -26,6 +26,25 @@ declare module './state.js' {
     // </chapter 05-lifecycle>
   }
 }
+
+// <chapter 06-network>
+/** the steps' reclaim hooks (Step.reclaim), listed by the entry point (src/cli/commands.ts): the sweep knows no feature */
+let reclaimers: Reclaim[] = [];
+
+export function reclaimWith(hooks: Reclaim[]): void {
+  reclaimers = hooks;
+}
+
+/** an ended container: each step gives back what its record says it still holds; the new record, or undefined when nothing was held */
+export function reclaim(root: string, id: string, state: ContainerState): ContainerState | undefined {
+  let changed: ContainerState | undefined;
+  for (const hook of reclaimers) {
+    const update = hook(root, id, changed ?? state);
+    if (update) changed = { ...(changed ?? state), ...update };
+  }
+  return changed;
+}
+// </chapter 06-network>
 
 /** is this pid, started at that time, still alive? (a reused pid is another process) */
 export function alive(pid: number | undefined, start: string | undefined): boolean {
@@ -63,8 +82,9 @@ function reconcile(root: string): void {
     if (state.status === 'created' && state.cli === undefined) continue; // made by `create`: it waits for `start`
     // </chapter 05-lifecycle>
     // <chapter 06-network>
-    // an ended container's address, ports and rules go back at once, whoever owns it
-    if (state.network?.held && state.status === 'exited') writeState(root, id, (state = { ...state, network: releaseNetwork(root, id, state.network) }));
+    // what an ended container holds (its address, ports and rules) goes back at once, whoever owns it
+    const given = state.status === 'exited' ? reclaim(root, id, state) : undefined;
+    if (given) writeState(root, id, (state = given));
     // </chapter 06-network>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';
@@ -79,7 +99,7 @@ function reconcile(root: string): void {
     if (state.status === 'running' && alive(state.pid, state.pidStart)) stop(state.pid!, state.pidStart!); // dying with its CLI: make sure
     const left = removeDirs(state.cgroups ?? []);
     // <chapter 06-network>
-    if (state.network?.held) state = { ...state, network: releaseNetwork(root, id, state.network) };
+    state = reclaim(root, id, state) ?? state;
     // </chapter 06-network>
     if (orphan) log.debug(`sweep: container ${id} lost its mydocker run`);
     if (remove && !left.length) {

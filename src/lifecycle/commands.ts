@@ -16,6 +16,7 @@ import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';
 // <chapter 06-network>
 import { portsText } from '../network/ports.js';
+import { reclaim } from '../container/sweep.js';
 // </chapter 06-network>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -126,6 +127,9 @@ async function removeContainer(root: string, id: string, force: boolean): Promis
         return undefined; // --rm: its monitor removed it already
       }
       if (can(state, 'removed')) {
+        // <chapter 06-network>
+        reclaim(root, id, state); // what its steps still hold (the sweep gave back an exited one's already)
+        // </chapter 06-network>
         for (const dir of [...(state.cgroups ?? [])].reverse()) removeDirQuietly(dir);
         removeContainerDir(root, id);
         return undefined;

@@ -7,6 +7,7 @@ import { deleteRule, type Rule } from './iptables.js';
 import { Netlink } from './netlink.js';
 import type { PortMapping } from './ports.js';
 import { findNetwork, saveNetwork, withNetworks } from './store.js';
+import type { ContainerState } from '../container/state.js';
 
 export interface NetworkState {
   mode: 'bridge' | 'none' | 'host';
@@ -54,4 +55,9 @@ export function releaseNetwork(root: string, id: string, n: NetworkState): Netwo
       saveNetwork(root, rec);
     });
   return { ...n, held: false };
+}
+
+/** the network step's reclaim (Step.reclaim): an ended container's address, ports and rules, if it still holds them */
+export function reclaimNetwork(root: string, id: string, s: ContainerState): Partial<ContainerState> | undefined {
+  return s.network?.held ? { network: releaseNetwork(root, id, s.network) } : undefined;
 }

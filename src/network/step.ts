@@ -17,7 +17,7 @@ import { addRule, NAT_CHAIN, type Rule } from './iptables.js';
 import { Netlink } from './netlink.js';
 import { ensureBridge } from './bridge.js';
 import { allocatePorts, exposed, type PortMapping } from './ports.js';
-import { releaseNetwork, type NetworkState } from './state.js';
+import { reclaimNetwork, releaseNetwork, type NetworkState } from './state.js';
 import { listNetworks, networkForRun, saveNetwork, withNetworks } from './store.js';
 
 declare module '../image/store.js' {
@@ -110,6 +110,7 @@ export const networkStep: Step = {
     }
     for (const r of n.rules) addRule(r);
   },
+  reclaim: reclaimNetwork, // the sweep and rm, once the container has ended
 };
 
 /** the container's /etc/hosts (its own name at its address, --add-host) and, with --dns, /etc/resolv.conf */
