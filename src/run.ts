@@ -6,23 +6,43 @@ import { constants } from 'node:os';
 import { Cleanup } from './container/cleanup.js';
 import { baseSpec, exitStatus, type RunOptions } from './container/config.js';
 import { newId, shortId } from './container/id.js';
-import { forwardSignals, startInit, type InitProcess, type Spawner } from './container/process.js';
+import { startInit, type InitProcess, type Spawner } from './container/process.js';
 import { processStartTime, StateRecord } from './container/state.js';
 import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
 import { log } from './log.js';
 
+/** what the front door that starts a container adds around it: the CLI ties its one
+ *  container to itself (src/cli/foreground.ts); a process running many (a daemon) adds nothing */
+export interface FrontDoor {
+  /** the init's parent-death signal: it dies when this process does */
+  parentDeathSignal?: number;
+  /** the init exists: act on it for as long as the pipeline runs; returns the undo */
+  spawned?(init: InitProcess): () => void;
+}
+
 /** run a new container (chapter 05's `start` runs an existing one again: its id, and the steps with its record step swapped) */
-export async function run(root: string, o: RunOptions, id = newId(), pipeline?: Step[]): Promise<number> {
-  const ctx: RunContext = {
-    root,
-    id,
-    options: o,
-    spec: baseSpec(o, o.hostname ?? shortId(id)),
-    state: new StateRecord(),
-    cleanup: new Cleanup(),
-  };
+export function run(root: string, o: RunOptions, door: FrontDoor = {}, id = newId(), pipeline?: Step[]): Promise<number> {
+  return startPipeline(
+    {
+      root,
+      id,
+      options: o,
+      spec: baseSpec(o, o.hostname ?? shortId(id)),
+      state: new StateRecord(),
+      cleanup: new Cleanup(),
+    },
+    pipeline,
+    door,
+  );
+}
+
+/** the pipeline every way of starting a container walks (run, start, chapter 08's create), each
+ *  with its own list of steps: a step's `started` that returns true ends it there, the container
+ *  handed over (run -d to its monitor; OCI create leaves the init waiting for `start`) */
+export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: FrontDoor = {}): Promise<number> {
+  const { id, options: o } = ctx;
   const { cleanup, state } = ctx;
   try {
     // The init starts first: its node boots on the other core while this CLI loads
@@ -30,7 +50,7 @@ export async function run(root: string, o: RunOptions, id = newId(), pipeline?: 
     // step starts the init itself (run -d's monitor, --network host) sets lateInit:
     // that init starts after prepare, through the step's spawner.
     let io = o.lateInit ? undefined : connect(ctx, attach);
-    let init = io && spawn(ctx, io);
+    let init = io && spawn(ctx, io, door);
     pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots
     for (const step of pipeline) await step.configure?.(ctx);
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
@@ -41,7 +61,8 @@ export async function run(root: string, o: RunOptions, id = newId(), pipeline?: 
       checkpoint(`prepare:${step.name}`);
     }
     log.debug(`container ${id}: ${JSON.stringify(ctx.spec.args)}`);
-    init ??= spawn(ctx, io, ctx.spawn);
+    init ??= spawn(ctx, io, door, ctx.spawn);
+    for (const step of pipeline) await step.spawning?.(ctx, init); // what exists only now (its pid) may still go into its spec
     init.send(ctx.spec);
     state.update({ status: 'running', pid: init.pid, pidStart: processStartTime(init.pid), startedAt: new Date().toISOString() });
     checkpoint('spawned');
@@ -50,7 +71,7 @@ export async function run(root: string, o: RunOptions, id = newId(), pipeline?: 
       checkpoint(`spawned:${step.name}`);
     }
 
-    if (o.tty) io.connect(await Promise.race([init.terminal, init.started.then(() => Promise.reject(new Error('no terminal')))]));
+    if (ctx.spec.tty) io.connect(await Promise.race([init.terminal, init.started.then(() => Promise.reject(new Error('no terminal')))]));
     init.go();
     await init.started;
     checkpoint('started');
@@ -78,14 +99,14 @@ function connect(ctx: RunContext, attachment: (o: RunOptions) => Attachment): At
 }
 
 /** start the init (it waits for its spec), and undo that if run fails */
-function spawn(ctx: RunContext, io: Attachment, spawner?: Spawner): InitProcess {
-  const init = startInit(io.stdio, spawner);
+function spawn(ctx: RunContext, io: Attachment, door: FrontDoor, spawner?: Spawner): InitProcess {
+  const init = startInit(io.stdio, spawner, door.parentDeathSignal);
   io.spawned();
   ctx.cleanup.add('stop the container', async () => {
     init.signal(constants.signals.SIGKILL);
     await init.exited;
   });
-  ctx.cleanup.add('stop forwarding signals', forwardSignals(init));
+  if (door.spawned) ctx.cleanup.add('the front door lets go (the CLI: stop forwarding signals)', door.spawned(init));
   return init;
 }
 

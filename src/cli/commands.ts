@@ -2,6 +2,7 @@
 // The commands: one line per feature's list. main.ts loads this file once the global
 // flags are read: `mydocker --version` loads no command's code.
 import type { CommandDef } from './command.js';
+import { foreground } from './foreground.js';
 import { runOptions, runOptionsFrom } from './run-options.js';
 // <chapter 03-rootfs>
 import { imageCommands } from '../image/cli.js';
@@ -26,7 +27,7 @@ export const commands: CommandDef[] = [
     options: runOptions,
     root: true,
     // each command loads its code only when it runs: start-up stays small
-    action: async (opts, rest, g) => (await import('../run.js')).run(g.root, runOptionsFrom(opts, rest)),
+    action: async (opts, rest, g) => (await import('../run.js')).run(g.root, runOptionsFrom(opts, rest), foreground),
   },
   // <chapter 03-rootfs>
   ...imageCommands,

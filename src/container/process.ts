@@ -2,7 +2,6 @@
 // Starting the container's init: clone(2) into new namespaces, re-exec the node
 // binary (/proc/self/exe) on dist/init.js, and talk to it over two pipes.
 const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
-import { constants } from 'node:os';
 import {
   CLONE_NEWIPC,
   CLONE_NEWNET,
@@ -47,9 +46,11 @@ export type Stdio = [number, number, number];
 /** what starts the init: the addon's spawn (a child of this CLI), or another (chapter 05: the container's monitor) */
 export type Spawner = typeof native.spawn;
 
+/** parentDeathSignal: what the init gets when this process ends (the CLI's: SIGKILL, src/cli/foreground.ts) */
 export function startInit(
   stdio: Stdio,
   spawn: Spawner = native.spawn,
+  parentDeathSignal?: number,
 ): InitProcess {
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
   const [reportRead, reportWrite] = native.pipe2(O_CLOEXEC);
@@ -71,8 +72,7 @@ export function startInit(
       env: process.env.NODE_COMPILE_CACHE ? [`NODE_COMPILE_CACHE=${process.env.NODE_COMPILE_CACHE}`] : [],
       cloneFlags: CLONE_FLAGS,
       fds: [...stdio, specRead, reportWrite],
-      // an attached container never outlives its CLI, however the CLI ends
-      parentDeathSignal: constants.signals.SIGKILL,
+      parentDeathSignal,
     });
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);
@@ -169,17 +169,4 @@ function readLines(fd: number, fn: (line: string) => void): Promise<void> {
     s.on('close', () => resolve());
     s.on('error', () => resolve());
   });
-}
-
-/** the signals a user sends to `mydocker run` reach the container's PID 1 */
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-
-/** returns the function that stops forwarding */
-export function forwardSignals(init: InitProcess): () => void {
-  const handlers = FORWARDED_SIGNALS.map((name) => {
-    const handler = () => init.signal(constants.signals[name]);
-    process.on(name, handler);
-    return () => process.removeListener(name, handler);
-  });
-  return () => handlers.forEach((off) => off());
 }

@@ -39,6 +39,8 @@ export interface Step {
   configure?(ctx: RunContext): void | Promise<void>;
   /** make what the container needs before its init gets its spec; register the undo */
   prepare?(ctx: RunContext): void | Promise<void>;
+  /** the init exists and has not been told its spec: the last moment to put in it what exists only now (its pid) */
+  spawning?(ctx: RunContext, init: InitProcess): void | Promise<void>;
   /** the init exists and waits for "go": set it up from the outside */
   spawned?(ctx: RunContext, init: InitProcess): void | Promise<void>;
   /** the container's command runs; true: this step took the container over and run ends here */

@@ -19,6 +19,7 @@ import type { RunContext, Step } from '../container/step.js';
 import { containerDir, removeContainerDir, writeState } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
 import { printable, RuntimeError } from '../errors.js';
+import { foreground } from '../cli/foreground.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
 import { getContainer, isRunning, readState, waitState } from './record.js';
@@ -67,7 +68,7 @@ async function startContainer(root: string, id: string, attach: boolean, interac
   o.detach = !attach;
   if (o.detach) o.lateInit = true; // the monitor starts the init
   if (attach) o.interactive = interactive; // in the background its stdin stays what it was made with (docker's OpenStdin)
-  return run(root, o, id, steps.map((s) => (s === recordStep ? reopenStep : s)));
+  return run(root, o, foreground, id, steps.map((s) => (s === recordStep ? reopenStep : s))); // the CLI's container, as run's
 }
 
 export async function startCommand(root: string, refs: string[], o: { attach: boolean; interactive: boolean }): Promise<number> {

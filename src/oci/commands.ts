@@ -6,7 +6,7 @@ const { closeSync, constants: fsConstants, openSync, readSync, unlinkSync, write
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES } from '../security/capabilities.js';
-import { alive, containerPids, ociState, removeCgroups, status, type Container, OCI_VERSION } from './container.js';
+import { alive, containerPids, may, ociState, removeCgroups, status, type Container, OCI_VERSION } from './container.js';
 import { freezerOf, isFrozen, setFrozen } from './freezer.js';
 import { runHooks } from './hooks.js';
 
@@ -15,7 +15,7 @@ export async function start(c: Container): Promise<void> {
   const s = status(c, r);
   if (s === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
   if (s === 'running') throw new RuntimeError('cannot start an already running container');
-  if (s !== 'created') throw new RuntimeError(`cannot start a container in the ${s} state`);
+  if (!may(s, 'start')) throw new RuntimeError(`cannot start a container in the ${s} state`);
   // opened before the init may go on: a failing startContainer hook writes its reason there
   const hookResult = r.startHooks ? openSync(c.hookFifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK) : -1;
   let fd: number;
@@ -79,7 +79,7 @@ export async function kill(c: Container, sig: string, all: boolean): Promise<voi
   const r = c.read();
   const n = parseSignal(sig);
   const s = status(c, r);
-  if (s !== 'created' && s !== 'running' && s !== 'paused') throw new RuntimeError('container not running');
+  if (!may(s, 'kill')) throw new RuntimeError('container not running');
   const pids = all ? containerPids(r) : [r.pid];
   for (const pid of pids.filter((p) => p > 0)) {
     try {
@@ -96,7 +96,7 @@ export async function kill(c: Container, sig: string, all: boolean): Promise<voi
 export async function pause(c: Container): Promise<void> {
   const r = c.read();
   const s = status(c, r);
-  if (s !== 'running' && s !== 'created') throw new RuntimeError('container not running');
+  if (!may(s, 'pause')) throw new RuntimeError('container not running');
   const dir = freezerOf(r.procs);
   if (!dir) throw new RuntimeError('pause: this host has no cgroup freezer (cgroup v1 freezer or cgroup v2)');
   await setFrozen(dir, true);
@@ -104,7 +104,7 @@ export async function pause(c: Container): Promise<void> {
 
 export async function resume(c: Container): Promise<void> {
   const r = c.read();
-  if (status(c, r) !== 'paused') throw new RuntimeError('container not paused');
+  if (!may(status(c, r), 'resume')) throw new RuntimeError('container not paused');
   await setFrozen(freezerOf(r.procs)!, false);
 }
 
@@ -116,7 +116,7 @@ export async function remove(c: Container, force: boolean): Promise<void> {
   const r = c.read();
   const s = status(c, r);
   // runtime.md#delete: a container that is not stopped is an error (runc deletes a created one; the spec wins)
-  if (s !== 'stopped' && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`);
+  if (!may(s, 'delete') && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`);
   if (s !== 'stopped') {
     for (const pid of [r.pid, ...containerPids(r)].filter((p) => p > 0)) { // never 0: kill(0) is our own process group
       try {

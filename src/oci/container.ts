@@ -94,6 +94,22 @@ export function status(c: Container, r: OciRecord): OciState['status'] {
   return existsSync(c.fifo) ? 'created' : 'running';
 }
 
+type Status = OciState['status'];
+type Operation = 'start' | 'kill' | 'pause' | 'resume' | 'exec' | 'update' | 'delete';
+
+/** what each state allows, and where it leads (runtime.md#lifecycle, runc's state_linux.go):
+ *  the commands ask this one table; a forced delete may end any state */
+const operations: Record<Status, Partial<Record<Operation, Status | 'deleted'>>> = {
+  creating: { update: 'creating' }, // create is at work; a create that fails removes the folder
+  created: { start: 'running', kill: 'stopped', pause: 'paused', update: 'created' },
+  running: { kill: 'stopped', pause: 'paused', exec: 'running', update: 'running' }, // or its command ends: stopped
+  paused: { kill: 'stopped', resume: 'running', update: 'paused' },
+  stopped: { delete: 'deleted' },
+};
+
+/** may this operation act on a container in state s? */
+export const may = (s: Status, op: Operation): boolean => op in operations[s];
+
 export function alive(r: OciRecord): boolean {
   return processStartTime(r.pid) === r.pidStart;
 }

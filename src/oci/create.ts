@@ -1,6 +1,8 @@
 // chapter: 08-oci
-// `create`: everything of `run` up to the moment the command would start, and then
-// this CLI exits. The init is our child while we set it up, and is left behind
+// `create`: run's pipeline (src/run.ts) with a list of steps of its own, up to the
+// moment the command would start, and then this CLI exits. The bundle's config is the
+// request; the record is runc's (container.ts); the cgroups, the start FIFO and the
+// hooks are OCI's. The init is our child while we set it up, and is left behind
 // waiting on exec.fifo: the kernel hands it to the nearest subreaper (containerd's
 // shim) or to PID 1, which then gets its exit status — nobody of ours waits for it.
 const { closeSync, openSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
@@ -8,13 +10,16 @@ import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createCgroup } from '../cgroups/index.js';
 import { CgroupDirs } from '../cgroups/fs.js';
-import { startInit } from '../container/process.js';
-import { processStartTime } from '../container/state.js';
+import { Cleanup } from '../container/cleanup.js';
+import type { RunOptions } from '../container/config.js';
+import { processStartTime, StateRecord } from '../container/state.js';
+import type { Attachment } from '../container/stdio.js';
+import type { Step } from '../container/step.js';
 import { RuntimeError } from '../errors.js';
-import { mountinfo } from '../mountinfo.js';
 import { native } from '../native.js';
+import { startPipeline } from '../run.js';
 import { containerCgroupfs } from '../security/cgroupfs.js';
-import { DEVICE_RULES } from '../security/devices.js';
+import { CAP_MKNOD, DEVICE_RULES, devicesHierarchy, writeDeviceRules } from '../security/devices.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig, type OciPlan } from './config.js';
 import { ociState, removeCgroups, writePidFile, type Container, type OciRecord } from './container.js';
@@ -34,9 +39,131 @@ export interface CreateOptions {
 }
 
 const S_IFIFO = 0o010000;
-const CAP_MKNOD = 27;
 
 export async function create(c: Container, o: CreateOptions): Promise<void> {
+  await startPipeline(
+    {
+      root: c.root,
+      id: c.id,
+      // no flags: the bundle says everything (the bundle step's configure), and none of
+      // create's steps reads them. The pipeline's one: the init starts after prepare,
+      // through the bundle's own spawner
+      options: { command: [], interactive: false, tty: false, env: [], lateInit: true } as unknown as RunOptions,
+      spec: { hostname: '', args: [], env: [], cwd: '/', tty: false },
+      state: new StateRecord(), // kept in memory: the record later commands read is runc's (OciRecord)
+      cleanup: new Cleanup(),
+    },
+    createSteps(c, o),
+    // no front door: no parent-death signal, no signals forwarded, the container outlives this CLI
+  );
+}
+
+/** create's steps: what each makes is undone through the pipeline's cleanup if create fails */
+function createSteps(c: Container, o: CreateOptions): Step[] {
+  let plan: OciPlan;
+  let record: OciRecord;
+  // the files the init writes are opened here and passed on as its fds 5, 6, …: the root
+  // of a user namespace is not the host's root and may not open them itself
+  const passed: number[] = [];
+  let initFds: number[] = [];
+  let joins: [number, number][] = [];
+  const closePassed = () => {
+    for (const fd of passed.splice(0)) closeSync(fd);
+  };
+  return [
+    {
+      name: 'bundle',
+      configure(ctx) {
+        plan = readBundle(c, o);
+        ctx.spec = plan.spec;
+        ctx.attach = () => consoleSocket(o); // our stdio is the container's (containerd's pipes)
+        ctx.spawn = (s) => native.spawn({ ...s, fds: [...s.fds!, ...initFds], cloneFlags: plan.cloneFlags, join: joins, uidMap: plan.uidMap, gidMap: plan.gidMap });
+      },
+    },
+    {
+      name: 'record',
+      prepare(ctx) {
+        c.make();
+        ctx.cleanup.add('remove the container', () => c.remove());
+        record = {
+          id: c.id,
+          bundle: resolve(o.bundle),
+          pid: 0,
+          pidStart: '',
+          created: new Date().toISOString(),
+          annotations: plan.annotations,
+          cgroups: [],
+          procs: [],
+          poststart: plan.hooks.poststart,
+          poststop: plan.hooks.poststop,
+          startHooks: plan.hooks.startContainer.length > 0,
+          cgroupsPath: plan.cgroupsPath,
+        };
+        c.write(record);
+        native.mknod(c.fifo, S_IFIFO | 0o622, 0, 0);
+        if (record.startHooks) native.mknod(c.hookFifo, S_IFIFO | 0o600, 0, 0);
+      },
+    },
+    {
+      name: 'cgroups',
+      prepare(ctx) {
+        ctx.cleanup.add('remove the cgroups', () => removeCgroups(record).catch(() => {}));
+        makeCgroups(plan, record);
+        c.write(record);
+        if (ctx.spec.oci!.mounts.some((m) => m.type === 'cgroup')) ctx.spec.oci!.cgroupfs = containerCgroupfs(record.procs);
+      },
+    },
+    {
+      name: 'passed fds',
+      prepare(ctx) {
+        const spec = ctx.spec;
+        ctx.cleanup.add('close the fds for the init', closePassed);
+        passed.push(...record.procs.map((f) => openSync(f, 'w')), openSync(c.fifo, 'r+'));
+        spec.cgroupProcsFds = record.procs.map((_, i) => 5 + i);
+        spec.oci!.startFifo = 5 + record.procs.length;
+        // the namespaces to join, by fd: opened now, setns'd by the addon's first stage
+        joins = plan.join.map(({ path, flag }): [number, number] => {
+          try {
+            return [passed[passed.push(openSync(path, 'r')) - 1], flag];
+          } catch (e) {
+            throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`);
+          }
+        });
+        initFds = passed.slice(0, record.procs.length + 1);
+      },
+      spawning(_ctx, init) {
+        closePassed(); // the init has its copies
+        record.pid = init.pid;
+        record.pidStart = processStartTime(init.pid) ?? '';
+        c.write(record);
+      },
+    },
+    {
+      name: 'hooks',
+      spawning(ctx) {
+        // the namespaces exist; the init waits for its spec. prestart and createRuntime run
+        // now, so that createContainer (in the init, before pivot_root) comes after them
+        runHooks('prestart', plan.hooks.prestart, ociState(c, record));
+        runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
+        const hooks = ctx.spec.oci!.hooks;
+        if (hooks) Object.assign(hooks, { state: ociState(c, record), result: record.startHooks ? c.hookFifo : undefined });
+      },
+    },
+    {
+      name: 'created',
+      // {created}: set up, in its cgroup, waiting on exec.fifo; this CLI lets go of it
+      started(ctx, init) {
+        limits(plan, init.pid);
+        if (o.pidFile) writePidFile(o.pidFile, init.pid);
+        ctx.cleanup.handOver();
+        return true;
+      },
+    },
+  ];
+}
+
+/** the bundle's config.json, resolved into the plan: what the init does, and what create makes */
+function readBundle(c: Container, o: CreateOptions): OciPlan {
   const bundle = resolve(o.bundle);
   let config: OciConfig;
   try {
@@ -55,81 +182,24 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
   if (o.noPivot) throw new RuntimeError('--no-pivot is not supported: the init always uses pivot_root');
   if (plan.spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
   if (!plan.spec.tty && o.consoleSocket) throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+  return plan;
+}
 
-  c.make();
-  const record: OciRecord = {
-    id: c.id,
-    bundle,
-    pid: 0,
-    pidStart: '',
-    created: new Date().toISOString(),
-    annotations: plan.annotations,
-    cgroups: [],
-    procs: [],
-    poststart: plan.hooks.poststart,
-    poststop: plan.hooks.poststop,
-    startHooks: plan.hooks.startContainer.length > 0,
-    cgroupsPath: plan.cgroupsPath,
-  };
-  let init: ReturnType<typeof startInit> | undefined;
-  const passed: number[] = [];
-  try {
-    c.write(record);
-    native.mknod(c.fifo, S_IFIFO | 0o622, 0, 0);
-    if (record.startHooks) native.mknod(c.hookFifo, S_IFIFO | 0o600, 0, 0);
-    makeCgroups(plan, record);
-    c.write(record);
-    const spec = plan.spec;
-    if (plan.spec.oci!.mounts.some((m) => m.type === 'cgroup')) spec.oci!.cgroupfs = containerCgroupfs(record.procs);
-    // the files the init writes are opened here and passed on as its fds 5, 6, …: the root
-    // of a user namespace is not the host's root and may not open them itself
-    passed.push(...record.procs.map((f) => openSync(f, 'w')), openSync(c.fifo, 'r+'));
-    spec.cgroupProcsFds = record.procs.map((_, i) => 5 + i);
-    spec.oci!.startFifo = 5 + record.procs.length;
-    // the namespaces to join, by fd: opened now, setns'd by the addon's first stage
-    const join = plan.join.map(({ path, flag }): [number, number] => {
-      try {
-        return [passed[passed.push(openSync(path, 'r')) - 1], flag];
-      } catch (e) {
-        throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`);
-      }
-    });
-    const fds = passed.slice(0, record.procs.length + 1);
-
-    // our stdio is the container's (containerd's pipes); no parent-death signal: it outlives us
-    init = startInit([0, 1, 2], (s) =>
-      native.spawn({ ...s, fds: [...s.fds!, ...fds], cloneFlags: plan.cloneFlags, join, uidMap: plan.uidMap, gidMap: plan.gidMap, parentDeathSignal: undefined }),
-    );
-    for (const fd of passed.splice(0)) closeSync(fd); // the init has its copies
-    record.pid = init.pid;
-    record.pidStart = processStartTime(init.pid) ?? '';
-    c.write(record);
-    // the namespaces exist; the init waits for its spec. prestart and createRuntime run
-    // now, so that createContainer (in the init, before pivot_root) comes after them
-    runHooks('prestart', plan.hooks.prestart, ociState(c, record));
-    runHooks('createRuntime', plan.hooks.createRuntime, ociState(c, record));
-    if (spec.oci!.hooks) Object.assign(spec.oci!.hooks, { state: ociState(c, record), result: record.startHooks ? c.hookFifo : undefined });
-    init.send(spec);
-    init.go(); // the init's own setup runs; it stops again at exec.fifo
-    if (spec.tty) {
-      const master = await Promise.race([init.terminal, init.started.then(() => Promise.reject(new RuntimeError('the init made no terminal')))]);
+/** the container's stdio is ours (containerd's pipes); with a terminal, its master goes to the console socket */
+function consoleSocket(o: CreateOptions): Attachment {
+  return {
+    stdio: [0, 1, 2],
+    spawned() {},
+    connect(master) {
       try {
         ociNative.sendFd(o.consoleSocket!, master, 'console');
       } finally {
         closeSync(master);
       }
-    }
-    await init.started; // {created}: set up, in its cgroup, waiting
-    limits(plan, init.pid);
-    if (o.pidFile) writePidFile(o.pidFile, init.pid);
-  } catch (e) {
-    for (const fd of passed) closeSync(fd);
-    init?.signal(9);
-    if (init) await init.exited;
-    await removeCgroups(record).catch(() => {});
-    c.remove();
-    throw e;
-  }
+    },
+    drained: Promise.resolve(),
+    restore() {},
+  };
 }
 
 /** chapter 02's cgroup, plus what chapter 02 does not say: the cpu period as given, the config's device rules */
@@ -141,7 +211,7 @@ function makeCgroups(plan: OciPlan, record: OciRecord): void {
   record.cgroups.push(...freezer.made);
   record.procs.push(...freezer.procs);
   writeCpuPeriod(plan.cgroupsPath, plan.cpuPeriod, plan.cpuQuota);
-  const devices = mountinfo().find((m) => m.fstype === 'cgroup' && m.superOptions.includes('devices'))?.mountPoint;
+  const devices = devicesHierarchy();
   if (!devices) {
     // cgroup v2 takes an eBPF program for device rules, which we do not load (chapter 04):
     // no node the container makes may be usable, so CAP_MKNOD goes from every set
@@ -155,11 +225,9 @@ function makeCgroups(plan: OciPlan, record: OciRecord): void {
   record.cgroups.push(...dirs.made);
   const dir = dirs.leaves[0];
   record.procs.push(`${dir}/cgroup.procs`);
-  writeFileSync(`${dir}/devices.deny`, 'a');
-  for (const r of plan.deviceRules) writeFileSync(`${dir}/devices.${r.allow ? 'allow' : 'deny'}`, r.rule);
   // runc's defaults come after the config's rules, and the config's own device nodes
-  for (const rule of DEVICE_RULES) writeFileSync(`${dir}/devices.allow`, rule);
-  for (const d of plan.spec.oci!.devices) if (d.type !== 'p') writeFileSync(`${dir}/devices.allow`, `${d.type === 'u' ? 'c' : d.type} ${d.major}:${d.minor} rwm`);
+  const nodes = plan.spec.oci!.devices.filter((d) => d.type !== 'p').map((d) => `${d.type === 'u' ? 'c' : d.type} ${d.major}:${d.minor} rwm`);
+  writeDeviceRules(dir, [...plan.deviceRules, ...[...DEVICE_RULES, ...nodes].map((rule) => ({ allow: true, rule }))]);
 }
 
 /** oom_score_adj, set on the waiting init from outside: the command inherits it through execve */

@@ -14,7 +14,7 @@ import { sealedNsExec, withJoinFds } from '../lifecycle/exec.js';
 import { native, waitPidfd } from '../native.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig } from './config.js';
-import { status, writePidFile, type Container } from './container.js';
+import { may, status, writePidFile, type Container } from './container.js';
 import { ociNative } from './native.js';
 
 export interface ExecOptions {
@@ -26,7 +26,7 @@ export interface ExecOptions {
 
 export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
   const r = c.read();
-  if (status(c, r) !== 'running') throw new RuntimeError('cannot exec in a container that is not running');
+  if (!may(status(c, r), 'exec')) throw new RuntimeError('cannot exec in a container that is not running');
   const read = (file: string, what: string) => {
     try {
       return JSON.parse(readFileSync(file, 'utf8'));

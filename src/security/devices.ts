@@ -25,13 +25,25 @@ export const DEVICE_RULES = [
   'c 136:* rwm',
 ];
 
-const CAP_MKNOD = 27;
+/** the capability to make device nodes: kept only where a devices cgroup limits what they open */
+export const CAP_MKNOD = 27;
+
+/** where the v1 devices controller is mounted (none on cgroup v2) */
+export function devicesHierarchy(): string | undefined {
+  return mountinfo().find((m) => m.fstype === 'cgroup' && m.superOptions.includes('devices'))?.mountPoint;
+}
+
+/** a devices cgroup's list: every device denied, then the rules in order (allow or deny) */
+export function writeDeviceRules(dir: string, rules: { allow: boolean; rule: string }[]): void {
+  writeFileSync(`${dir}/devices.deny`, 'a');
+  for (const r of rules) writeFileSync(`${dir}/devices.${r.allow ? 'allow' : 'deny'}`, r.rule);
+}
 
 export const devicesStep: Step = {
   name: 'devices',
   prepare(ctx) {
     if (!ctx.spec.rootfs || ctx.options.security.privileged) return; // chapter 01's host files; --privileged: every device
-    const base = ctx.cgroup ? mountinfo().find((m) => m.fstype === 'cgroup' && m.superOptions.includes('devices'))?.mountPoint : undefined;
+    const base = ctx.cgroup ? devicesHierarchy() : undefined;
     if (!base) {
       // no v1 devices controller: no node the container makes may be usable
       const s = ctx.spec.security;
@@ -43,8 +55,7 @@ export const devicesStep: Step = {
     ctx.state.update({ cgroups: [...(ctx.state.current.cgroups ?? []), ...dirs.made] });
     ctx.cleanup.add('remove the devices cgroup', () => dirs.remove());
     const dir = dirs.leaves[0];
-    writeFileSync(`${dir}/devices.deny`, 'a');
-    for (const rule of DEVICE_RULES) writeFileSync(`${dir}/devices.allow`, rule);
+    writeDeviceRules(dir, DEVICE_RULES.map((rule) => ({ allow: true, rule })));
     ctx.spec.cgroupProcs = [...(ctx.spec.cgroupProcs ?? []), `${dir}/cgroup.procs`];
   },
 };
