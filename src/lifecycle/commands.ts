@@ -40,8 +40,8 @@ function psFilter(filters: string[]): { test: (c: Container) => boolean; status:
     const eq = f.indexOf('=');
     if (eq < 1) throw new UsageError('bad format of filter (expected name=value)');
     const [key, value] = [f.slice(0, eq).toLowerCase(), f.slice(eq + 1)];
-    if (!['status', 'name', 'id', 'exited'].includes(key)) throw new RuntimeError(`invalid filter '${key}'`);
-    if (key === 'status' && !STATUSES.includes(value)) throw new RuntimeError(`invalid filter 'status=${value}'`);
+    if (!['status', 'name', 'id', 'exited'].includes(key)) throw new RuntimeError(`invalid filter '${key}'`, 'usage');
+    if (key === 'status' && !STATUSES.includes(value)) throw new RuntimeError(`invalid filter 'status=${value}'`, 'usage');
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new RuntimeError(`invalid filter 'exited=${value}'`);
     by.set(key, [...(by.get(key) ?? []), value]);
   }
@@ -132,7 +132,7 @@ async function removeContainer(root: string, id: string, force: boolean): Promis
       }
       const phase = phaseOf(state);
       if (!force && (phase === 'running' || phase === 'starting'))
-        throw new RuntimeError(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+        throw new RuntimeError(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`, 'conflict');
       return { config: findContainer(root, id), state };
     });
     if (!c) return;
@@ -153,6 +153,7 @@ export function renameCommand(root: string, ref: string, name: string): number {
     if (clash)
       throw new RuntimeError(
         `Conflict. The container name "/${name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        'conflict',
       );
     writeAtomic(join(containerDir(root, c.id), 'config.json'), JSON.stringify({ ...c, name }, null, 2));
   });

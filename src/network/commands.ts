@@ -45,7 +45,7 @@ export function inspectCommand(root: string, refs: string[]): number {
     withNetworks(root, () =>
       refs.map((ref) => {
         const n = findNetwork(root, ref);
-        if (!n) throw new RuntimeError(`network ${ref} not found`);
+        if (!n) throw new RuntimeError(`network ${ref} not found`, 'notFound');
         return dockerShape(n);
       }),
     ),
@@ -57,7 +57,7 @@ export function inspectCommand(root: string, refs: string[]): number {
 /** the record and the device; refused while a container holds an address on it */
 function remove(root: string, n: NetworkRecord): void {
   const attached = Object.values(n.allocations);
-  if (attached.length) throw new RuntimeError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+  if (attached.length) throw new RuntimeError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`, 'conflict');
   const nl = Netlink.open();
   try {
     removeBridge(nl, n);
@@ -74,7 +74,7 @@ export function rmCommand(root: string, refs: string[]): number {
       withStore(root, () =>
         withNetworks(root, () => {
           const n = findNetwork(root, ref);
-          if (!n) throw new RuntimeError(`network ${ref} not found`);
+          if (!n) throw new RuntimeError(`network ${ref} not found`, 'notFound');
           if (n.name === DEFAULT_NETWORK) throw new RuntimeError(`${n.name} is a pre-defined network and cannot be removed`);
           remove(root, n);
         }),
