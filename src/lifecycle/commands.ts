@@ -42,7 +42,7 @@ function psFilter(filters: string[]): { test: (c: Container) => boolean; status:
     const [key, value] = [f.slice(0, eq).toLowerCase(), f.slice(eq + 1)];
     if (!['status', 'name', 'id', 'exited'].includes(key)) throw new RuntimeError(`invalid filter '${key}'`, 'usage');
     if (key === 'status' && !STATUSES.includes(value)) throw new RuntimeError(`invalid filter 'status=${value}'`, 'usage');
-    if (key === 'exited' && !/^-?\d+$/.test(value)) throw new RuntimeError(`invalid filter 'exited=${value}'`);
+    if (key === 'exited' && !/^-?\d+$/.test(value)) throw new RuntimeError(`invalid filter 'exited=${value}'`, 'usage');
     by.set(key, [...(by.get(key) ?? []), value]);
   }
   const matches = (re: string, ...texts: string[]) => {
@@ -61,16 +61,21 @@ function psFilter(filters: string[]): { test: (c: Container) => boolean; status:
   return { test: (c) => [...by].every(([key, values]) => values.some((v) => tests[key](c, v))), status: by.has('status') };
 }
 
-export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTrunc: boolean; filters: string[] }): number {
+/** ps: the containers to show, newest first (the records: the table is the printer's, JSON the daemon's) */
+export function psList(root: string, o: { all: boolean; filters: string[] }): Container[] {
   const filter = psFilter(o.filters);
-  const list = allContainers(root)
+  return allContainers(root)
     .filter((c) => o.all || filter.status || c.state.status === 'running') // a status filter looks at every container, as docker's
     .filter(filter.test)
     .sort((a, b) => b.config.created.localeCompare(a.config.created));
+}
+
+/** ps's printer: docker's table, or -q's ids */
+function printPs(list: Container[], o: { quiet: boolean; noTrunc: boolean }): void {
   const id = (c: Container) => (o.noTrunc ? c.config.id : shortId(c.config.id));
   if (o.quiet) {
     process.stdout.write(list.map((c) => `${id(c)}\n`).join(''));
-    return 0;
+    return;
   }
   const rows = list.map((c) => {
     const command = c.config.args.join(' ');
@@ -90,6 +95,10 @@ export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTru
     ];
   });
   process.stdout.write(table([['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], ...rows]));
+}
+
+export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTrunc: boolean; filters: string[] }): number {
+  printPs(psList(root, o), o);
   return 0;
 }
 
