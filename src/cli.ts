@@ -6,7 +6,7 @@
 //   otherwise the container's own status (128+N when killed by signal N)
 import { UsageError } from './cli/args.js';
 import { main } from './cli/main.js';
-import { printable, RuntimeError } from './errors.js';
+import { causeLines, printable, RuntimeError } from './errors.js';
 import { debugging, log } from './log.js';
 
 // process.stdout and process.stderr are streams Node makes on first use, and making
@@ -35,6 +35,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     settled = true;
     process.stderr.write(`mydocker: ${errorLine(e)}\n`);
+    if (debugging()) for (const line of causeLines(e)) process.stderr.write(`${line}\n`); // -D: what lies under it
     exit(e instanceof RuntimeError ? e.status : 125);
   },
 );

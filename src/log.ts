@@ -32,7 +32,7 @@ export const log = { debug: at(4, 'debug'), info: at(3, 'info'), warn: at(1, 'wa
 export const debugging = (): boolean => level >= LEVELS.debug;
 
 export function setLogLevel(name: string): void {
-  if (!(name in LEVELS)) throw new RuntimeError(`invalid log level "${name}": use debug, info, warn, error or fatal`);
+  if (!(name in LEVELS)) throw new RuntimeError(`invalid log level "${name}": use debug, info, warn, error or fatal`, 'usage');
   level = LEVELS[name];
   if (consola) consola.level = level;
 }

@@ -8,7 +8,7 @@ export function write(dir: string, file: string, value: string | number): void {
   try {
     writeFileSync(`${dir}/${file}`, String(value));
   } catch (e) {
-    throw new RuntimeError(`cgroups: cannot write "${value}" to ${dir}/${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new RuntimeError(`cgroups: cannot write "${value}" to ${dir}/${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'runtime', { cause: e });
   }
 }
 
@@ -114,7 +114,7 @@ export class CgroupDirs {
 
 function errorOf(e: unknown, leaf: string): Error {
   if (e instanceof RuntimeError) return e;
-  return new RuntimeError(`cgroups: cannot create ${leaf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  return new RuntimeError(`cgroups: cannot create ${leaf}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'runtime', { cause: e });
 }
 
 /** rmdir a cgroup; the last task may take a moment to leave after the container's PID 1 exits (tries × 20 ms) */

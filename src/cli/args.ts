@@ -5,6 +5,7 @@
 // A flag that takes a value always consumes the next word, even one starting
 // with "-" (`--memory-swap -1`), as docker's flag parser does.
 import type { RunOptions } from '../container/config.js';
+import { RuntimeError } from '../errors.js';
 
 export interface OptSpec {
   long: string;
@@ -25,9 +26,14 @@ export interface OptionGroup {
   fill(v: OptValues, o: RunOptions, rest: string[]): void;
 }
 
-export class UsageError extends Error {
+/** a bad command line: its one line points to the command's --help */
+export class UsageError extends RuntimeError {
   /** the command whose --help the message points to */
   command?: string;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'usage', options);
+  }
 }
 
 /** every command's --help */

@@ -91,8 +91,8 @@ const STORE_ENTRIES = ['containers', 'images', 'volumes', 'networks'];
  * a folder is a one-line error too.
  */
 function useRoot(root: string, writes: boolean): void {
-  if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty');
-  const refuse = (why: string) => new RuntimeError(`cannot use "${root}" as the root directory: ${why}`);
+  if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty', 'usage');
+  const refuse = (why: string, cause?: unknown) => new RuntimeError(`cannot use "${root}" as the root directory: ${why}`, 'runtime', { cause });
   let entries: string[];
   try {
     if (!statSync(root).isDirectory()) throw refuse('not a directory');
@@ -102,18 +102,18 @@ function useRoot(root: string, writes: boolean): void {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !writes) return; // nothing stored yet: the command finds nothing
     if (code === 'ENOENT') return makeRoot(root, refuse);
-    throw refuse(code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
+    throw refuse(code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message, e);
   }
   if (entries.length && !entries.some((e) => STORE_ENTRIES.includes(e))) {
     throw refuse(`it is not empty and not a mydocker store (none of ${STORE_ENTRIES.join(', ')} in it)`);
   }
 }
 
-function makeRoot(root: string, refuse: (why: string) => RuntimeError): void {
+function makeRoot(root: string, refuse: (why: string, cause?: unknown) => RuntimeError): void {
   try {
     mkdirSync(root, { recursive: true, mode: 0o711 });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw refuse(code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message);
+    throw refuse(code === 'EEXIST' || code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message, e);
   }
 }

@@ -1,4 +1,5 @@
 // chapter: 01-namespaces
+import type { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 
 type Undo = (failure?: Error) => void | Promise<void>;
@@ -31,6 +32,8 @@ export class Cleanup {
         log.debug(`cleanup: ${step.what}`);
       } catch (e) {
         log.warn(`cleanup: ${step.what}: ${(e as Error).message}`);
+        // the first failure stays the one reported; a failed undo goes beside it (-D shows it)
+        if (this.failure instanceof Error) ((this.failure as RuntimeError).undoErrors ??= []).push(new Error(`cleanup: ${step.what}`, { cause: e }));
       }
     }
   }

@@ -76,7 +76,7 @@ export function startInit(
     });
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);
-    throw new RuntimeError(`cannot start the container: ${(e as Error).message}`);
+    throw new RuntimeError(`cannot start the container: ${(e as Error).message}`, 'runtime', { cause: e });
   // <chapter 04-security>
   } finally {
     sealed.close(); // the init has exec'd (or failed); nothing of the container runs yet

@@ -45,13 +45,13 @@ export function sealedFile(path: string): SealedExe {
   try {
     fd = native.openTree(path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   } catch (e) {
-    throw new RuntimeError(`cannot protect the runtime binary (CVE-2019-5736): ${(e as Error).message} (needs Linux 5.12)`);
+    throw new RuntimeError(`cannot protect the runtime binary (CVE-2019-5736): ${(e as Error).message} (needs Linux 5.12)`, 'runtime', { cause: e });
   }
   try {
     native.mountSetattr(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
   } catch (e) {
     closeSync(fd);
-    throw new RuntimeError(`cannot protect the runtime binary (CVE-2019-5736): ${(e as Error).message} (needs Linux 5.12)`);
+    throw new RuntimeError(`cannot protect the runtime binary (CVE-2019-5736): ${(e as Error).message} (needs Linux 5.12)`, 'runtime', { cause: e });
   }
   // the fd is close-on-exec: the kernel opens the file before it closes such fds
   return { file: `/proc/self/fd/${fd}`, fd, close: () => closeSync(fd) };

@@ -91,6 +91,7 @@ export function createContainer(root: string, config: ContainerConfig, state: Co
     if (clash)
       throw new RuntimeError(
         `Conflict. The container name "/${config.name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        'conflict',
       );
     const dir = containerDir(root, config.id);
     mkdirSync(dir, { recursive: true, mode: 0o711 });
@@ -114,7 +115,7 @@ export function findContainer(root: string, ref: string): ContainerConfig {
       if (byPrefix.length > 1) throw new RuntimeError(`multiple containers match "${ref}": ${byPrefix.map((c) => shortId(c.id)).join(', ')}`);
       return byPrefix[0];
     })();
-  if (!hit) throw new RuntimeError(`No such container: ${ref}`);
+  if (!hit) throw new RuntimeError(`No such container: ${ref}`, 'notFound');
   return hit;
 }
 

@@ -30,25 +30,44 @@ export async function commitCommand(root: string, args: string[], changes: strin
   return 0;
 }
 
-export function imagesCommand(root: string, args: string[], quiet: boolean): number {
-  if (args.length > 1) throw new RuntimeError('"images" accepts at most 1 argument: [REPOSITORY[:TAG]]');
+/** one line of `images`: an image under one of its names (an untagged image: <none>:<none>) */
+interface ImageRow {
+  repository: string;
+  tag: string;
+  image: Image;
+}
+
+/** images: what there is, newest first, each name on its own row; filter: REPOSITORY or REPOSITORY:TAG */
+export function listImages(root: string, filter?: string): ImageRow[] {
   sweep(root);
   const images = openImageStore(root).list();
-  const rows: string[][] = [];
+  const rows: ImageRow[] = [];
   for (const image of images.sort((a, b) => b.created.localeCompare(a.created))) {
     const tags = image.tags.length ? image.tags : ['<none>:<none>'];
     for (const tag of tags) {
       const colon = tag.lastIndexOf(':');
-      const [repo, t] = [tag.slice(0, colon), tag.slice(colon + 1)];
-      if (args[0] && repo !== args[0] && tag !== args[0]) continue;
-      rows.push([repo, t, hex(image.id).slice(0, 12), created(image), humanSize(image.size)]);
+      const [repository, t] = [tag.slice(0, colon), tag.slice(colon + 1)];
+      if (filter && repository !== filter && tag !== filter) continue;
+      rows.push({ repository, tag: t, image });
     }
   }
+  return rows;
+}
+
+/** images' printer: docker's table, or -q's short ids (each image once) */
+function printImages(rows: ImageRow[], quiet: boolean): void {
+  const id = (r: ImageRow) => hex(r.image.id).slice(0, 12);
   if (quiet) {
-    process.stdout.write([...new Set(rows.map((r) => r[2]))].map((id) => `${id}\n`).join(''));
-    return 0;
+    process.stdout.write([...new Set(rows.map(id))].map((i) => `${i}\n`).join(''));
+    return;
   }
-  process.stdout.write(table([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows]));
+  const cells = rows.map((r) => [r.repository, r.tag, id(r), created(r.image), humanSize(r.image.size)]);
+  process.stdout.write(table([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...cells]));
+}
+
+export function imagesCommand(root: string, args: string[], quiet: boolean): number {
+  if (args.length > 1) throw new RuntimeError('"images" accepts at most 1 argument: [REPOSITORY[:TAG]]', 'usage');
+  printImages(listImages(root, args[0]), quiet);
   return 0;
 }
 

@@ -106,7 +106,7 @@ async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buf
     if (size > limits.bytes) throw tooBig(limits);
   };
   await pipeline(input, checkHead(), tap(count), createWriteStream(file)).catch((e: Error) => {
-    throw e instanceof RuntimeError ? e : new RuntimeError(`reading the layer: ${e.message}`);
+    throw e instanceof RuntimeError ? e : new RuntimeError(`reading the layer: ${e.message}`, 'runtime', { cause: e });
   });
   const digest = `sha256:${blobHash.digest('hex')}`;
   const gzip = isGzip(file);
@@ -321,7 +321,7 @@ async function sha256(file: string, gunzip: boolean, limits: LayerLimits): Promi
     },
   });
   await (gunzip ? pipeline(input, createGunzip(), sink) : pipeline(input, sink)).catch((e: Error) => {
-    throw e instanceof RuntimeError ? e : new RuntimeError(`invalid layer: ${e.message}`);
+    throw e instanceof RuntimeError ? e : new RuntimeError(`invalid layer: ${e.message}`, 'runtime', { cause: e });
   });
   return `sha256:${hash.digest('hex')}`;
 }

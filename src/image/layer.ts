@@ -88,7 +88,7 @@ export function checkTarHead(head: Buffer): void {
       // a few KiB of gzip give far more than one block: inflate just those
       block = gunzipSync(head.subarray(0, 4096), { finishFlush: zlib.Z_SYNC_FLUSH });
     } catch (e) {
-      throw new RuntimeError(`invalid layer: not a gzip stream (${(e as Error).message})`);
+      throw new RuntimeError(`invalid layer: not a gzip stream (${(e as Error).message})`, 'runtime', { cause: e });
     }
   }
   const header = block.length >= 512 ? new Header(block.subarray(0, 512)) : undefined;

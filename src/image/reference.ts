@@ -42,7 +42,7 @@ export interface Reference {
 /** a reference docker refuses: exit 125, docker's words after "invalid reference format" */
 export class ReferenceError extends RuntimeError {
   constructor(reason: string) {
-    super(/^invalid (reference format|repository name)/.test(reason) ? reason : `invalid reference format: ${reason}`);
+    super(/^invalid (reference format|repository name)/.test(reason) ? reason : `invalid reference format: ${reason}`, 'usage');
   }
 }
 

@@ -169,13 +169,13 @@ export function openImageStore(root: string) {
       const out: string[] = [];
       const tag = image.tags.includes(tryNormalize(ref) ?? '') ? tryNormalize(ref)! : undefined;
       if (!tag && image.tags.length > 1 && !force) {
-        throw new RuntimeError(`conflict: unable to delete ${hex(image.id).slice(0, 12)} (must be forced) - image is referenced in multiple repositories`);
+        throw new RuntimeError(`conflict: unable to delete ${hex(image.id).slice(0, 12)} (must be forced) - image is referenced in multiple repositories`, 'conflict');
       }
       const user = inUse(image.id);
       const untag = tag ? [tag] : image.tags;
       const lastTag = image.tags.length <= untag.length;
       if (user && lastTag && !force) {
-        throw new RuntimeError(`conflict: unable to remove repository reference "${ref}" (must force) - container ${user.slice(0, 12)} is using its referenced image ${hex(image.id).slice(0, 12)}`);
+        throw new RuntimeError(`conflict: unable to remove repository reference "${ref}" (must force) - container ${user.slice(0, 12)} is using its referenced image ${hex(image.id).slice(0, 12)}`, 'conflict');
       }
       const index = readIndex();
       let manifests = index.manifests.filter((d) => !(d.digest === image.manifest.digest && untag.includes(d.annotations?.[REF_NAME] ?? '')));

@@ -21,7 +21,7 @@ export function treeSize(dir: string, maxEntries: number): number {
     try {
       list = readdirSync(at, { withFileTypes: true });
     } catch (e) {
-      throw new RuntimeError(`invalid layer: reading "/${relative(dir, at)}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new RuntimeError(`invalid layer: reading "/${relative(dir, at)}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'runtime', { cause: e });
     }
     for (const e of list) {
       if (++entries > maxEntries) throw new RuntimeError(`invalid layer: more than ${maxEntries} entries (the limit, MYDOCKER_MAX_LAYER_ENTRIES)`);

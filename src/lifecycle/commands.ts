@@ -41,9 +41,9 @@ function psFilter(filters: string[]): { test: (c: Container) => boolean; status:
     const eq = f.indexOf('=');
     if (eq < 1) throw new UsageError('bad format of filter (expected name=value)');
     const [key, value] = [f.slice(0, eq).toLowerCase(), f.slice(eq + 1)];
-    if (!['status', 'name', 'id', 'exited'].includes(key)) throw new RuntimeError(`invalid filter '${key}'`);
-    if (key === 'status' && !STATUSES.includes(value)) throw new RuntimeError(`invalid filter 'status=${value}'`);
-    if (key === 'exited' && !/^-?\d+$/.test(value)) throw new RuntimeError(`invalid filter 'exited=${value}'`);
+    if (!['status', 'name', 'id', 'exited'].includes(key)) throw new RuntimeError(`invalid filter '${key}'`, 'usage');
+    if (key === 'status' && !STATUSES.includes(value)) throw new RuntimeError(`invalid filter 'status=${value}'`, 'usage');
+    if (key === 'exited' && !/^-?\d+$/.test(value)) throw new RuntimeError(`invalid filter 'exited=${value}'`, 'usage');
     by.set(key, [...(by.get(key) ?? []), value]);
   }
   const matches = (re: string, ...texts: string[]) => {
@@ -62,16 +62,21 @@ function psFilter(filters: string[]): { test: (c: Container) => boolean; status:
   return { test: (c) => [...by].every(([key, values]) => values.some((v) => tests[key](c, v))), status: by.has('status') };
 }
 
-export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTrunc: boolean; filters: string[] }): number {
+/** ps: the containers to show, newest first (the records: the table is the printer's, JSON the daemon's) */
+export function psList(root: string, o: { all: boolean; filters: string[] }): Container[] {
   const filter = psFilter(o.filters);
-  const list = allContainers(root)
+  return allContainers(root)
     .filter((c) => o.all || filter.status || c.state.status === 'running') // a status filter looks at every container, as docker's
     .filter(filter.test)
     .sort((a, b) => b.config.created.localeCompare(a.config.created));
+}
+
+/** ps's printer: docker's table, or -q's ids */
+function printPs(list: Container[], o: { quiet: boolean; noTrunc: boolean }): void {
   const id = (c: Container) => (o.noTrunc ? c.config.id : shortId(c.config.id));
   if (o.quiet) {
     process.stdout.write(list.map((c) => `${id(c)}\n`).join(''));
-    return 0;
+    return;
   }
   const rows = list.map((c) => {
     const command = c.config.args.join(' ');
@@ -91,6 +96,10 @@ export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTru
     ];
   });
   process.stdout.write(table([['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], ...rows]));
+}
+
+export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTrunc: boolean; filters: string[] }): number {
+  printPs(psList(root, o), o);
   return 0;
 }
 
@@ -136,7 +145,7 @@ async function removeContainer(root: string, id: string, force: boolean): Promis
       }
       const phase = phaseOf(state);
       if (!force && (phase === 'running' || phase === 'starting'))
-        throw new RuntimeError(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+        throw new RuntimeError(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`, 'conflict');
       return { config: findContainer(root, id), state };
     });
     if (!c) return;
@@ -157,6 +166,7 @@ export function renameCommand(root: string, ref: string, name: string): number {
     if (clash)
       throw new RuntimeError(
         `Conflict. The container name "/${name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        'conflict',
       );
     writeAtomic(join(containerDir(root, c.id), 'config.json'), JSON.stringify({ ...c, name }, null, 2));
   });

@@ -108,7 +108,7 @@ function execUser(pid: number, security: SecuritySpec, user: string | undefined)
   try {
     return resolveUser(user ?? security.user ?? '', security.groupAdd, read('/etc/passwd'), read('/etc/group'));
   } catch (e) {
-    if (e instanceof UserError) throw new RuntimeError(e.message, 126);
+    if (e instanceof UserError) throw new RuntimeError(e.message, 'cannotRun');
     throw e;
   }
 }
@@ -167,11 +167,11 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
 
 /** the init's words and docker's statuses (src/init.ts): 127 not found, 126 cannot run */
 function execFailure(file: string, cwd: string, e: NodeJS.ErrnoException): RuntimeError {
-  if (e.syscall === 'chdir') return new RuntimeError(`cannot change to working directory ${cwd}: no such directory`, 126);
-  if (e.syscall !== 'execve') return new RuntimeError(`cannot join the container: ${e.message}`);
+  if (e.syscall === 'chdir') return new RuntimeError(`cannot change to working directory ${cwd}: no such directory`, 'cannotRun');
+  if (e.syscall !== 'execve') return new RuntimeError(`cannot join the container: ${e.message}`, 'runtime', { cause: e });
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
-    return new RuntimeError(file.includes('/') ? `exec: "${file}": no such file or directory` : `exec: "${file}": executable file not found in $PATH`, 127);
-  if (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM') return new RuntimeError(`exec: "${file}": permission denied`, 126);
-  if (e.code === 'ENOEXEC') return new RuntimeError(`exec: "${file}": exec format error`, 126);
-  return new RuntimeError(`exec: "${file}": ${e.message}`, 126);
+    return new RuntimeError(file.includes('/') ? `exec: "${file}": no such file or directory` : `exec: "${file}": executable file not found in $PATH`, 'commandNotFound');
+  if (e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EPERM') return new RuntimeError(`exec: "${file}": permission denied`, 'cannotRun');
+  if (e.code === 'ENOEXEC') return new RuntimeError(`exec: "${file}": exec format error`, 'cannotRun');
+  return new RuntimeError(`exec: "${file}": ${e.message}`, 'cannotRun', { cause: e });
 }

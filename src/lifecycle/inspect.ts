@@ -63,9 +63,18 @@ function formatTemplate(template: string, value: unknown): string {
   });
 }
 
-export function inspectCommand(root: string, refs: string[], format?: string): number {
-  const all = refs.map((ref) => dockerShape(root, getContainer(root, ref)));
+/** inspect: each container in docker's JSON shape (what the daemon's GET /containers/{id}/json serves too) */
+export function inspectContainers(root: string, refs: string[]): Record<string, unknown>[] {
+  return refs.map((ref) => dockerShape(root, getContainer(root, ref)));
+}
+
+/** inspect's printer: the JSON array, or -f's template once per container */
+function printInspect(all: Record<string, unknown>[], format?: string): void {
   if (format !== undefined) process.stdout.write(all.map((c) => `${formatTemplate(format, c)}\n`).join(''));
   else process.stdout.write(`${JSON.stringify(all, null, 4)}\n`);
+}
+
+export function inspectCommand(root: string, refs: string[], format?: string): number {
+  printInspect(inspectContainers(root, refs), format);
   return 0;
 }

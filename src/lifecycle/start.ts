@@ -34,10 +34,10 @@ const reopenStep: Step = {
     const { root, id, state, cleanup } = ctx;
     ctx.reopened = true;
     withStore(root, () => {
-      if (!existsSync(containerDir(root, id))) throw new RuntimeError(`No such container: ${shortId(id)}`); // removed since start found it
+      if (!existsSync(containerDir(root, id))) throw new RuntimeError(`No such container: ${shortId(id)}`, 'notFound'); // removed since start found it
       const old = readState(root, id);
       // its last owner (monitor or CLI) must be gone: a second start, or a monitor still removing the cgroups we are about to make
-      if (!can(old, 'starting')) throw new RuntimeError(`container ${shortId(id)} is already running or being started`);
+      if (!can(old, 'starting')) throw new RuntimeError(`container ${shortId(id)} is already running or being started`, 'conflict');
       rmSync(exitFile(containerDir(root, id)), { force: true }); // the last run's end is not this one's
       // a new run: no pid, no exit code yet (docker keeps FinishedAt until the next end); from
       // now on this CLI owns it (rm -f waits for it), and a failed start keeps the container

@@ -13,15 +13,32 @@ export function createCommand(root: string, r: CreateRequest): number {
   return 0;
 }
 
-export function lsCommand(root: string, quiet: boolean): number {
+/** a line of `network ls`: the networks on record, by name, then docker's two pseudo networks (which -q leaves out) */
+interface NetworkRow {
+  id: string;
+  name: string;
+  driver: string;
+  pseudo?: boolean;
+}
+
+/** network ls: the rows (the table is the printer's, JSON the daemon's) */
+export function listNetworkRows(root: string): NetworkRow[] {
   const all = withNetworks(root, () => listNetworks(root)).sort((a, b) => a.name.localeCompare(b.name));
   const pseudo = [
-    { id: 'none', name: 'none', driver: 'null' },
-    { id: 'host', name: 'host', driver: 'host' },
+    { id: 'none', name: 'none', driver: 'null', pseudo: true },
+    { id: 'host', name: 'host', driver: 'host', pseudo: true },
   ];
-  const rows = [...all.map((n) => ({ id: n.id.slice(0, 12), name: n.name, driver: n.driver })), ...pseudo];
-  if (quiet) process.stdout.write(all.map((n) => `${n.id.slice(0, 12)}\n`).join(''));
-  else process.stdout.write(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [r.id, r.name, r.driver, 'local'])]));
+  return [...all.map((n) => ({ id: n.id, name: n.name, driver: n.driver })), ...pseudo];
+}
+
+/** network ls's printer: docker's table, or -q's short ids */
+function printNetworks(rows: NetworkRow[], quiet: boolean): void {
+  if (quiet) process.stdout.write(rows.filter((r) => !r.pseudo).map((r) => `${r.id.slice(0, 12)}\n`).join(''));
+  else process.stdout.write(table([['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], ...rows.map((r) => [r.id.slice(0, 12), r.name, r.driver, 'local'])]));
+}
+
+export function lsCommand(root: string, quiet: boolean): number {
+  printNetworks(listNetworkRows(root), quiet);
   return 0;
 }
 
@@ -39,25 +56,29 @@ function dockerShape(n: NetworkRecord): Record<string, unknown> {
   };
 }
 
-export function inspectCommand(root: string, refs: string[]): number {
+/** network inspect: each network in docker's JSON shape */
+export function inspectNetworks(root: string, refs: string[]): Record<string, unknown>[] {
   // swept first: the containers listed are alive
-  const all = withStore(root, () =>
+  return withStore(root, () =>
     withNetworks(root, () =>
       refs.map((ref) => {
         const n = findNetwork(root, ref);
-        if (!n) throw new RuntimeError(`network ${ref} not found`);
+        if (!n) throw new RuntimeError(`network ${ref} not found`, 'notFound');
         return dockerShape(n);
       }),
     ),
   );
-  process.stdout.write(`${JSON.stringify(all, null, 4)}\n`);
+}
+
+export function inspectCommand(root: string, refs: string[]): number {
+  process.stdout.write(`${JSON.stringify(inspectNetworks(root, refs), null, 4)}\n`); // the printer: docker's JSON
   return 0;
 }
 
 /** the record and the device; refused while a container holds an address on it */
 function remove(root: string, n: NetworkRecord): void {
   const attached = Object.values(n.allocations);
-  if (attached.length) throw new RuntimeError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+  if (attached.length) throw new RuntimeError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`, 'conflict');
   const nl = Netlink.open();
   try {
     removeBridge(nl, n);
@@ -74,7 +95,7 @@ export function rmCommand(root: string, refs: string[]): number {
       withStore(root, () =>
         withNetworks(root, () => {
           const n = findNetwork(root, ref);
-          if (!n) throw new RuntimeError(`network ${ref} not found`);
+          if (!n) throw new RuntimeError(`network ${ref} not found`, 'notFound');
           if (n.name === DEFAULT_NETWORK) throw new RuntimeError(`${n.name} is a pre-defined network and cannot be removed`);
           remove(root, n);
         }),

@@ -50,7 +50,7 @@ export function allocate(pool: Pool, owner: string, name: string, wanted?: strin
   const free = (n: number) => contains(subnet, n) && !reserved.has(n) && !(intToIp(n) in pool.allocations);
   if (wanted !== undefined) {
     if (!contains(subnet, ipToInt(wanted))) throw new RuntimeError(`invalid address ${wanted}: it does not belong to the network's subnet ${pool.subnet}`);
-    if (!free(ipToInt(wanted))) throw new RuntimeError(`address ${wanted} is already in use on network "${name}"`);
+    if (!free(ipToInt(wanted))) throw new RuntimeError(`address ${wanted} is already in use on network "${name}"`, 'conflict');
     pool.allocations[wanted] = owner;
     return wanted;
   }

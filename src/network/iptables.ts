@@ -25,7 +25,7 @@ function iptables(table: string, args: string[]): { ok: boolean; stderr: string 
   // node:child_process loads here, not with the module: a run without a bridge never needs it
   const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync('iptables', ['-w', '-t', table, ...args], { encoding: 'utf8', env });
-  if (r.error) throw new RuntimeError(`iptables: ${r.error.message}`);
+  if (r.error) throw new RuntimeError(`iptables: ${r.error.message}`, 'runtime', { cause: r.error });
   return { ok: r.status === 0, stderr: r.stderr.trim() };
 }
 

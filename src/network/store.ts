@@ -74,7 +74,7 @@ export interface CreateRequest {
 export function createNetwork(root: string, r: CreateRequest): NetworkRecord {
   if (!NAME_RE.test(r.name)) throw new RuntimeError(`invalid network name "${r.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (['none', 'host'].includes(r.name)) throw new RuntimeError(`network name "${r.name}" is reserved`);
-  if (findNetwork(root, r.name)?.name === r.name) throw new RuntimeError(`network with name ${r.name} already exists`);
+  if (findNetwork(root, r.name)?.name === r.name) throw new RuntimeError(`network with name ${r.name} already exists`, 'conflict');
   const subnet = r.subnet ? parseCidr(r.subnet) : pickSubnet(root);
   if (subnet.prefix > 30) throw new RuntimeError(`invalid subnet ${cidrText(subnet)}: a bridge network needs at least a /30`);
   for (const other of listNetworks(root))
@@ -109,5 +109,5 @@ export function networkForRun(root: string, name: string): NetworkRecord {
   const n = findNetwork(root, name);
   if (n) return n;
   if (name === DEFAULT_NETWORK) return createNetwork(root, { name });
-  throw new RuntimeError(`network ${name} not found`);
+  throw new RuntimeError(`network ${name} not found`, 'notFound');
 }

@@ -29,6 +29,6 @@ function imageReference(image: string): void {
   try {
     checkAnyReference(image);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
 }

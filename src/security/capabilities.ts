@@ -78,9 +78,9 @@ export function normalizeCapabilities(caps: string[], field: 'CapAdd' | 'CapDrop
     let c = raw.toUpperCase();
     if (c === 'ALL') return c;
     if (!c.startsWith('CAP_')) c = 'CAP_' + c;
-    // docker's daemon answers these (no "See 'docker run --help'."): a RuntimeError
-    if (!known.includes(c)) throw new RuntimeError(`invalid ${field}: unknown capability: ${JSON.stringify(c)}`);
-    if (!current.includes(c)) throw new RuntimeError(`invalid ${field}: capability not supported by your kernel or not available in the current environment: ${JSON.stringify(c)}`);
+    // docker's daemon answers these (no "See 'docker run --help'."): a bad parameter, not a UsageError
+    if (!known.includes(c)) throw new RuntimeError(`invalid ${field}: unknown capability: ${JSON.stringify(c)}`, 'usage');
+    if (!current.includes(c)) throw new RuntimeError(`invalid ${field}: capability not supported by your kernel or not available in the current environment: ${JSON.stringify(c)}`, 'usage');
     return c;
   });
 }

@@ -2,6 +2,7 @@
 // `run`'s security flags, docker's names and messages, all checked before anything
 // is created: the result is the SecuritySpec the init applies right before execve.
 import { list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../cli/args.js';
+import { RuntimeError } from '../errors.js';
 import type { SecuritySpec } from './apply.js';
 import { capNumber, currentCapabilities, resolveCapabilities } from './capabilities.js';
 import { defaultProfile, hostTarget, readProfile, resolveProfile, type Profile } from './seccomp.js';
@@ -55,7 +56,7 @@ function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
       if (b === undefined) throw new UsageError(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
       noNewPrivileges = b;
     } else if (key === 'seccomp') {
-      profile = value === 'unconfined' || value === 'builtin' ? value : readProfile(value);
+      profile = value === 'unconfined' || value === 'builtin' ? value : asUsage(() => readProfile(value));
     } else {
       throw new UsageError(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
     }
@@ -64,7 +65,7 @@ function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
   // docker: --privileged runs unconfined unless a profile file was given
   const unconfined = profile === 'unconfined' || ((privileged || hostFiles) && profile === undefined) || (privileged && profile === 'builtin');
   const chosen = unconfined ? undefined : typeof profile === 'object' ? profile : defaultProfile();
-  const seccomp = chosen && resolveProfile(chosen, hostTarget(caps));
+  const seccomp = chosen && asUsage(() => resolveProfile(chosen, hostTarget(caps)));
   return {
     capabilities: caps.map(capNumber),
     noNewPrivileges,
@@ -73,6 +74,15 @@ function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
     user: str(opts.user) || undefined,
     groupAdd: list(opts['group-add']),
   };
+}
+
+/** the seccomp code's bad parameters, as the command line shows them: pointing to `run --help` */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw e instanceof RuntimeError && e.kind === 'usage' ? new UsageError(e.message, { cause: e.cause }) : e;
+  }
 }
 
 /** Go's strconv.ParseBool, which docker uses */

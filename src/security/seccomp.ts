@@ -13,8 +13,8 @@
 // copy (src/paths.ts finds it, bundled or not).
 const { readFileSync } = process.getBuiltinModule('node:fs');
 import { release } from 'node:os';
-import { UsageError } from '../cli/args.js';
 import type { SeccompArg, SeccompFilter, SeccompRule } from './native.js';
+import { RuntimeError } from '../errors.js';
 import { ownFile } from '../paths.js';
 
 /** docker's profile format (moby/profiles seccomp.Seccomp) */
@@ -77,27 +77,27 @@ export function readProfile(file: string): Profile {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const why = /^\w+: ([^,]+)/.exec((e as Error).message)?.[1] ?? (e as Error).message; // Go's words: open FILE: no such file…
-    throw new UsageError(`opening seccomp profile (${file}) failed: open ${file}: ${why}`);
+    throw new RuntimeError(`opening seccomp profile (${file}) failed: open ${file}: ${why}`, 'usage', { cause: e });
   }
   let p: Profile;
   try {
     p = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`Decoding seccomp profile failed: ${(e as Error).message}`);
+    throw new RuntimeError(`Decoding seccomp profile failed: ${(e as Error).message}`, 'usage', { cause: e });
   }
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new UsageError('Decoding seccomp profile failed: not a JSON object');
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new RuntimeError('Decoding seccomp profile failed: not a JSON object', 'usage');
   return p;
 }
 
 /**
  * A profile for one container: docker's setupSeccomp. undefined when the profile
- * asks for nothing (no default action, no syscalls). Throws UsageError for a
- * profile docker would refuse.
+ * asks for nothing (no default action, no syscalls). A profile docker would refuse
+ * is a usage error (a bad parameter).
  */
 export function resolveProfile(p: Profile, t: Target): SeccompFilter | undefined {
   if (!p.defaultAction && !p.syscalls?.length) return undefined;
   if (p.architectures?.length && p.archMap?.length) {
-    throw new UsageError("both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
+    throw new RuntimeError("both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'", 'usage');
   }
   const architectures = [...(p.architectures ?? [])];
   const own = ARCHES[t.arch];
@@ -107,7 +107,7 @@ export function resolveProfile(p: Profile, t: Target): SeccompFilter | undefined
   const defaultErrno = p.defaultErrnoRet ?? EPERM;
   const rules: SeccompRule[] = [];
   for (const call of p.syscalls ?? []) {
-    if (call.name && call.names?.length) throw new UsageError("both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
+    if (call.name && call.names?.length) throw new RuntimeError("both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'", 'usage');
     if (!applies(call, t)) continue;
     const names = call.name ? [call.name] : (call.names ?? []);
     const errno = call.errnoRet ?? EPERM;
@@ -144,7 +144,7 @@ function applies(call: ProfileSyscall, t: Target): boolean {
 export function kernelAtLeast(release: string, min: string): boolean {
   const parse = (s: string) => {
     const m = /^(\d+)\.(\d+)/.exec(s);
-    if (!m) throw new UsageError(`failed to parse kernel version ${JSON.stringify(s)}`);
+    if (!m) throw new RuntimeError(`failed to parse kernel version ${JSON.stringify(s)}`, 'usage');
     return [Number(m[1]), Number(m[2])];
   };
   const [k, maj] = parse(release);
@@ -185,6 +185,6 @@ const ARCHES: Record<string, string> = {
 
 /** SCMP_ARCH_X86_64 → x86_64, the name seccomp_arch_resolve_name takes */
 function libseccompArch(name: string): string {
-  if (!name.startsWith('SCMP_ARCH_')) throw new UsageError(`unknown seccomp architecture ${JSON.stringify(name)}`);
+  if (!name.startsWith('SCMP_ARCH_')) throw new RuntimeError(`unknown seccomp architecture ${JSON.stringify(name)}`, 'usage');
   return name.slice('SCMP_ARCH_'.length).toLowerCase();
 }

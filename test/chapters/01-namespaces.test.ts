@@ -467,6 +467,20 @@ t.test('control characters in input are escaped in the error line', { skip: need
   }
 });
 
+// -D shows what lies under an error: its causes, one "caused by" line each, after the
+// error's own line; without -D that one line is all.
+t.test('-D: the one-line error, then its causes', { skip: needsRoot }, async (t) => {
+  const file = join(scratch, 'not-a-dir');
+  writeFileSync(file, '');
+  const args = ['--root', join(file, 'store'), 'run', '/bin/true'];
+  const plain = await mydocker(args);
+  t.equal(plain.code, 125);
+  oneLine(t, plain.stderr, /cannot use .* as the root directory: not a directory/);
+  const debug = await mydocker(['-D', ...args]);
+  t.equal(debug.code, 125);
+  t.match(debug.stderr, /^mydocker: cannot use .* as the root directory: not a directory\ncaused by: ENOTDIR: not a directory, stat '[^\n]*store'\n/m);
+});
+
 t.test('125: run needs root', async (t) => {
   // as root, the same check as user nobody (util-linux setpriv drops the ids for one command)
   const r = isRoot

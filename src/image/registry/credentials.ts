@@ -29,7 +29,7 @@ function readConfig(file: string): ConfigFile {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ConfigFile;
   } catch (e) {
-    throw new RuntimeError(`loading config file ${file}: ${(e as Error).message}`);
+    throw new RuntimeError(`loading config file ${file}: ${(e as Error).message}`, 'runtime', { cause: e });
   }
 }
 

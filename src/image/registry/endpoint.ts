@@ -66,7 +66,7 @@ export function trustCAs(system = false, env: NodeJS.ProcessEnv = process.env): 
     try {
       pem = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new RuntimeError(`MYDOCKER_EXTRA_CA_CERTS: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new RuntimeError(`MYDOCKER_EXTRA_CA_CERTS: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'runtime', { cause: e });
     }
     extra.push(...(pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
     if (extra.length === 0) throw new RuntimeError(`MYDOCKER_EXTRA_CA_CERTS: no PEM certificate in ${file}`);

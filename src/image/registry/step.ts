@@ -32,7 +32,7 @@ export const pullOptions: OptionGroup = {
       try {
         parsePlatform(o.platform);
       } catch (e) {
-        throw new UsageError((e as Error).message);
+        throw new UsageError((e as Error).message, { cause: e });
       }
     }
   },
@@ -57,7 +57,7 @@ export const pullStep: Step = {
       await pullImage(ctx.root, o.image, { platform, out: process.stderr });
       image = findLocal(store, ref, platform);
     }
-    if (!image) throw new RuntimeError(`No such image: ${familiarName(ref)}${ref.tag ? `:${ref.tag}` : `@${ref.digest}`}`);
+    if (!image) throw new RuntimeError(`No such image: ${familiarName(ref)}${ref.tag ? `:${ref.tag}` : `@${ref.digest}`}`, 'notFound');
     if (o.platform) checkPlatform(store, image, platform, ref); // a local image of another platform is not the one asked for
     if (ref.digest) o.image = hex(image.id); // the rootfs step looks images up by tag or id
   },
