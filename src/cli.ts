@@ -4,7 +4,7 @@
 //   125  mydocker itself failed (bad flag, bad value, not root, …)
 //   126  the command cannot be executed      127  the command was not found
 //   otherwise the container's own status (128+N when killed by signal N)
-import { UsageError } from './cli/args.js';
+import { UsageError } from './toolkit/args.js';
 import { main } from './cli/main.js';
 import { causeLines, printable, RuntimeError } from './errors.js';
 import { debugging, log } from './log.js';

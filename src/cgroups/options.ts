@@ -1,6 +1,6 @@
 // chapter: 02-cgroups
 // `run`'s resource flags, docker's names and units.
-import { str, type OptionGroup } from '../cli/args.js';
+import { str, type OptionGroup } from '../toolkit/args.js';
 import { parseCgroupParent, parseResources } from './limits.js';
 
 export const cgroupOptions: OptionGroup = {

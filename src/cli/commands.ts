@@ -1,7 +1,7 @@
 // chapter: 01-namespaces
 // The commands: one line per feature's list. main.ts loads this file once the global
 // flags are read: `mydocker --version` loads no command's code.
-import type { CommandDef } from './command.js';
+import type { CommandDef } from '../toolkit/command.js';
 import { foreground } from './foreground.js';
 import { runOptions, runOptionsFrom } from './run-options.js';
 // <chapter 03-rootfs>

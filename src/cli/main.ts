@@ -3,10 +3,10 @@
 // runs nothing (src/cli.ts is the entry); the commands, each feature's own, are in
 // commands.ts, loaded once the global flags are read.
 const { mkdirSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
-import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from './args.js';
+import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from '../toolkit/args.js';
 import { RuntimeError } from '../errors.js';
 import { setLogLevel } from '../log.js';
-import type { CommandDef } from './command.js';
+import type { CommandDef } from '../toolkit/command.js';
 
 const VERSION = '0.1.0';
 

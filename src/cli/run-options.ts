@@ -2,7 +2,7 @@
 // `run`'s flags: one option group per feature, each with its flags and the code
 // that checks them and fills its part of RunOptions. Every value is checked here,
 // before anything is created: a bad one is a UsageError (exit 125).
-import { help, list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from './args.js';
+import { help, list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
 import type { RunOptions } from '../container/config.js';
 // <chapter 02-cgroups>
 import { cgroupOptions } from '../cgroups/options.js';

@@ -1,7 +1,7 @@
 // chapter: 03-rootfs
 // The image commands of the command line. Each loads its code only when it runs.
-import { help, list, str, type OptSpec } from '../cli/args.js';
-import type { CommandDef } from '../cli/command.js';
+import { help, list, str, type OptSpec } from '../toolkit/args.js';
+import type { CommandDef } from '../toolkit/command.js';
 
 const imageOptions: OptSpec[] = [
   { long: 'change', short: 'c', value: 'instruction', repeat: true, desc: 'Apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, WORKDIR, USER' },

@@ -2,7 +2,7 @@
 // The image commands as docker prints them: import, images, rmi, commit.
 import { listContainers } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
-import { humanDuration, humanSize, table } from '../cli/format.js';
+import { humanDuration, humanSize, table } from '../toolkit/format.js';
 import { printable, RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
 import { hex, openImageStore, type Image } from './store.js';

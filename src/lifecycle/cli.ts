@@ -1,7 +1,7 @@
 // chapter: 05-lifecycle
 // The lifecycle commands of the command line. Each loads its code only when it runs.
-import { help, list, str, UsageError, type OptSpec } from '../cli/args.js';
-import type { CommandDef } from '../cli/command.js';
+import { help, list, str, UsageError, type OptSpec } from '../toolkit/args.js';
+import type { CommandDef } from '../toolkit/command.js';
 import { runOptions, runOptionsFrom } from '../cli/run-options.js';
 
 const commands = () => import('./commands.js');

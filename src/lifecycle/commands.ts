@@ -3,8 +3,8 @@
 // true), in docker's formats.
 import { join } from 'node:path';
 import { removeDirQuietly } from '../cgroups/fs.js';
-import { UsageError } from '../cli/args.js';
-import { humanDuration, humanSize, table } from '../cli/format.js';
+import { UsageError } from '../toolkit/args.js';
+import { humanDuration, humanSize, table } from '../toolkit/format.js';
 import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
 import { withStore } from '../container/sweep.js';

@@ -1,7 +1,7 @@
 // chapter: 05-lifecycle
 // run's -d: the container is handed to its monitor and run returns its id;
 // --stop-signal: what `stop` sends first (default the image's STOPSIGNAL, else SIGTERM).
-import { str, type OptionGroup } from '../cli/args.js';
+import { str, type OptionGroup } from '../toolkit/args.js';
 import { signalNumber } from './signame.js';
 
 declare module '../container/config.js' {

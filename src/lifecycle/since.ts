@@ -3,7 +3,7 @@
 // a duration back from now in Go's syntax ("10m", "1h30m", "1.5s"), a Unix time
 // ("1700000000", "1700000000.5"), or an RFC 3339 date, whole or cut short
 // ("2026-12-01", "2026-12-01T10:00", "2026-12-01T10:00:00.5Z"; no zone: local time).
-import { UsageError } from '../cli/args.js';
+import { UsageError } from '../toolkit/args.js';
 
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

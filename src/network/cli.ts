@@ -1,8 +1,8 @@
 // chapter: 06-network
 // `network create|ls|inspect|rm|prune`, and `container cleanup`, the exit command a
 // detached container's monitor runs once the container has ended.
-import { help, str, UsageError } from '../cli/args.js';
-import type { CommandDef } from '../cli/command.js';
+import { help, str, UsageError } from '../toolkit/args.js';
+import type { CommandDef } from '../toolkit/command.js';
 
 const commands = () => import('./commands.js');
 

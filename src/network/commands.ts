@@ -1,6 +1,6 @@
 // chapter: 06-network
 // The network commands, on the records of store.ts and the devices of bridge.ts.
-import { table } from '../cli/format.js';
+import { table } from '../toolkit/format.js';
 import { withStore } from '../container/sweep.js';
 import { printable, RuntimeError } from '../errors.js';
 import { removeBridge } from './bridge.js';

@@ -1,6 +1,6 @@
 // chapter: 06-network
 // run's network flags, each value checked before anything is made.
-import { list, str, UsageError, type OptionGroup } from '../cli/args.js';
+import { list, str, UsageError, type OptionGroup } from '../toolkit/args.js';
 import { isIp } from './ipam.js';
 import { parsePublish, type PortMapping } from './ports.js';
 

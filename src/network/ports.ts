@@ -2,7 +2,7 @@
 // Published ports: -p [IP:][HOST:]CONTAINER[/PROTO], -P, docker's ps column, and a
 // free host port from the ephemeral range when none is given.
 const { readFileSync } = process.getBuiltinModule('node:fs');
-import { UsageError } from '../cli/args.js';
+import { UsageError } from '../toolkit/args.js';
 import { RuntimeError } from '../errors.js';
 import { isIp } from './ipam.js';
 import type { NetworkRecord } from './store.js';

@@ -1,7 +1,7 @@
 // chapter: 03-rootfs
 // `run`'s flags for images, names and volumes. A first word that is an absolute
 // path is still chapter 01's COMMAND on the host's files; anything else is an image.
-import { list, str, UsageError, type OptionGroup } from '../cli/args.js';
+import { list, str, UsageError, type OptionGroup } from '../toolkit/args.js';
 import { checkAnyReference } from '../image/reference.js';
 
 export const rootfsOptions: OptionGroup = {

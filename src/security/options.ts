@@ -1,7 +1,7 @@
 // chapter: 04-security
 // `run`'s security flags, docker's names and messages, all checked before anything
 // is created: the result is the SecuritySpec the init applies right before execve.
-import { list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../cli/args.js';
+import { list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
 import { RuntimeError } from '../errors.js';
 import type { SecuritySpec } from './apply.js';
 import { capNumber, currentCapabilities, resolveCapabilities } from './capabilities.js';

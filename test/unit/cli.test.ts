@@ -2,7 +2,7 @@
 // environment and exit status, and the cleanup stack. Never imports src/cli.ts
 // (importing it runs the CLI).
 import t from 'tap';
-import { parseOptions, type OptSpec } from '../../src/cli/args.js';
+import { parseOptions, type OptSpec } from '../../src/toolkit/args.js';
 import { runOptions, runOptionsFrom } from '../../src/cli/run-options.js';
 import { Cleanup } from '../../src/container/cleanup.js';
 import { containerEnv, exitStatus } from '../../src/container/config.js';

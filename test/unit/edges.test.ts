@@ -6,7 +6,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseOptions, UsageError, list, str, type OptSpec } from '../../src/cli/args.js';
+import { parseOptions, UsageError, list, str, type OptSpec } from '../../src/toolkit/args.js';
 import { runOptions, runOptionsFrom } from '../../src/cli/run-options.js';
 import { Cleanup } from '../../src/container/cleanup.js';
 import { containerEnv, exitStatus } from '../../src/container/config.js';

@@ -2,7 +2,7 @@
 // cause chain -D prints under an error's one line, and the cleanup stack keeping the
 // first failure with the failed undos beside it.
 import t from 'tap';
-import { UsageError } from '../../src/cli/args.js';
+import { UsageError } from '../../src/toolkit/args.js';
 import { Cleanup } from '../../src/container/cleanup.js';
 import { causeLines, ERROR_KINDS, RuntimeError } from '../../src/errors.js';
 

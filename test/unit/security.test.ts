@@ -4,7 +4,7 @@ import t from 'tap';
 import { capMask, capNames, DEFAULT_CAPABILITIES, resolveCapabilities } from '../../src/security/capabilities.js';
 import { defaultProfile, kernelAtLeast, resolveProfile, type Profile } from '../../src/security/seccomp.js';
 import { resolveUser } from '../../src/security/user.js';
-import { UsageError } from '../../src/cli/args.js';
+import { UsageError } from '../../src/toolkit/args.js';
 
 t.test("docker's 14 default capabilities are 00000000a80425fb", async (t) => {
   t.equal(DEFAULT_CAPABILITIES.length, 14);

@@ -1,7 +1,7 @@
 // chapter: 07-images
 // The registry commands of the command line. Each loads its code only when it runs.
-import { help, str, type OptSpec } from '../../cli/args.js';
-import type { CommandDef } from '../../cli/command.js';
+import { help, str, type OptSpec } from '../../toolkit/args.js';
+import type { CommandDef } from '../../toolkit/command.js';
 
 const commands = () => import('./commands.js');
 const quiet: OptSpec = { long: 'quiet', short: 'q', desc: 'Suppress verbose output' };

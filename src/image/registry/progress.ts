@@ -2,7 +2,7 @@
 // Docker's progress output. On a terminal: one line per layer, redrawn in place
 // (Downloading 1.2MB/3.4MB). Otherwise plain lines, each status once:
 //   a3ed95caeb02: Pulling fs layer … Verifying Checksum, Download complete, Pull complete
-import { humanSize } from '../../cli/format.js';
+import { humanSize } from '../../toolkit/format.js';
 
 export class Progress {
   private readonly ids: string[] = [];

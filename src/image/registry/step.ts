@@ -4,7 +4,7 @@
 // step finds it. A reference by digest is resolved here to the image's id.
 // The store and the registry client load only when a run names an image: every
 // command's start-up imports this file for its options.
-import { str, UsageError, type OptionGroup } from '../../cli/args.js';
+import { str, UsageError, type OptionGroup } from '../../toolkit/args.js';
 import type { Step } from '../../container/step.js';
 import { RuntimeError } from '../../errors.js';
 import { familiarName } from '../reference.js';
