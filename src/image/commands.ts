@@ -2,7 +2,7 @@
 // The image commands as docker prints them: import, images, rmi, commit.
 import { listContainers } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
-import { humanDuration, humanSize, table } from '../toolkit/format.js';
+import { humanDuration, humanSize, table, type Outcome } from '../toolkit/format.js';
 import { printable, RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
 import { hex, openImageStore, type Image } from './store.js';
@@ -14,19 +14,27 @@ function sweep(root: string): void {
   sweepScratch(join(root, 'images', 'tmp'));
 }
 
-export async function importCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
+/** import: a tarball as an image; its id */
+export async function importFile(root: string, args: string[], changes: string[], message?: string): Promise<string> {
   if (args.length < 1 || args.length > 2) throw new RuntimeError('"import" requires 1 or 2 arguments: FILE|- [REPOSITORY[:TAG]]');
   sweep(root);
-  const id = await importImage(root, args[0], { ref: args[1], changes, message });
-  process.stdout.write(`${id}\n`);
+  return importImage(root, args[0], { ref: args[1], changes, message });
+}
+
+export async function importCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
+  process.stdout.write(`${await importFile(root, args, changes, message)}\n`);
   return 0;
 }
 
-export async function commitCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
+/** commit: a container's writable layer as an image; its id */
+export async function commitImage(root: string, args: string[], changes: string[], message?: string): Promise<string> {
   if (args.length < 1 || args.length > 2) throw new RuntimeError('"commit" requires 1 or 2 arguments: CONTAINER [REPOSITORY[:TAG]]');
   sweep(root);
-  const id = await commitContainer(root, args[0], { ref: args[1], changes, message });
-  process.stdout.write(`${id}\n`);
+  return commitContainer(root, args[0], { ref: args[1], changes, message });
+}
+
+export async function commitCommand(root: string, args: string[], changes: string[], message?: string): Promise<number> {
+  process.stdout.write(`${await commitImage(root, args, changes, message)}\n`);
   return 0;
 }
 
@@ -71,20 +79,31 @@ export function imagesCommand(root: string, args: string[], quiet: boolean): num
   return 0;
 }
 
-export function rmiCommand(root: string, refs: string[], force: boolean): number {
+/** rmi: each ref's lines (Untagged: …, Deleted: …), or why not; docker goes on with the other images */
+export function* removeImages(root: string, refs: string[], force: boolean): Generator<Outcome<string[]>> {
   if (refs.length === 0) throw new RuntimeError('"rmi" requires at least 1 argument: IMAGE [IMAGE...]');
   sweep(root);
   const store = openImageStore(root);
   // a container its crashed run left behind is swept first: a --rm one never blocks
   const inUse = (id: string) => withStore(root, () => listContainers(root).find((c) => c.image === id)?.id);
-  let failed: Error | undefined;
   for (const ref of refs) {
     try {
-      process.stdout.write(store.remove(ref, inUse, force).map((l) => `${l}\n`).join(''));
+      yield { ref, value: store.remove(ref, inUse, force) };
     } catch (e) {
+      yield { ref, error: e as Error };
+    }
+  }
+}
+
+/** rmi's printer: the lines as each image goes; the failures but the last on stderr, the last one the command's error */
+export function rmiCommand(root: string, refs: string[], force: boolean): number {
+  let failed: Error | undefined;
+  for (const o of removeImages(root, refs, force)) {
+    if (!o.error) process.stdout.write(o.value!.map((l) => `${l}\n`).join(''));
+    else {
       // docker goes on with the other images and fails at the end
       if (failed) process.stderr.write(`mydocker: ${printable(failed.message)}\n`);
-      failed = e as Error;
+      failed = o.error;
     }
   }
   if (failed) throw failed;

@@ -4,13 +4,13 @@
 import { join } from 'node:path';
 import { removeDirQuietly } from '../cgroups/fs.js';
 import { UsageError } from '../toolkit/args.js';
-import { humanDuration, humanSize, table } from '../toolkit/format.js';
+import { humanDuration, humanSize, printEach, table, type Outcome } from '../toolkit/format.js';
 import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
 import { withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
 import { treeSize } from '../image/tree.js';
-import { printable, RuntimeError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { allContainers, getContainer, readState, waitState, type Container } from './record.js';
 import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';
@@ -103,20 +103,21 @@ export function psCommand(root: string, o: { all: boolean; quiet: boolean; noTru
   return 0;
 }
 
-/** rm: a running container only with -f (killed first); nothing of it stays */
-export async function rmCommand(root: string, refs: string[], force: boolean): Promise<number> {
-  let status = 0;
+/** rm: a running container only with -f (killed first); nothing of it stays. Each ref as it is done, or why not */
+export async function* removeContainers(root: string, refs: string[], force: boolean): AsyncGenerator<Outcome> {
   for (const ref of refs) {
     try {
       const c = getContainer(root, ref);
       await removeContainer(root, c.config.id, force);
-      process.stdout.write(`${ref}\n`);
+      yield { ref };
     } catch (e) {
-      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
-      status = e instanceof RuntimeError ? e.status : 125;
+      yield { ref, error: e as Error };
     }
   }
-  return status;
+}
+
+export function rmCommand(root: string, refs: string[], force: boolean): Promise<number> {
+  return printEach(removeContainers(root, refs, force)); // a line per container: its ref, or its error
 }
 
 /**
@@ -173,8 +174,8 @@ export function renameCommand(root: string, ref: string, name: string): number {
   return 0;
 }
 
-/** container prune: every container that does not run, and the bytes of their writable layers */
-export async function pruneCommand(root: string): Promise<number> {
+/** container prune: every container that does not run is removed; their ids, and the bytes of their writable layers */
+export async function pruneContainers(root: string): Promise<{ deleted: string[]; space: number }> {
   const stopped = allContainers(root).filter((c) => can(c.state, 'removed'));
   let space = 0;
   const deleted: string[] = [];
@@ -184,8 +185,13 @@ export async function pruneCommand(root: string): Promise<number> {
     deleted.push(c.config.id);
     space += size;
   }
+  return { deleted, space };
+}
+
+export async function pruneCommand(root: string): Promise<number> {
+  const { deleted, space } = await pruneContainers(root);
   const list = deleted.length ? `Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n` : '';
-  process.stdout.write(`${list}Total reclaimed space: ${humanSize(space, 4)}\n`);
+  process.stdout.write(`${list}Total reclaimed space: ${humanSize(space, 4)}\n`); // the printer
   return 0;
 }
 
@@ -198,12 +204,16 @@ function bytesUnder(dir: string): number {
   }
 }
 
-/** wait: each container's exit code, once it has exited */
-export async function waitCommand(root: string, refs: string[]): Promise<number> {
+/** wait: each container's exit code, once it has exited (one that is not there ends the list) */
+export async function* waitContainers(root: string, refs: string[]): AsyncGenerator<Outcome<number>> {
   for (const ref of refs) {
     const c = getContainer(root, ref);
     const s = await waitState(root, c.config.id, (s) => s.status !== 'running', Infinity);
-    process.stdout.write(`${s?.exitCode ?? 0}\n`);
+    yield { ref, value: s?.exitCode ?? 0 };
   }
+}
+
+export async function waitCommand(root: string, refs: string[]): Promise<number> {
+  await printEach(waitContainers(root, refs), (o) => `${o.value}\n`);
   return 0;
 }

@@ -18,11 +18,25 @@ interface Entry {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** where the entries go, as they are read: the CLI's printer, or (a daemon) a stream of its own */
+type LogSink = (e: Entry) => void;
+
+/** the CLI's printer: each entry back to the stream it came from, -t with its time */
+const printEntry =
+  (timestamps: boolean): LogSink =>
+  (e) =>
+    (e.stream === 'stderr' ? process.stderr : process.stdout).write(timestamps ? `${e.time} ${e.log}` : e.log);
+
 export async function logsCommand(root: string, ref: string, o: { follow: boolean; tail?: number; timestamps: boolean; since?: number; until?: number }): Promise<number> {
+  await readLogs(root, ref, o, printEntry(o.timestamps));
+  return 0;
+}
+
+/** the container's log entries to show, -f until it has ended */
+export async function readLogs(root: string, ref: string, o: { follow: boolean; tail?: number; since?: number; until?: number }, show: LogSink): Promise<void> {
   const c = getContainer(root, ref);
   const dir = containerDir(root, c.config.id);
   const file = join(dir, 'container.log'); // absent: an attached container, its output went to its terminal
-  const show = (e: Entry) => (e.stream === 'stderr' ? process.stderr : process.stdout).write(o.timestamps ? `${e.time} ${e.log}` : e.log);
 
   let offset = 0;
   let rest = '';
@@ -47,13 +61,13 @@ export async function logsCommand(root: string, ref: string, o: { follow: boolea
   const inTime = (t: number) => (o.since === undefined || t >= o.since) && (o.until === undefined || t <= o.until);
   const first = readNew();
   (o.tail === undefined ? first : o.tail === 0 ? [] : first.slice(-o.tail)).forEach(show);
-  if (!o.follow) return 0;
+  if (!o.follow) return;
   // the monitor writes exit.json after the last line: once it is there (or the
   // monitor is gone), one more read has everything
   for (;;) {
     const done = existsSync(exitFile(dir)) || !existsSync(dir) || !monitorAlive(root, c.config.id);
     readNew().forEach(show);
-    if (done) return 0;
+    if (done) return;
     await sleep(100);
   }
 }

@@ -5,7 +5,8 @@ const { closeSync } = process.getBuiltinModule('node:fs');
 import { constants } from 'node:os';
 import { native } from '../native.js';
 import { alive } from '../container/sweep.js';
-import { printable } from '../errors.js';
+import { RuntimeError } from '../errors.js';
+import { printEach, type Outcome } from '../toolkit/format.js';
 import { getContainer, isRunning, waitState, type Container } from './record.js';
 import { signalNumber } from './signame.js';
 import { can } from './transitions.js';
@@ -31,19 +32,21 @@ function signal(c: Container, sig: number): boolean {
   }
 }
 
-export async function killCommand(root: string, refs: string[], sig: string): Promise<number> {
+/** kill: the signal to each container; one that does not run is an error of its own, the others go on */
+export async function* killContainers(root: string, refs: string[], sig: string): AsyncGenerator<Outcome> {
   const n = signalNumber(sig);
-  let status = 0;
   for (const ref of refs) {
     const c = getContainer(root, ref);
     if (!signal(c, n)) {
-      process.stderr.write(`mydocker: cannot kill container: ${printable(ref)}: container ${c.config.id} is not running\n`);
-      status = 125;
+      yield { ref, error: new RuntimeError(`cannot kill container: ${ref}: container ${c.config.id} is not running`) };
       continue;
     }
-    process.stdout.write(`${ref}\n`);
+    yield { ref };
   }
-  return status;
+}
+
+export function killCommand(root: string, refs: string[], sig: string): Promise<number> {
+  return printEach(killContainers(root, refs, sig));
 }
 
 /** its stop signal (SIGTERM unless --stop-signal or the image said otherwise), then SIGKILL after timeout seconds; resolves once the record says exited */
@@ -57,10 +60,15 @@ export async function stopContainer(root: string, c: Container, timeout: number)
   await waitState(root, id, (s) => s.status !== 'running' && !alive(s.cli, s.cliStart), 10_000);
 }
 
-export async function stopCommand(root: string, refs: string[], timeout: number): Promise<number> {
+/** stop: each container, once its record says it has exited */
+export async function* stopContainers(root: string, refs: string[], timeout: number): AsyncGenerator<Outcome> {
   for (const ref of refs) {
     await stopContainer(root, getContainer(root, ref), timeout);
-    process.stdout.write(`${ref}\n`);
+    yield { ref };
   }
+}
+
+export async function stopCommand(root: string, refs: string[], timeout: number): Promise<number> {
+  await printEach(stopContainers(root, refs, timeout));
   return 0;
 }

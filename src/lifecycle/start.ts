@@ -18,7 +18,8 @@ import { processStartTime, StateRecord } from '../container/state.js';
 import type { RunContext, Step } from '../container/step.js';
 import { containerDir, removeContainerDir, writeState } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
-import { printable, RuntimeError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
+import { printEach, type Outcome } from '../toolkit/format.js';
 import { foreground } from '../cli/foreground.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
@@ -71,45 +72,57 @@ async function startContainer(root: string, id: string, attach: boolean, interac
   return run(root, o, foreground, id, steps.map((s) => (s === recordStep ? reopenStep : s))); // the CLI's container, as run's
 }
 
-export async function startCommand(root: string, refs: string[], o: { attach: boolean; interactive: boolean }): Promise<number> {
+/** start: each container (one that runs already is left be, as docker); attached, the value is the container's own exit status */
+export async function* startContainers(root: string, refs: string[], o: { attach: boolean; interactive: boolean }): AsyncGenerator<Outcome<number>> {
   const attach = o.attach || o.interactive;
   if (attach && refs.length > 1) throw new RuntimeError('you cannot start and attach multiple containers at once');
-  let status = 0;
   for (const ref of refs) {
     try {
       const c = getContainer(root, ref);
       if (!isRunning(c.state)) {
         const code = await startContainer(root, c.config.id, attach, o.interactive);
-        if (attach) return code; // docker start -a: the container's own exit status
+        if (attach) {
+          yield { ref, value: code }; // docker start -a: the container's own exit status
+          return;
+        }
       } // running already: nothing to do, as docker
-      if (!attach) process.stdout.write(`${ref}\n`);
+      yield { ref };
     } catch (e) {
-      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
-      status = e instanceof RuntimeError ? e.status : 125;
+      yield { ref, error: e as Error };
     }
   }
-  return status;
+}
+
+export async function startCommand(root: string, refs: string[], o: { attach: boolean; interactive: boolean }): Promise<number> {
+  const attach = o.attach || o.interactive;
+  let code: number | undefined;
+  const status = await printEach(startContainers(root, refs, o), (r) => {
+    code = r.value;
+    return attach ? '' : `${r.ref}\n`; // attached: the container's output only
+  });
+  return code ?? status; // attached: the container's own status
 }
 
 /** restart: stop (if it runs), then start in the background */
-export async function restartCommand(root: string, refs: string[], timeout: number): Promise<number> {
-  let status = 0;
+export async function* restartContainers(root: string, refs: string[], timeout: number): AsyncGenerator<Outcome> {
   for (const ref of refs) {
     try {
       const c = getContainer(root, ref);
       if (isRunning(c.state)) await stopContainer(root, c, timeout);
       await startContainer(root, c.config.id, false, false);
-      process.stdout.write(`${ref}\n`);
+      yield { ref };
     } catch (e) {
-      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
-      status = e instanceof RuntimeError ? e.status : 125;
+      yield { ref, error: e as Error };
     }
   }
-  return status;
 }
 
-/** create: the record (status "created") and the saved options; `start` runs it */
-export async function createCommand(root: string, o: RunOptions): Promise<number> {
+export function restartCommand(root: string, refs: string[], timeout: number): Promise<number> {
+  return printEach(restartContainers(root, refs, timeout));
+}
+
+/** create: the record (status "created") and the saved options; `start` runs it. Its id */
+export async function createContainer(root: string, o: RunOptions): Promise<string> {
   const id = newId();
   const ctx: RunContext = { root, id, options: o, spec: baseSpec(o, o.hostname ?? shortId(id)), state: new StateRecord(), cleanup: new Cleanup() };
   for (const step of steps) await step.configure?.(ctx); // every check run makes, before anything exists
@@ -117,6 +130,10 @@ export async function createCommand(root: string, o: RunOptions): Promise<number
   await recordStep.prepare!(ctx);
   saveOptions(root, id, o);
   ctx.state.update({ cli: undefined, cliStart: undefined }); // no process runs it: the sweep leaves it be
-  process.stdout.write(`${id}\n`);
+  return id;
+}
+
+export async function createCommand(root: string, o: RunOptions): Promise<number> {
+  process.stdout.write(`${await createContainer(root, o)}\n`);
   return 0;
 }

@@ -1,15 +1,19 @@
 // chapter: 06-network
 // The network commands, on the records of store.ts and the devices of bridge.ts.
-import { table } from '../toolkit/format.js';
+import { printEach, table, type Outcome } from '../toolkit/format.js';
 import { withStore } from '../container/sweep.js';
-import { printable, RuntimeError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { removeBridge } from './bridge.js';
 import { Netlink } from './netlink.js';
 import { createNetwork, DEFAULT_NETWORK, listNetworks, findNetwork, removeNetworkFile, withNetworks, type CreateRequest, type NetworkRecord } from './store.js';
 
+/** network create: the new network's id */
+export function create(root: string, r: CreateRequest): string {
+  return withNetworks(root, () => createNetwork(root, r)).id;
+}
+
 export function createCommand(root: string, r: CreateRequest): number {
-  const n = withNetworks(root, () => createNetwork(root, r));
-  process.stdout.write(`${n.id}\n`);
+  process.stdout.write(`${create(root, r)}\n`);
   return 0;
 }
 
@@ -88,8 +92,8 @@ function remove(root: string, n: NetworkRecord): void {
   removeNetworkFile(root, n);
 }
 
-export function rmCommand(root: string, refs: string[]): number {
-  let status = 0;
+/** network rm: each network as it goes, or why not */
+export function* removeNetworks(root: string, refs: string[]): Generator<Outcome> {
   for (const ref of refs) {
     try {
       withStore(root, () =>
@@ -100,24 +104,30 @@ export function rmCommand(root: string, refs: string[]): number {
           remove(root, n);
         }),
       );
-      process.stdout.write(`${ref}\n`);
+      yield { ref };
     } catch (e) {
-      process.stderr.write(`mydocker: ${printable((e as Error).message)}\n`);
-      status = e instanceof RuntimeError ? e.status : 125;
+      yield { ref, error: e as Error };
     }
   }
-  return status;
 }
 
-/** every user-defined network no container uses */
-export function pruneCommand(root: string): number {
-  const removed = withStore(root, () =>
+export function rmCommand(root: string, refs: string[]): Promise<number> {
+  return printEach(removeNetworks(root, refs));
+}
+
+/** network prune: every user-defined network no container uses; their names */
+export function pruneNetworks(root: string): string[] {
+  return withStore(root, () =>
     withNetworks(root, () =>
       listNetworks(root)
         .filter((n) => n.name !== DEFAULT_NETWORK && !Object.keys(n.allocations).length)
         .map((n) => (remove(root, n), n.name)),
     ),
   );
+}
+
+export function pruneCommand(root: string): number {
+  const removed = pruneNetworks(root);
   if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
   return 0;
 }

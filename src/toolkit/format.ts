@@ -1,5 +1,8 @@
 // chapter: 03-rootfs
 // How the CLI shows things, as docker does: aligned tables, "2 minutes", "1.2MB".
+// <chapter 05-lifecycle>
+import { printable, RuntimeError } from '../errors.js';
+// </chapter 05-lifecycle>
 
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -35,3 +38,31 @@ export function humanSize(bytes: number, precision = 3): string {
   }
   return `${Number(n.toPrecision(precision))}${units[i]}`;
 }
+
+/** one item of a command over many (rm a b …): done, with what it gave, or why not; the command goes on with the next */
+export interface Outcome<T = undefined> {
+  ref: string;
+  value?: T;
+  error?: Error;
+}
+// <chapter 05-lifecycle>
+
+/**
+ * the printer of a command over many, as each item ends: its line on stdout, or its
+ * failure's on stderr; the status is the last failure's. An error the items throw
+ * (the command stops there) goes to the front door once the lines before it are out.
+ */
+export async function printEach<T>(outcomes: AsyncIterable<Outcome<T>> | Iterable<Outcome<T>>, line: (o: Outcome<T>) => string = (o) => `${o.ref}\n`): Promise<number> {
+  let status = 0;
+  for await (const o of outcomes) {
+    if (o.error) {
+      process.stderr.write(`mydocker: ${printable(o.error.message)}\n`);
+      status = o.error instanceof RuntimeError ? o.error.status : 125;
+    } else {
+      const text = line(o);
+      if (text) process.stdout.write(text);
+    }
+  }
+  return status;
+}
+// </chapter 05-lifecycle>
