@@ -5,8 +5,8 @@
 // The config's rlimits come at the very end, after the seccomp filter: the init is
 // Node, whose address space alone is over a typical RLIMIT_AS (libseccomp could not
 // build the filter under it); from there on the init only execs.
-import { security } from '../security/native.js';
-import { ociNative } from './native.js';
+import { security } from '../security/security-syscalls.js';
+import { ociNative } from './oci-syscalls.js';
 
 /** setrlimit's resource numbers (asm-generic/resource.h) */
 export const RLIMITS: Record<string, number> = {

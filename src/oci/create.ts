@@ -26,7 +26,7 @@ import { ociState, removeCgroups, writePidFile, type Container, type OciRecord }
 import { makeFreezer } from './freezer.js';
 import { runHooks } from './hooks.js';
 import { writeCpuPeriod } from './update.js';
-import { ociNative } from './native.js';
+import { ociNative } from './oci-syscalls.js';
 import type { OciConfig } from './spec.js';
 
 export interface CreateOptions {

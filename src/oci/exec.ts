@@ -15,7 +15,7 @@ import { native, waitPidfd } from '../native.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig } from './config.js';
 import { may, status, writePidFile, type Container } from './container.js';
-import { ociNative } from './native.js';
+import { ociNative } from './oci-syscalls.js';
 
 export interface ExecOptions {
   process: string;

@@ -13,7 +13,7 @@ import { mountCgroupfs, type CgroupfsSpec } from '../security/cgroupfs.js';
 import type { InitStep } from '../container/step.js';
 import type { InitMount, OciInitSpec } from './config.js';
 import { createContainerHooks } from './container-hooks.js';
-import { ociNative } from './native.js';
+import { ociNative } from './oci-syscalls.js';
 
 declare module './config.js' {
   interface OciInitSpec {
