@@ -19,7 +19,7 @@ import type { SecuritySpec } from '../security/apply.js';
 import { sealedFile } from '../container/selfexe.js';
 import { resolveUser, UserError, type ExecUser } from '../security/user.js';
 import { readExecRecord } from './exec-step.js';
-import { getContainer, isRunning, type Container } from './record.js';
+import { getContainer, isRunning, type Container } from './containers.js';
 
 export interface ExecOptions {
   interactive: boolean;

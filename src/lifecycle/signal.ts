@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { native } from '../native.js';
 import { alive } from '../container/sweep.js';
 import { printable } from '../errors.js';
-import { getContainer, isRunning, waitState, type Container } from './record.js';
+import { getContainer, isRunning, waitState, type Container } from './containers.js';
 import { signalNumber } from './signame.js';
 import { can } from './transitions.js';
 

@@ -22,7 +22,7 @@ import { printable, RuntimeError } from '../errors.js';
 import { foreground } from '../cli/foreground.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
-import { getContainer, isRunning, readState, waitState } from './record.js';
+import { getContainer, isRunning, readState, waitState } from './containers.js';
 import { loadOptions, saveOptions } from './saved.js';
 import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';
