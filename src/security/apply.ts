@@ -11,7 +11,8 @@ const { readFileSync } = process.getBuiltinModule('node:fs');
 import { security, type SeccompFilter } from './security-syscalls.js';
 import { resolveUser, UserError, type ExecUser } from './user.js';
 // <chapter 08-oci>
-import { applyRlimits, applySets } from '../oci/capabilities.js';
+import { applySets } from '../oci/capabilities.js';
+import { applyRlimits } from './rlimits.js';
 // </chapter 08-oci>
 
 /** what the init applies, decided by the CLI (InitSpec.security) */
