@@ -14,7 +14,7 @@ import { attach } from '../container/stdio.js';
 import { RuntimeError } from '../errors.js';
 import { native, waitPidfd } from '../native.js';
 import { ownFile } from '../paths.js';
-import { secureJoin } from '../rootfs/secure-join.js';
+import { secureJoin } from '../secure-join.js';
 import type { SecuritySpec } from '../security/apply.js';
 import { sealedFile } from '../container/selfexe.js';
 import { resolveUser, UserError, type ExecUser } from '../security/user.js';
