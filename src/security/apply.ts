@@ -11,7 +11,7 @@ const { readFileSync } = process.getBuiltinModule('node:fs');
 import { security, type SeccompFilter } from './security-syscalls.js';
 import { resolveUser, UserError, type ExecUser } from './user.js';
 // <chapter 08-oci>
-import { applySets } from '../oci/capabilities.js';
+import { applySets } from './capability-sets.js';
 import { applyRlimits } from './rlimits.js';
 // </chapter 08-oci>
 

@@ -2,7 +2,7 @@
 // An OCI config's process.rlimits, set by the init at the very end, after the seccomp
 // filter: the init is Node, whose address space alone is over a typical RLIMIT_AS
 // (libseccomp could not build the filter under it); from there on the init only execs.
-import { ociNative } from '../oci/oci-syscalls.js';
+import { security } from './security-syscalls.js';
 
 /** setrlimit's resource numbers (asm-generic/resource.h) */
 export const RLIMITS: Record<string, number> = {
@@ -24,5 +24,5 @@ declare module './apply.js' {
 }
 
 export function applyRlimits(limits: Rlimit[]): void {
-  for (const l of limits) ociNative.setrlimit(RLIMITS[l.resource], l.soft, l.hard);
+  for (const l of limits) security.setrlimit(RLIMITS[l.resource], l.soft, l.hard);
 }

@@ -2,8 +2,7 @@
 // An OCI config names the five capability sets one by one (docker gives one list for
 // all). Chapter 04's applySecurity drops the bounding set and becomes the user; then
 // these sets replace the ones it set: capset, then each ambient capability raised.
-import { security } from '../security/security-syscalls.js';
-import { ociNative } from './oci-syscalls.js';
+import { security } from './security-syscalls.js';
 
 export interface CapabilitySets {
   effective: number[];
@@ -12,7 +11,7 @@ export interface CapabilitySets {
   ambient: number[];
 }
 
-declare module '../security/apply.js' {
+declare module './apply.js' {
   interface SecuritySpec {
     /** OCI: each set as the config names it (capabilities is then the bounding set) */
     sets?: CapabilitySets;
@@ -23,5 +22,5 @@ const mask = (caps: number[]) => caps.reduce((m, c) => m | (1n << BigInt(c)), 0n
 
 export function applySets(s: CapabilitySets): void {
   security.capset({ effective: mask(s.effective), permitted: mask(s.permitted), inheritable: mask(s.inheritable) });
-  for (const c of s.ambient) ociNative.ambientRaise(c);
+  for (const c of s.ambient) security.ambientRaise(c);
 }
