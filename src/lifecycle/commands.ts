@@ -11,7 +11,7 @@ import { withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
 import { treeSize } from '../image/tree.js';
 import { RuntimeError } from '../errors.js';
-import { allContainers, getContainer, readState, waitState, type Container } from './record.js';
+import { allContainers, getContainer, readState, waitState, type Container } from './containers.js';
 import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';
 // <chapter 06-network>

@@ -14,12 +14,12 @@ import { attach } from '../container/stdio.js';
 import { RuntimeError } from '../errors.js';
 import { native, waitPidfd } from '../native.js';
 import { ownFile } from '../paths.js';
-import { secureJoin } from '../rootfs/secure-join.js';
+import { secureJoin } from '../secure-join.js';
 import type { SecuritySpec } from '../security/apply.js';
 import { sealedFile } from '../container/selfexe.js';
 import { resolveUser, UserError, type ExecUser } from '../security/user.js';
 import { readExecRecord } from './exec-step.js';
-import { getContainer, isRunning, type Container } from './record.js';
+import { getContainer, isRunning, type Container } from './containers.js';
 
 export interface ExecOptions {
   interactive: boolean;

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { containerDir } from '../container/store.js';
 import { RuntimeError } from '../errors.js';
-import { getContainer, isRunning, type Container } from './record.js';
+import { getContainer, isRunning, type Container } from './containers.js';
 // <chapter 06-network>
 import { networkSettings } from '../network/inspect.js';
 // </chapter 06-network>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { exitFile } from '../container/exit.js';
 import { containerDir } from '../container/store.js';
 import { alive } from '../container/sweep.js';
-import { getContainer } from './record.js';
+import { getContainer } from './containers.js';
 
 interface Entry {
   log: string;

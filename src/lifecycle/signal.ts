@@ -7,7 +7,7 @@ import { native } from '../native.js';
 import { alive } from '../container/sweep.js';
 import { RuntimeError } from '../errors.js';
 import { printEach, type Outcome } from '../toolkit/format.js';
-import { getContainer, isRunning, waitState, type Container } from './record.js';
+import { getContainer, isRunning, waitState, type Container } from './containers.js';
 import { signalNumber } from './signame.js';
 import { can } from './transitions.js';
 

@@ -23,7 +23,7 @@ import { printEach, type Outcome } from '../toolkit/format.js';
 import { foreground } from '../cli/foreground.js';
 import { run } from '../run.js';
 import { steps } from '../steps.js';
-import { getContainer, isRunning, readState, waitState } from './record.js';
+import { getContainer, isRunning, readState, waitState } from './containers.js';
 import { loadOptions, saveOptions } from './saved.js';
 import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';

@@ -6,11 +6,11 @@ const { closeSync, constants: fsConstants, openSync, readSync, unlinkSync, write
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import { CAPABILITIES } from '../security/capabilities.js';
-import { alive, containerPids, may, ociState, removeCgroups, status, type Container, OCI_VERSION } from './container.js';
+import { alive, containerPids, may, ociState, removeCgroups, status, type OciContainer, OCI_VERSION } from './container.js';
 import { freezerOf, isFrozen, setFrozen } from './freezer.js';
 import { runHooks } from './hooks.js';
 
-export async function start(c: Container): Promise<void> {
+export async function start(c: OciContainer): Promise<void> {
   const r = c.read();
   const s = status(c, r);
   if (s === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
@@ -58,7 +58,7 @@ async function startContainerOutcome(fd: number): Promise<void> {
   if (reason) throw new RuntimeError(reason);
 }
 
-export function state(c: Container): string {
+export function state(c: OciContainer): string {
   return JSON.stringify(ociState(c, c.read()), null, 2);
 }
 
@@ -75,7 +75,7 @@ export function parseSignal(sig: string): number {
   throw new RuntimeError(`unknown signal "${sig}"`);
 }
 
-export async function kill(c: Container, sig: string, all: boolean): Promise<void> {
+export async function kill(c: OciContainer, sig: string, all: boolean): Promise<void> {
   const r = c.read();
   const n = parseSignal(sig);
   const s = status(c, r);
@@ -93,7 +93,7 @@ export async function kill(c: Container, sig: string, all: boolean): Promise<voi
 }
 
 /** runc's pause: every process of the container frozen; state then says "paused" */
-export async function pause(c: Container): Promise<void> {
+export async function pause(c: OciContainer): Promise<void> {
   const r = c.read();
   const s = status(c, r);
   if (!may(s, 'pause')) throw new RuntimeError('container not running');
@@ -102,13 +102,13 @@ export async function pause(c: Container): Promise<void> {
   await setFrozen(dir, true);
 }
 
-export async function resume(c: Container): Promise<void> {
+export async function resume(c: OciContainer): Promise<void> {
   const r = c.read();
   if (!may(status(c, r), 'resume')) throw new RuntimeError('container not paused');
   await setFrozen(freezerOf(r.procs)!, false);
 }
 
-export async function remove(c: Container, force: boolean): Promise<void> {
+export async function remove(c: OciContainer, force: boolean): Promise<void> {
   if (!c.exists()) {
     if (force) return c.remove(); // runc: deleting what is not there, by force, is done
     throw new RuntimeError(`container does not exist`);
@@ -138,7 +138,7 @@ export async function remove(c: Container, force: boolean): Promise<void> {
   }
 }
 
-export function ps(c: Container, json: boolean): string {
+export function ps(c: OciContainer, json: boolean): string {
   const r = c.read();
   const pids = containerPids(r).sort((a, b) => a - b);
   if (json) return JSON.stringify(pids);

@@ -12,7 +12,7 @@ import type { InitSpec } from '../container/spec.js';
 import type { Resources } from '../cgroups/limits.js';
 import { CAPABILITIES } from '../security/capabilities.js';
 import { resolveProfile, type Target } from '../security/seccomp.js';
-import { RLIMITS, type Rlimit } from './capabilities.js';
+import { RLIMITS, type Rlimit } from '../security/rlimits.js';
 import type { HookName, OciConfig, OciDevice, OciDeviceRule, OciHook, OciIdMapping } from './spec.js';
 
 /** one entry of `mounts`, as the init makes it (src/oci/rootfs.ts) */

@@ -35,7 +35,7 @@ export interface OciRecord {
   cgroupsPath?: string;
 }
 
-export class Container {
+export class OciContainer {
   constructor(
     readonly root: string,
     readonly id: string,
@@ -86,7 +86,7 @@ export class Container {
 }
 
 /** creating: create has not started the init yet; created: the init waits on exec.fifo; running: it went on; paused: frozen; stopped: it is gone (a zombie too) */
-export function status(c: Container, r: OciRecord): OciState['status'] {
+export function status(c: OciContainer, r: OciRecord): OciState['status'] {
   if (r.pid === 0) return existsSync(c.fifo) ? 'creating' : 'stopped';
   if (!alive(r)) return 'stopped';
   const freezer = freezerOf(r.procs);
@@ -114,7 +114,7 @@ export function alive(r: OciRecord): boolean {
   return processStartTime(r.pid) === r.pidStart;
 }
 
-export function ociState(c: Container, r: OciRecord): OciState {
+export function ociState(c: OciContainer, r: OciRecord): OciState {
   const s = status(c, r);
   return { ociVersion: OCI_VERSION, id: r.id, status: s, pid: s === 'stopped' ? 0 : r.pid, bundle: r.bundle, annotations: r.annotations };
 }

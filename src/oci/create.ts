@@ -22,11 +22,11 @@ import { containerCgroupfs } from '../security/cgroupfs.js';
 import { CAP_MKNOD, DEVICE_RULES, devicesHierarchy, writeDeviceRules } from '../security/devices.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig, type OciPlan } from './config.js';
-import { ociState, removeCgroups, writePidFile, type Container, type OciRecord } from './container.js';
+import { ociState, removeCgroups, writePidFile, type OciContainer, type OciRecord } from './container.js';
 import { makeFreezer } from './freezer.js';
 import { runHooks } from './hooks.js';
 import { writeCpuPeriod } from './update.js';
-import { ociNative } from './native.js';
+import { ociNative } from './oci-syscalls.js';
 import type { OciConfig } from './spec.js';
 
 export interface CreateOptions {
@@ -40,7 +40,7 @@ export interface CreateOptions {
 
 const S_IFIFO = 0o010000;
 
-export async function create(c: Container, o: CreateOptions): Promise<void> {
+export async function create(c: OciContainer, o: CreateOptions): Promise<void> {
   await startPipeline(
     {
       root: c.root,
@@ -59,7 +59,7 @@ export async function create(c: Container, o: CreateOptions): Promise<void> {
 }
 
 /** create's steps: what each makes is undone through the pipeline's cleanup if create fails */
-function createSteps(c: Container, o: CreateOptions): Step[] {
+function createSteps(c: OciContainer, o: CreateOptions): Step[] {
   let plan: OciPlan;
   let record: OciRecord;
   // the files the init writes are opened here and passed on as its fds 5, 6, …: the root
@@ -163,7 +163,7 @@ function createSteps(c: Container, o: CreateOptions): Step[] {
 }
 
 /** the bundle's config.json, resolved into the plan: what the init does, and what create makes */
-function readBundle(c: Container, o: CreateOptions): OciPlan {
+function readBundle(c: OciContainer, o: CreateOptions): OciPlan {
   const bundle = resolve(o.bundle);
   let config: OciConfig;
   try {

@@ -14,8 +14,8 @@ import { sealedNsExec, withJoinFds } from '../lifecycle/exec.js';
 import { native, waitPidfd } from '../native.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig } from './config.js';
-import { may, status, writePidFile, type Container } from './container.js';
-import { ociNative } from './native.js';
+import { may, status, writePidFile, type OciContainer } from './container.js';
+import { ociNative } from './oci-syscalls.js';
 
 export interface ExecOptions {
   process: string;
@@ -24,7 +24,7 @@ export interface ExecOptions {
   consoleSocket?: string;
 }
 
-export async function ociExec(c: Container, o: ExecOptions): Promise<number> {
+export async function ociExec(c: OciContainer, o: ExecOptions): Promise<number> {
   const r = c.read();
   if (!may(status(c, r), 'exec')) throw new RuntimeError('cannot exec in a container that is not running');
   const read = (file: string, what: string) => {

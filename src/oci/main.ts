@@ -7,7 +7,7 @@
 // reads the last error from there: {"level":"error","msg":…,"time":…}); exit status 1.
 const { appendFileSync } = process.getBuiltinModule('node:fs');
 import { printable, RuntimeError } from '../errors.js';
-import { Container } from './container.js';
+import { OciContainer } from './container.js';
 
 const DEFAULT_ROOT = '/run/mydocker-runc';
 
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   const root = g.values.get('root') ?? DEFAULT_ROOT;
   const id = f.rest[0];
   if (id !== undefined && !/^[\w+\-.]+$/.test(id)) throw new RuntimeError(`invalid id format: ${id}`);
-  const c = new Container(root, id);
+  const c = new OciContainer(root, id);
   const cmds = await import('./commands.js');
   switch (command) {
     case 'create': {

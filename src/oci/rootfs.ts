@@ -8,12 +8,12 @@ const { chownSync, chmodSync, existsSync, mkdirSync, rmSync, statSync, symlinkSy
 import { dirname, join } from 'node:path';
 import { MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, MS_PRIVATE, native } from '../native.js';
 import { mask, pivot, readonly } from '../rootfs/setup.js';
-import { secureJoin } from '../rootfs/secure-join.js';
+import { secureJoin } from '../secure-join.js';
 import { mountCgroupfs, type CgroupfsSpec } from '../security/cgroupfs.js';
 import type { InitStep } from '../container/step.js';
 import type { InitMount, OciInitSpec } from './config.js';
 import { createContainerHooks } from './container-hooks.js';
-import { ociNative } from './native.js';
+import { ociNative } from './oci-syscalls.js';
 
 declare module './config.js' {
   interface OciInitSpec {

@@ -9,10 +9,10 @@ import { parseBytes, type Resources } from '../cgroups/limits.js';
 import { v1Hierarchies, writeV1Limits } from '../cgroups/v1.js';
 import { writeV2Limits } from '../cgroups/v2.js';
 import { RuntimeError } from '../errors.js';
-import { may, status, type Container } from './container.js';
+import { may, status, type OciContainer } from './container.js';
 import type { OciResources } from './spec.js';
 
-export function update(c: Container, flags: Map<string, string>): void {
+export function update(c: OciContainer, flags: Map<string, string>): void {
   const r = c.read();
   if (!may(status(c, r), 'update')) throw new RuntimeError('container not running');
   if (!r.cgroupsPath) throw new RuntimeError('this container was created without a recorded cgroup path');

@@ -21,7 +21,7 @@ import {
 } from '../native.js';
 import { procfs } from '../container/namespaces.js';
 import type { InitStep } from '../container/step.js';
-import { secureJoin } from './secure-join.js';
+import { secureJoin } from '../secure-join.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
 // <chapter 04-security>
 import { mountCgroupfs } from '../security/cgroupfs.js';

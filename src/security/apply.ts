@@ -8,10 +8,11 @@
 //   → bounding set → KEEPCAPS, groups, gid, uid → capset → ambient cleared
 // The init is Node: these calls change the main thread, which calls execve next.
 const { readFileSync } = process.getBuiltinModule('node:fs');
-import { security, type SeccompFilter } from './native.js';
+import { security, type SeccompFilter } from './security-syscalls.js';
 import { resolveUser, UserError, type ExecUser } from './user.js';
 // <chapter 08-oci>
-import { applyRlimits, applySets } from '../oci/capabilities.js';
+import { applySets } from './capability-sets.js';
+import { applyRlimits } from './rlimits.js';
 // </chapter 08-oci>
 
 /** what the init applies, decided by the CLI (InitSpec.security) */

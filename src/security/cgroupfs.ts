@@ -21,7 +21,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Step } from '../container/step.js';
 import { mountinfo, type MountEntry } from '../mountinfo.js';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REMOUNT, native } from '../native.js';
-import { secureJoin } from '../rootfs/secure-join.js';
+import { secureJoin } from '../secure-join.js';
 
 export interface CgroupfsSpec {
   /** cgroup v2 only: the one folder is bound onto /sys/fs/cgroup itself */

@@ -13,7 +13,7 @@
 // copy (src/paths.ts finds it, bundled or not).
 const { readFileSync } = process.getBuiltinModule('node:fs');
 import { release } from 'node:os';
-import type { SeccompArg, SeccompFilter, SeccompRule } from './native.js';
+import type { SeccompArg, SeccompFilter, SeccompRule } from './security-syscalls.js';
 import { RuntimeError } from '../errors.js';
 import { ownFile } from '../paths.js';
 

@@ -3,7 +3,7 @@
 // name a USER; the init applies it all as its last step before execve.
 import type { InitStep, Step } from '../container/step.js';
 import { applySecurity, type SecuritySpec } from './apply.js';
-import { security } from './native.js';
+import { security } from './security-syscalls.js';
 
 declare module '../container/spec.js' {
   interface InitSpec {

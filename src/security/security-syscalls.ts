@@ -58,6 +58,11 @@ interface SecurityAddon {
   seccompLoad(filter: SeccompFilter): string[];
   seccompLoad(filter: SeccompFilter, compileOnly: true): Buffer;
   seccompLoadBpf(bpf: Buffer): void;
+  // <chapter 08-oci>
+  // an OCI config's ambient capabilities and rlimits (native/oci.cc)
+  ambientRaise(cap: number): void;
+  setrlimit(resource: number, soft: number, hard: number): void;
+  // </chapter 08-oci>
 }
 
 const addon = native as unknown as SecurityAddon;
@@ -104,4 +109,10 @@ export const security = {
   seccompCompile: (f: SeccompFilter): Buffer => addon.seccompLoad(f, true),
   /** seccomp(SECCOMP_SET_MODE_FILTER, 0, BPF) on the calling thread: a filter seccompCompile built. Needs no_new_privs or CAP_SYS_ADMIN */
   seccompLoadBpf: (bpf: Buffer): void => addon.seccompLoadBpf(bpf),
+  // <chapter 08-oci>
+  /** prctl(PR_CAP_AMBIENT_RAISE): cap stays through execve of a file without capabilities; it must be permitted and inheritable (EPERM otherwise) */
+  ambientRaise: (cap: number): void => addon.ambientRaise(cap),
+  /** setrlimit(2) of this process (kept across execve); raising a hard limit needs CAP_SYS_RESOURCE */
+  setrlimit: (resource: number, soft: number, hard: number): void => addon.setrlimit(resource, soft, hard),
+  // </chapter 08-oci>
 };
