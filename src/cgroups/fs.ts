@@ -3,6 +3,10 @@
 // fails, and removal waits for the kernel to let go of the last task.
 const { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
+// <chapter 03-rootfs>
+import type { Reclaim } from '../container/step.js';
+import { alive } from '../container/sweep.js';
+// </chapter 03-rootfs>
 
 export function write(dir: string, file: string, value: string | number): void {
   try {
@@ -131,7 +135,31 @@ export async function removeDir(dir: string, tries = 50): Promise<void> {
     }
   }
 }
-// <chapter 05-lifecycle>
+// <chapter 03-rootfs>
+
+/** the cgroups step's reclaim (Step.reclaim): an ended container's cgroup directories, once its processes are gone */
+export const reclaimCgroups: Reclaim = (_root, _id, s) => {
+  if (!s.cgroups?.length || alive(s.cli, s.cliStart)) return undefined; // a run still in charge removes its own (after reading the OOM count)
+  const left = removeDirs(s.cgroups);
+  return { cgroups: left, left: left.length > 0 }; // one still busy stays in the record, and the record with it
+};
+
+/** rmdir each (children first); returns those still there */
+function removeDirs(dirs: string[]): string[] {
+  const left: string[] = [];
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // a parent that another container now uses stays, and is not ours to track
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY') left.push(dir);
+    }
+  }
+  return left.reverse();
+}
+// </chapter 03-rootfs>
+// <chapter 08-oci>
 
 /** rmdir a cgroup if it can go now; one that is gone already, or a parent another container still uses, is left */
 export function removeDirQuietly(dir: string): void {
@@ -141,4 +169,4 @@ export function removeDirQuietly(dir: string): void {
     // gone, or busy
   }
 }
-// </chapter 05-lifecycle>
+// </chapter 08-oci>

@@ -6,6 +6,9 @@ import type { Step } from '../container/step.js';
 import { log } from '../log.js';
 import { createCgroup, type Cgroup } from './index.js';
 import type { Resources } from './limits.js';
+// <chapter 03-rootfs>
+import { reclaimCgroups } from './fs.js';
+// </chapter 03-rootfs>
 
 declare module '../container/config.js' {
   interface RunOptions {
@@ -51,4 +54,7 @@ export const cgroupStep: Step = {
     if (exit.signal === constants.signals.SIGKILL && oomKilled)
       log.debug(`container ${ctx.id} was killed by the kernel's OOM killer (memory limit ${ctx.options.resources.memory} bytes)`);
   },
+  // <chapter 03-rootfs>
+  reclaim: reclaimCgroups, // the sweep and rm, once the container has ended
+  // </chapter 03-rootfs>
 };

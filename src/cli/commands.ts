@@ -6,13 +6,14 @@ import { foreground } from './foreground.js';
 import { runOptions, runOptionsFrom } from './run-options.js';
 // <chapter 03-rootfs>
 import { imageCommands } from '../image/cli.js';
+import { reclaimWith } from '../container/sweep.js';
+import { reclaimCgroups } from '../cgroups/fs.js';
 // </chapter 03-rootfs>
 // <chapter 05-lifecycle>
 import { lifecycleCommands } from '../lifecycle/cli.js';
 // </chapter 05-lifecycle>
 // <chapter 06-network>
 import { networkCommands } from '../network/cli.js';
-import { reclaimWith } from '../container/sweep.js';
 import { reclaimNetwork } from '../network/state.js';
 // </chapter 06-network>
 // <chapter 07-images>
@@ -43,11 +44,16 @@ export const commands: CommandDef[] = [
   // </chapter 07-images>
 ];
 
-// <chapter 06-network>
+// <chapter 03-rootfs>
 // What the steps of src/steps.ts give back once a container has ended (each one's
-// Step.reclaim, e.g. networkStep's), for the sweep and rm, which every command may run.
+// Step.reclaim, e.g. cgroupStep's), for the sweep and rm, which every command may run.
 // Named from their own small modules: loading every step would cost each command ~10 ms.
 reclaimWith([
+  reclaimCgroups, // its cgroup directories
+  // </chapter 03-rootfs>
+  // <chapter 06-network>
   reclaimNetwork, // its address, its ports, its DNAT rules
+  // </chapter 06-network>
+  // <chapter 03-rootfs>
 ]);
-// </chapter 06-network>
+// </chapter 03-rootfs>

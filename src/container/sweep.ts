@@ -3,17 +3,15 @@
 // to run it is gone (its CLI was killed; the kernel killed the container with it,
 // see parentDeathSignal): the record is set right, what was made for it is removed,
 // and a --rm container goes. Runs under the store's lock, before anything reads it.
-const { readdirSync, readFileSync, rmdirSync } = process.getBuiltinModule('node:fs');
+const { readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { log } from '../log.js';
 import { processStartTime, type ContainerState } from './state.js';
+import type { Reclaim } from './step.js';
 import { containerDir, containersDir, removeContainerDir, withLock, writeState } from './store.js';
 // <chapter 05-lifecycle>
 import { monitorExit } from './exit.js';
 // </chapter 05-lifecycle>
-// <chapter 06-network>
-import type { Reclaim } from './step.js';
-// </chapter 06-network>
 
 declare module './state.js' {
   interface ContainerState {
@@ -27,7 +25,6 @@ declare module './state.js' {
   }
 }
 
-// <chapter 06-network>
 /** the steps' reclaim hooks (Step.reclaim), listed by the entry point (src/cli/commands.ts): the sweep knows no feature */
 let reclaimers: Reclaim[] = [];
 
@@ -35,16 +32,22 @@ export function reclaimWith(hooks: Reclaim[]): void {
   reclaimers = hooks;
 }
 
-/** an ended container: each step gives back what its record says it still holds; the new record, or undefined when nothing was held */
-export function reclaim(root: string, id: string, state: ContainerState): ContainerState | undefined {
+/**
+ * an ended container: each step gives back what its record says it still holds; the new
+ * record (`left`: something could not go yet, the record stays), or undefined when nothing was held
+ */
+export function reclaim(root: string, id: string, state: ContainerState): { state: ContainerState; left: boolean } | undefined {
   let changed: ContainerState | undefined;
+  let left = false;
   for (const hook of reclaimers) {
     const update = hook(root, id, changed ?? state);
-    if (update) changed = { ...(changed ?? state), ...update };
+    if (!update) continue;
+    const { left: kept, ...changes } = update;
+    changed = { ...(changed ?? state), ...changes };
+    left ||= kept === true;
   }
-  return changed;
+  return changed && { state: changed, left };
 }
-// </chapter 06-network>
 
 /** is this pid, started at that time, still alive? (a reused pid is another process) */
 export function alive(pid: number | undefined, start: string | undefined): boolean {
@@ -84,7 +87,7 @@ function reconcile(root: string): void {
     // <chapter 06-network>
     // what an ended container holds (its address, ports and rules) goes back at once, whoever owns it
     const given = state.status === 'exited' ? reclaim(root, id, state) : undefined;
-    if (given) writeState(root, id, (state = given));
+    if (given) writeState(root, id, (state = given.state));
     // </chapter 06-network>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';
@@ -95,14 +98,12 @@ function reconcile(root: string): void {
     unfinished &&= !state.keep; // a start of an existing container: the container stays
     // </chapter 05-lifecycle>
     const remove = autoRemove || unfinished;
-    if (!orphan && !state.cgroups?.length && !remove) continue;
     if (state.status === 'running' && alive(state.pid, state.pidStart)) stop(state.pid!, state.pidStart!); // dying with its CLI: make sure
-    const left = removeDirs(state.cgroups ?? []);
-    // <chapter 06-network>
-    state = reclaim(root, id, state) ?? state;
-    // </chapter 06-network>
+    const reclaimed = reclaim(root, id, state); // what its steps made for it (its cgroups), now that its processes are gone
+    if (!orphan && !reclaimed && !remove) continue;
+    state = reclaimed?.state ?? state;
     if (orphan) log.debug(`sweep: container ${id} lost its mydocker run`);
-    if (remove && !left.length) {
+    if (remove && !reclaimed?.left) {
       removeContainerDir(root, id);
       continue;
     }
@@ -113,7 +114,7 @@ function reconcile(root: string): void {
         : state.status === 'created'
           ? { error: 'mydocker run was killed before the container started' }
           : {};
-    writeState(root, id, { ...state, ...ended, cgroups: left });
+    writeState(root, id, { ...state, ...ended });
   }
 }
 
@@ -126,19 +127,4 @@ function stop(pid: number, start: string): void {
   }
   const wait = new Int32Array(new SharedArrayBuffer(4));
   for (let i = 0; i < 100 && alive(pid, start); i++) Atomics.wait(wait, 0, 0, 10);
-}
-
-/** rmdir each (children first); returns those still there */
-function removeDirs(dirs: string[]): string[] {
-  const left: string[] = [];
-  for (const dir of [...dirs].reverse()) {
-    try {
-      rmdirSync(dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // a parent that another container now uses stays, and is not ours to track
-      if (code !== 'ENOENT' && code !== 'ENOTEMPTY') left.push(dir);
-    }
-  }
-  return left.reverse();
 }

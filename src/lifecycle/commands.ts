@@ -2,12 +2,11 @@
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
 import { join } from 'node:path';
-import { removeDirQuietly } from '../cgroups/fs.js';
 import { UsageError } from '../toolkit/args.js';
 import { humanDuration, humanSize, printEach, table, type Outcome } from '../toolkit/format.js';
 import { shortId } from '../container/id.js';
 import type { ContainerState } from '../container/state.js';
-import { withStore } from '../container/sweep.js';
+import { reclaim, withStore } from '../container/sweep.js';
 import { containerDir, findContainer, listContainers, removeContainerDir, writeAtomic } from '../container/store.js';
 import { treeSize } from '../image/tree.js';
 import { RuntimeError } from '../errors.js';
@@ -16,7 +15,6 @@ import { stopContainer } from './signal.js';
 import { can, phaseOf } from './transitions.js';
 // <chapter 06-network>
 import { portsText } from '../network/ports.js';
-import { reclaim } from '../container/sweep.js';
 // </chapter 06-network>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,10 +135,7 @@ async function removeContainer(root: string, id: string, force: boolean): Promis
         return undefined; // --rm: its monitor removed it already
       }
       if (can(state, 'removed')) {
-        // <chapter 06-network>
-        reclaim(root, id, state); // what its steps still hold (the sweep gave back an exited one's already)
-        // </chapter 06-network>
-        for (const dir of [...(state.cgroups ?? [])].reverse()) removeDirQuietly(dir);
+        reclaim(root, id, state); // what its steps still hold, its cgroups (the sweep gave back an exited one's already)
         removeContainerDir(root, id);
         return undefined;
       }

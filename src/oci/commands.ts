@@ -13,9 +13,9 @@ import { runHooks } from './hooks.js';
 export async function start(c: OciContainer): Promise<void> {
   const r = c.read();
   const s = status(c, r);
-  if (s === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
-  if (s === 'running') throw new RuntimeError('cannot start an already running container');
-  if (!may(s, 'start')) throw new RuntimeError(`cannot start a container in the ${s} state`);
+  if (s === 'stopped') throw new RuntimeError('cannot start a container that has stopped', 'conflict');
+  if (s === 'running') throw new RuntimeError('cannot start an already running container', 'conflict');
+  if (!may(s, 'start')) throw new RuntimeError(`cannot start a container in the ${s} state`, 'conflict');
   // opened before the init may go on: a failing startContainer hook writes its reason there
   const hookResult = r.startHooks ? openSync(c.hookFifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK) : -1;
   let fd: number;
@@ -23,7 +23,7 @@ export async function start(c: OciContainer): Promise<void> {
     // the init holds the FIFO open: without it (ENXIO) there is nobody to start
     fd = openSync(c.fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
-    throw new RuntimeError(`cannot start the container: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'its init is gone' : (e as Error).message}`);
+    throw new RuntimeError(`cannot start the container: ${(e as NodeJS.ErrnoException).code === 'ENXIO' ? 'its init is gone' : (e as Error).message}`, 'runtime', { cause: e });
   }
   try {
     writeSync(fd, '0');
@@ -72,14 +72,14 @@ export function parseSignal(sig: string): number {
     const n = (constants.signals as Record<string, number>)[name];
     if (n !== undefined) return n;
   }
-  throw new RuntimeError(`unknown signal "${sig}"`);
+  throw new RuntimeError(`unknown signal "${sig}"`, 'usage');
 }
 
 export async function kill(c: OciContainer, sig: string, all: boolean): Promise<void> {
   const r = c.read();
   const n = parseSignal(sig);
   const s = status(c, r);
-  if (!may(s, 'kill')) throw new RuntimeError('container not running');
+  if (!may(s, 'kill')) throw new RuntimeError('container not running', 'conflict');
   const pids = all ? containerPids(r) : [r.pid];
   for (const pid of pids.filter((p) => p > 0)) {
     try {
@@ -96,7 +96,7 @@ export async function kill(c: OciContainer, sig: string, all: boolean): Promise<
 export async function pause(c: OciContainer): Promise<void> {
   const r = c.read();
   const s = status(c, r);
-  if (!may(s, 'pause')) throw new RuntimeError('container not running');
+  if (!may(s, 'pause')) throw new RuntimeError('container not running', 'conflict');
   const dir = freezerOf(r.procs);
   if (!dir) throw new RuntimeError('pause: this host has no cgroup freezer (cgroup v1 freezer or cgroup v2)');
   await setFrozen(dir, true);
@@ -104,19 +104,19 @@ export async function pause(c: OciContainer): Promise<void> {
 
 export async function resume(c: OciContainer): Promise<void> {
   const r = c.read();
-  if (!may(status(c, r), 'resume')) throw new RuntimeError('container not paused');
+  if (!may(status(c, r), 'resume')) throw new RuntimeError('container not paused', 'conflict');
   await setFrozen(freezerOf(r.procs)!, false);
 }
 
 export async function remove(c: OciContainer, force: boolean): Promise<void> {
   if (!c.exists()) {
     if (force) return c.remove(); // runc: deleting what is not there, by force, is done
-    throw new RuntimeError(`container does not exist`);
+    throw new RuntimeError(`container does not exist`, 'notFound');
   }
   const r = c.read();
   const s = status(c, r);
   // runtime.md#delete: a container that is not stopped is an error (runc deletes a created one; the spec wins)
-  if (!may(s, 'delete') && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`);
+  if (!may(s, 'delete') && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`, 'conflict');
   if (s !== 'stopped') {
     for (const pid of [r.pid, ...containerPids(r)].filter((p) => p > 0)) { // never 0: kill(0) is our own process group
       try {

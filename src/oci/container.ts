@@ -61,7 +61,7 @@ export class OciContainer {
     try {
       mkdirSync(this.dir, { mode: 0o711 });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id exists: ${this.id}`);
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(`container with id exists: ${this.id}`, 'conflict', { cause: e });
       throw e;
     }
   }
@@ -70,7 +70,7 @@ export class OciContainer {
     try {
       return JSON.parse(readFileSync(join(this.dir, 'state.json'), 'utf8'));
     } catch {
-      throw new RuntimeError(`container does not exist`);
+      throw new RuntimeError(`container does not exist`, 'notFound');
     }
   }
 

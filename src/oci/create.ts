@@ -126,7 +126,7 @@ function createSteps(c: OciContainer, o: CreateOptions): Step[] {
           try {
             return [passed[passed.push(openSync(path, 'r')) - 1], flag];
           } catch (e) {
-            throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`);
+            throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`, 'usage', { cause: e });
           }
         });
         initFds = passed.slice(0, record.procs.length + 1);
@@ -169,19 +169,19 @@ function readBundle(c: OciContainer, o: CreateOptions): OciPlan {
   try {
     config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
   } catch (e) {
-    throw new RuntimeError(`cannot read ${join(bundle, 'config.json')}: ${(e as Error).message}`);
+    throw new RuntimeError(`cannot read ${join(bundle, 'config.json')}: ${(e as Error).message}`, 'usage', { cause: e });
   }
   let plan: OciPlan;
   try {
     plan = fromConfig(config, bundle, c.id, { hostname: hostname(), seccomp: { arch: nativeArch(), kernel: release() } });
   } catch (e) {
-    if (e instanceof ConfigError) throw new RuntimeError(e.message);
+    if (e instanceof ConfigError) throw new RuntimeError(e.message, 'usage', { cause: e });
     throw e;
   }
   for (const w of plan.warnings) o.warn(w);
-  if (o.noPivot) throw new RuntimeError('--no-pivot is not supported: the init always uses pivot_root');
-  if (plan.spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
-  if (!plan.spec.tty && o.consoleSocket) throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+  if (o.noPivot) throw new RuntimeError('--no-pivot is not supported: the init always uses pivot_root', 'usage');
+  if (plan.spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket', 'usage');
+  if (!plan.spec.tty && o.consoleSocket) throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty', 'usage');
   return plan;
 }
 
@@ -236,7 +236,7 @@ function limits(plan: OciPlan, pid: number): void {
     try {
       writeFileSync(`/proc/${pid}/oom_score_adj`, String(plan.oomScoreAdj));
     } catch (e) {
-      throw new RuntimeError(`cannot set oom_score_adj to ${plan.oomScoreAdj}: ${(e as NodeJS.ErrnoException).code}`);
+      throw new RuntimeError(`cannot set oom_score_adj to ${plan.oomScoreAdj}: ${(e as NodeJS.ErrnoException).code}`, 'runtime', { cause: e });
     }
   }
 }

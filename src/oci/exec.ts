@@ -26,12 +26,12 @@ export interface ExecOptions {
 
 export async function ociExec(c: OciContainer, o: ExecOptions): Promise<number> {
   const r = c.read();
-  if (!may(status(c, r), 'exec')) throw new RuntimeError('cannot exec in a container that is not running');
+  if (!may(status(c, r), 'exec')) throw new RuntimeError('cannot exec in a container that is not running', 'conflict');
   const read = (file: string, what: string) => {
     try {
       return JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new RuntimeError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+      throw new RuntimeError(`cannot read ${what} ${file}: ${(e as Error).message}`, 'usage', { cause: e });
     }
   };
   const config = read(join(r.bundle, 'config.json'), 'the bundle config');
@@ -41,10 +41,10 @@ export async function ociExec(c: OciContainer, o: ExecOptions): Promise<number> 
     ({ spec } = fromConfig({ ...config, process: proc }, r.bundle, c.id, { hostname: hostname(), seccomp: { arch: nativeArch(), kernel: release() } }));
     sec = spec.security!;
   } catch (e) {
-    if (e instanceof ConfigError) throw new RuntimeError(e.message);
+    if (e instanceof ConfigError) throw new RuntimeError(e.message, 'usage', { cause: e });
     throw e;
   }
-  if (spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  if (spec.tty && !o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket', 'usage');
   const [uid, gid] = sec.user!.split(':').map(Number);
 
   try {
@@ -85,7 +85,7 @@ export async function ociExec(c: OciContainer, o: ExecOptions): Promise<number> 
     return exitStatus(exit);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.syscall === 'execve') throw new RuntimeError(`exec failed: ${spec.args[0]}: ${err.message}`, err.code === 'ENOENT' ? 127 : 126);
+    if (err.syscall === 'execve') throw new RuntimeError(`exec failed: ${spec.args[0]}: ${err.message}`, err.code === 'ENOENT' ? 127 : 126, { cause: e });
     throw e;
   }
 }

@@ -35,11 +35,11 @@ function parse(argv: string[], valued: string[], bools: string[], aliases: Recor
     name = aliases[name] ?? name;
     if (valued.includes(name)) {
       value ??= argv[++i];
-      if (value === undefined) throw new RuntimeError(`flag needs an argument: --${name}`);
+      if (value === undefined) throw new RuntimeError(`flag needs an argument: --${name}`, 'usage');
       f.values.set(name, value);
     } else if (bools.includes(name)) {
       if (value === undefined || value === 'true') f.bools.add(name);
-    } else throw new RuntimeError(`flag provided but not defined: -${name}`);
+    } else throw new RuntimeError(`flag provided but not defined: -${name}`, 'usage');
   }
   f.rest = argv.slice(i);
   return f;
@@ -63,26 +63,26 @@ async function main(argv: string[]): Promise<number> {
   const g = parse(argv, ['root', 'log', 'log-format', 'criu', 'rootless'], ['debug', 'systemd-cgroup', 'help', 'version']);
   logFile = g.values.get('log');
   logFormat = g.values.get('log-format') ?? 'text';
-  if (logFormat !== 'text' && logFormat !== 'json') throw new RuntimeError(`invalid log-format: ${logFormat}`);
-  if (g.bools.has('systemd-cgroup')) throw new RuntimeError('--systemd-cgroup is not supported: cgroups are managed through cgroupfs (leave SystemdCgroup off in containerd)');
+  if (logFormat !== 'text' && logFormat !== 'json') throw new RuntimeError(`invalid log-format: ${logFormat}`, 'usage');
+  if (g.bools.has('systemd-cgroup')) throw new RuntimeError('--systemd-cgroup is not supported: cgroups are managed through cgroupfs (leave SystemdCgroup off in containerd)', 'usage');
   if (g.bools.has('version')) {
     process.stdout.write('mydocker-runc version 0.1.0\nspec: 1.0.2\n');
     return 0;
   }
   const [command, ...rest] = g.rest;
   const spec = command ? COMMANDS[command] : undefined;
-  if (!spec) throw new RuntimeError(command ? `No help topic for '${command}'` : 'usage: mydocker-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND [FLAGS] ID');
+  if (!spec) throw new RuntimeError(command ? `No help topic for '${command}'` : 'usage: mydocker-runc [--root DIR] [--log FILE] [--log-format text|json] COMMAND [FLAGS] ID', 'usage');
   const f = parse(rest, spec.valued, spec.bools, spec.aliases);
-  if (f.rest.length < spec.args[0] || f.rest.length > spec.args[1]) throw new RuntimeError(`"${command}" requires ${spec.args[0] === spec.args[1] ? 'exactly' : 'at least'} ${spec.args[0]} argument(s)`);
+  if (f.rest.length < spec.args[0] || f.rest.length > spec.args[1]) throw new RuntimeError(`"${command}" requires ${spec.args[0] === spec.args[1] ? 'exactly' : 'at least'} ${spec.args[0]} argument(s)`, 'usage');
   const root = g.values.get('root') ?? DEFAULT_ROOT;
   const id = f.rest[0];
-  if (id !== undefined && !/^[\w+\-.]+$/.test(id)) throw new RuntimeError(`invalid id format: ${id}`);
+  if (id !== undefined && !/^[\w+\-.]+$/.test(id)) throw new RuntimeError(`invalid id format: ${id}`, 'usage');
   const c = new OciContainer(root, id);
   const cmds = await import('./commands.js');
   switch (command) {
     case 'create': {
       const { create } = await import('./create.js');
-      if (f.values.get('preserve-fds') && f.values.get('preserve-fds') !== '0') throw new RuntimeError('--preserve-fds is not supported');
+      if (f.values.get('preserve-fds') && f.values.get('preserve-fds') !== '0') throw new RuntimeError('--preserve-fds is not supported', 'usage');
       await create(c, { bundle: f.values.get('bundle') ?? '.', pidFile: f.values.get('pid-file'), consoleSocket: f.values.get('console-socket'), noPivot: f.bools.has('no-pivot'), warn: (m) => logLine('warning', m) });
       return 0;
     }
@@ -117,9 +117,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default: {
       // exec: what containerd's shim sends for `ctr task exec`
-      if (!f.values.get('process')) throw new RuntimeError('exec needs --process FILE (the runtime-spec process to run)');
-      for (const flag of ['cwd', 'user', 'env', 'cap']) if (f.values.has(flag)) throw new RuntimeError(`--${flag} is not supported: give it in the --process file`);
-      if (f.values.get('preserve-fds') && f.values.get('preserve-fds') !== '0') throw new RuntimeError('--preserve-fds is not supported');
+      if (!f.values.get('process')) throw new RuntimeError('exec needs --process FILE (the runtime-spec process to run)', 'usage');
+      for (const flag of ['cwd', 'user', 'env', 'cap']) if (f.values.has(flag)) throw new RuntimeError(`--${flag} is not supported: give it in the --process file`, 'usage');
+      if (f.values.get('preserve-fds') && f.values.get('preserve-fds') !== '0') throw new RuntimeError('--preserve-fds is not supported', 'usage');
       const { ociExec } = await import('./exec.js');
       return ociExec(c, { process: f.values.get('process')!, detach: f.bools.has('detach'), pidFile: f.values.get('pid-file'), consoleSocket: f.values.get('console-socket') });
     }

@@ -75,7 +75,7 @@ function mountOne(root: string, m: InitMount, o: OciInitSpec): void {
     }
     for (const p of m.propagation) native.mount(null, target, null, p, null);
   } catch (e) {
-    throw new Error(`error mounting "${m.source}" to rootfs at "${m.destination}": ${(e as Error).message}`);
+    throw new Error(`error mounting "${m.source}" to rootfs at "${m.destination}": ${(e as Error).message}`, { cause: e });
   }
 }
 

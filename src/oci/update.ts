@@ -14,7 +14,7 @@ import type { OciResources } from './spec.js';
 
 export function update(c: OciContainer, flags: Map<string, string>): void {
   const r = c.read();
-  if (!may(status(c, r), 'update')) throw new RuntimeError('container not running');
+  if (!may(status(c, r), 'update')) throw new RuntimeError('container not running', 'conflict');
   if (!r.cgroupsPath) throw new RuntimeError('this container was created without a recorded cgroup path');
   const file = flags.get('resources');
   let res: OciResources = {};
@@ -22,13 +22,13 @@ export function update(c: OciContainer, flags: Map<string, string>): void {
     try {
       res = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
     } catch (e) {
-      throw new RuntimeError(`cannot read the resources ${file}: ${(e as Error).message}`);
+      throw new RuntimeError(`cannot read the resources ${file}: ${(e as Error).message}`, 'usage', { cause: e });
     }
   }
   const int = (flag: string) => {
     const v = flags.get(flag);
     if (v === undefined) return undefined;
-    if (!/^-?\d+$/.test(v)) throw new RuntimeError(`invalid value "${v}" for flag --${flag}`);
+    if (!/^-?\d+$/.test(v)) throw new RuntimeError(`invalid value "${v}" for flag --${flag}`, 'usage');
     return Number(v);
   };
   const memory = flags.get('memory');

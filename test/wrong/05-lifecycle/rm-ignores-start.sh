@@ -9,14 +9,14 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/lifecycle/commands.ts" \
-  "import { withStore } from '../container/sweep.js';" \
-  "import { alive, withStore } from '../container/sweep.js';"
+  "import { reclaim, withStore } from '../container/sweep.js';" \
+  "import { alive, reclaim, withStore } from '../container/sweep.js';"
 replace "$1/src/lifecycle/commands.ts" \
   "      await removeContainer(root, c.config.id, force);" \
   "      if (c.state.status === 'running') await stopContainer(root, c, 0); // WRONG: decided once, from the first read
       await waitState(root, c.config.id, (s) => !alive(s.cli, s.cliStart), 10_000); // WRONG: then removed whatever it says
       withStore(root, () => {
-        for (const dir of [...(c.state.cgroups ?? [])].reverse()) removeDirQuietly(dir);
+        reclaim(root, c.config.id, c.state);
         removeContainerDir(root, c.config.id);
       });
       if (force) continue;
