@@ -50,9 +50,10 @@ export const devicesStep: Step = {
       if (s) s.capabilities = s.capabilities.filter((c) => c !== CAP_MKNOD);
       return;
     }
-    const dirs = new CgroupDirs();
+    // each directory is written down before it is made, as the cgroups step does: a CLI
+    // killed right after a mkdir leaves nothing the sweep does not know of
+    const dirs = new CgroupDirs((dir) => ctx.state.update({ cgroups: [...(ctx.state.current.cgroups ?? []), dir] }));
     dirs.make(base, `${ctx.options.cgroupParent}/${ctx.id}`, () => {});
-    ctx.state.update({ cgroups: [...(ctx.state.current.cgroups ?? []), ...dirs.made] });
     ctx.cleanup.add('remove the devices cgroup', () => dirs.remove());
     const dir = dirs.leaves[0];
     writeDeviceRules(dir, DEVICE_RULES.map((rule) => ({ allow: true, rule })));
