@@ -28,7 +28,16 @@ export const commands: CommandDef[] = [
     options: runOptions,
     root: true,
     // each command loads its code only when it runs: start-up stays small
-    action: async (opts, rest, g) => (await import('../run.js')).run(g.root, runOptionsFrom(opts, rest), foreground),
+    action: async (opts, rest, g) => {
+      const [{ run }, { newId }] = await Promise.all([import('../run.js'), import('../container/id.js')]);
+      const o = runOptionsFrom(opts, rest);
+      const id = newId();
+      const status = await run(g.root, o, foreground, id);
+      // <chapter 05-lifecycle>
+      if (o.detach) process.stdout.write(`${id}\n`); // run -d's printer: its one answer is the container's id
+      // </chapter 05-lifecycle>
+      return status;
+    },
   },
   // <chapter 03-rootfs>
   ...imageCommands,

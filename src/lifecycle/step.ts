@@ -2,7 +2,7 @@
 // The detach step: with -d the container's init is started by a monitor of its own
 // (native/monitor.c) instead of by this CLI, and once the command runs the CLI
 // hands the container over: the monitor becomes the record's owner, nothing is
-// undone, run prints the id and returns. Whatever the mode, the step writes down
+// undone, and run returns (the CLI prints the id). Whatever the mode, the step writes down
 // what `start` needs to run the container again (options.json) and the signal
 // `stop` sends first.
 // With -d nothing of the container's is connected to this CLI: the monitor makes
@@ -83,8 +83,7 @@ export const detachStep: Step = {
     ctx.state.update({ cli: monitor.pid, cliStart: processStartTime(monitor.pid) });
     monitor.detach();
     ctx.cleanup.handOver();
-    if (!ctx.reopened) process.stdout.write(`${ctx.id}\n`);
-    return true;
+    return true; // run -d: the CLI prints the id (src/cli/commands.ts)
   },
 };
 

@@ -37,7 +37,8 @@ function serverDomain(server?: string): string {
   return server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
 }
 
-export async function loginCommand(args: string[], username?: string, password?: string, passwordStdin = false): Promise<number> {
+/** login: the credentials checked against the registry and stored; the file they are in */
+export async function login(args: string[], username?: string, password?: string, passwordStdin = false): Promise<string> {
   if (args.length > 1) throw new RuntimeError('"login" accepts at most 1 argument: [SERVER]');
   if (passwordStdin) {
     if (password !== undefined) throw new RuntimeError('--password and --password-stdin are mutually exclusive');
@@ -48,17 +49,27 @@ export async function loginCommand(args: string[], username?: string, password?:
   if (password !== undefined && !passwordStdin) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
   const domain = serverDomain(args[0]);
   await new Registry(domain, { username, password }).checkLogin();
-  const file = storeCredentials(domain, { username, password });
+  return storeCredentials(domain, { username, password });
+}
+
+/** login's printer */
+export async function loginCommand(args: string[], username?: string, password?: string, passwordStdin = false): Promise<number> {
+  const file = await login(args, username, password, passwordStdin);
   process.stderr.write(`WARNING! Your password will be stored unencrypted in ${file}.\n`);
   process.stdout.write('Login Succeeded\n');
   return 0;
 }
 
-export function logoutCommand(args: string[]): number {
+/** logout: the server's credentials forgotten; which server, and whether there were any */
+export function logout(args: string[]): { server: string; removed: boolean } {
   if (args.length > 1) throw new RuntimeError('"logout" accepts at most 1 argument: [SERVER]');
   const domain = serverDomain(args[0]);
-  const shown = args[0] ? domain : HUB_AUTH_KEY;
-  if (removeCredentials(domain)) process.stdout.write(`Removing login credentials for ${shown}\n`);
-  else process.stdout.write(`Not logged in to ${shown}\n`);
+  return { server: args[0] ? domain : HUB_AUTH_KEY, removed: removeCredentials(domain) };
+}
+
+/** logout's printer */
+export function logoutCommand(args: string[]): number {
+  const { server, removed } = logout(args);
+  process.stdout.write(removed ? `Removing login credentials for ${server}\n` : `Not logged in to ${server}\n`);
   return 0;
 }
