@@ -1,6 +1,7 @@
 // chapter: 05-lifecycle
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { UsageError } from '../toolkit/args.js';
 import { humanDuration, humanSize, printEach, table, type Outcome } from '../toolkit/format.js';
@@ -17,7 +18,6 @@ import { can, phaseOf } from './transitions.js';
 import { portsText } from '../network/ports.js';
 // </chapter 06-network>
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ago = (iso: string | undefined) => (iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : '');
 
 /** docker's STATUS column */

@@ -3,6 +3,7 @@
 // under the store's lock after the sweep, so what they show is true (a record whose
 // owner — CLI or monitor — is gone has been set right).
 const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { ContainerState } from '../container/state.js';
 import { alive, withStore } from '../container/sweep.js';
@@ -14,8 +15,6 @@ export interface Container {
   config: Config;
   state: ContainerState;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function readState(root: string, id: string): ContainerState {
   return JSON.parse(readFileSync(join(containerDir(root, id), 'state.json'), 'utf8'));

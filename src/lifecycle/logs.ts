@@ -4,6 +4,7 @@
 // Each stream goes back to where it came from: stdout to stdout, stderr to stderr.
 // -f follows the file until the container has exited and every line is read.
 const { closeSync, existsSync, openSync, readSync } = process.getBuiltinModule('node:fs');
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { exitFile } from '../container/exit.js';
 import { containerDir } from '../container/store.js';
@@ -15,8 +16,6 @@ interface Entry {
   stream: 'stdout' | 'stderr';
   time: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** where the entries go, as they are read: the CLI's printer, or (a daemon) a stream of its own */
 type LogSink = (e: Entry) => void;

@@ -4,7 +4,7 @@
 // config, a redirect to another host, and the round trip pull → commit → push → pull.
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,10 @@ const storeState = (root: string) => ({
   blobs: ls(join(root, 'images', 'blobs', 'sha256')),
   tmp: ls(join(root, 'images', 'tmp')),
 });
-const dockerConfig = () => ownDir(mkdtempSync(join(tmpdir(), 'mydocker-dockercfg-')));
+// every command gets a docker config folder of its own, all under one folder the file removes
+const dockerConfigs = ownDir(mkdtempSync(join(tmpdir(), 'mydocker-dockercfg-')));
+t.teardown(() => rmSync(dockerConfigs, { recursive: true, force: true }));
+const dockerConfig = () => mkdtempSync(join(dockerConfigs, 'cfg-'));
 const env = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, DOCKER_CONFIG: dockerConfig(), ...extra });
 const md = (args: string[], root: string, o: RunOpts = {}) => mydocker(args, { root, timeoutMs: 60_000, env: env(), ...o });
 const USER = { user: 'tester', password: 'secret-pass' };
