@@ -3,10 +3,10 @@
 // the container sees its own cgroup as root, and no cgroup outlives `run`.
 // Runs on either cgroup version: the expected files follow the host's mode.
 import t from 'tap';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { UNIQUE, childrenOf, killTree, mydocker, needsRoot, noLeaks, snapshot, tmpRoot, waitFor, type Result } from '../harness/index.js';
-import { cgroupFile, containerCgroup, controllerBase, hostMode, leftUnder, removeParent } from '../harness/cgroups.js';
+import { cgroupFile, containerCgroup, controllerBase, hostMode, leftUnder, privateCgroups, removeParent } from '../harness/cgroups.js';
 
 const before = snapshot();
 const root = tmpRoot(t);
@@ -189,24 +189,34 @@ t.test('the container has its own cgroup namespace, rooted at its cgroup', { ski
 });
 
 t.test('without --cgroup-parent the cgroup is mydocker/<id>', { skip: needsRoot }, async (t) => {
-  const base = controllerBase('pids');
-  const parentExisted = existsSync(`${base}/mydocker`);
-  let seen = '';
-  const r = await mydocker(['run', '/bin/sh', '-c', 'cat /proc/self/ns/cgroup >/dev/null; sleep 1'], {
-    root,
-    onSpawn: () => {
-      waitFor(() => existsSync(`${base}/mydocker`) && containerCgroup('mydocker'), 60_000) // a Node start is slow under emulation
-        .then((n) => (seen = String(n)))
-        .catch(() => {});
-    },
-  });
-  t.equal(r.code, 0, r.stderr);
-  t.match(seen, /^[0-9a-f]{64}$/, 'a cgroup under mydocker/ while it ran');
-  t.notOk(existsSync(`${base}/mydocker/${seen}`), 'and gone after');
-  // the parent level: gone when this run made it; kept when it was there before (another
-  // mydocker's containers may be in it)
-  if (parentExisted) t.ok(existsSync(`${base}/mydocker`), 'the parent level, there before the run, is still there');
-  else t.notOk(existsSync(`${base}/mydocker`), 'the parent level it made is gone too');
+  // The default parent sits at the top of the machine's cgroup tree, where every mydocker
+  // running at the same time would share it. The CLI runs with a tree of this test's own
+  // as its whole tree (privateCgroups), so what it makes there is this run's alone.
+  const tree = privateCgroups(`mydocker-test-02-top-${UNIQUE}`);
+  t.teardown(() => tree.remove());
+  const base = tree.base('pids');
+  const run = async (what: string) => {
+    let seen = '';
+    const r = await mydocker(['run', '/bin/sleep', '1'], {
+      root,
+      prefix: tree.prefix,
+      onSpawn: () => {
+        waitFor(() => existsSync(`${base}/mydocker`) && containerCgroup(`${tree.name}/mydocker`), 60_000) // a Node start is slow under emulation
+          .then((n) => (seen = String(n)))
+          .catch(() => {});
+      },
+    });
+    t.equal(r.code, 0, `mydocker run /bin/sleep 1 (${what}) exits 0: ${r.stderr}`);
+    t.match(seen, /^[0-9a-f]{64}$/, `${what}: a cgroup mydocker/<64 hex id> while it ran (book 02, "Cleaning up")`);
+    t.notOk(existsSync(`${base}/mydocker/${seen}`), `${what}: the container's cgroup is gone after`);
+  };
+  await run('the first run');
+  t.notOk(existsSync(`${base}/mydocker`), 'the parent level mydocker/ that the run made is gone too');
+  // a parent that was there before the run (another mydocker's containers may be in it) stays
+  mkdirSync(`${base}/mydocker`);
+  await run('a run into an existing mydocker/');
+  t.ok(existsSync(`${base}/mydocker`), 'the parent level mydocker/, there before the run, is still there');
+  rmdirSync(`${base}/mydocker`);
 });
 
 t.test('no cgroup left after a failed start', { skip: needsRoot }, async (t) => {

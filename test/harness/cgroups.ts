@@ -1,7 +1,7 @@
 // Where a container's cgroup files are, read from the outside, on either cgroup
 // version — without importing mydocker's own code, so learners' runtimes are
 // judged by the same reading.
-import { existsSync, readdirSync, readFileSync, rmdirSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
 
 export type Mode = 'unified' | 'hybrid' | 'legacy';
 
@@ -72,4 +72,48 @@ export function removeParent(parent: string): void {
       // absent, or (a leak the test reports) not empty
     }
   }
+}
+
+/**
+ * A cgroup tree of this test's own, seen by the CLI as the whole tree: a directory `name`
+ * in every cgroup hierarchy, bind-mounted over that hierarchy's mount point in a mount
+ * namespace made for the CLI (prefix). What the CLI makes at the top of the tree (the
+ * default parent, `mydocker`) is then made in here, so another mydocker running on the
+ * machine at the same time (a second test run, a learner's containers) cannot share it.
+ * base(controller) is where a test looks from the outside; remove() takes the tree away.
+ */
+export function privateCgroups(name: string): { name: string; prefix: string[]; base(controller: string): string; remove(): void } {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => {
+      const [left, right] = line.split(' - ');
+      return { point: left?.split(' ')[4], type: right?.split(' ')[0], options: right?.split(' ')[2] ?? '' };
+    })
+    .filter((m): m is { point: string; type: string; options: string } => !!m.point?.startsWith('/sys/fs/cgroup') && (m.type === 'cgroup' || m.type === 'cgroup2'));
+  const points = [...new Set(mounts.map((m) => m.point))];
+  for (const m of mounts) {
+    const dir = `${m.point}/${name}`;
+    if (!existsSync(dir)) mkdirSync(dir);
+    // a v1 cpuset starts with no CPUs and no memory nodes: nothing could join it
+    if (m.type === 'cgroup' && m.options.split(',').includes('cpuset'))
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(`${dir}/${f}`, readFileSync(`${m.point}/${f}`));
+  }
+  const script = `for m in "$@"; do case $m in --) shift; break;; esac; mount --bind "$m/${name}" "$m" || exit 125; shift; done; exec "$@"`;
+  return {
+    name,
+    prefix: ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', ...points, '--'],
+    base: (controller) => `${controllerBase(controller)}/${name}`,
+    // rmdir only, deepest first: a cgroup that still holds a process stays (and the test says so)
+    remove: () => {
+      const sweep = (dir: string): void => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) sweep(`${dir}/${e.name}`);
+        try {
+          rmdirSync(dir);
+        } catch {
+          // still in use
+        }
+      };
+      for (const p of points) if (existsSync(`${p}/${name}`)) sweep(`${p}/${name}`);
+    },
+  };
 }

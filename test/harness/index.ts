@@ -48,6 +48,8 @@ export interface RunOpts {
   onSpawn?: (pid: number) => void;
   /** run the CLI inside this network namespace (`ip netns exec NAME`): its bridges and rules stay there */
   netns?: string;
+  /** a command the CLI runs under, its arguments before the CLI's own (e.g. privateCgroups(…).prefix) */
+  prefix?: string[];
 }
 
 /** run the CLI with its own --root; resolves with exit status and output */
@@ -55,7 +57,8 @@ export function mydocker(args: string[], o: RunOpts = {}): Promise<Result> {
   const argv = o.root ? ['--root', o.root, ...args] : args;
   const limit = o.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
-    const [file, fileArgs] = o.netns ? ['ip', ['netns', 'exec', o.netns, MYDOCKER, ...argv]] : [MYDOCKER, argv];
+    const [file0, fileArgs0] = o.netns ? ['ip', ['netns', 'exec', o.netns, MYDOCKER, ...argv]] : [MYDOCKER, argv];
+    const [file, fileArgs] = o.prefix?.length ? [o.prefix[0], [...o.prefix.slice(1), file0, ...fileArgs0]] : [file0, fileArgs0];
     // in a test's own network namespace, docker's default network again (see DEFAULT_NETWORK_ENV)
     const env = o.netns ? { ...(o.env ?? process.env), MYDOCKER_DEFAULT_NETWORK: undefined } : (o.env ?? process.env);
     const child = spawn(file, fileArgs, { env, stdio: ['pipe', 'pipe', 'pipe'] });
