@@ -32,9 +32,10 @@ import { fileURLToPath } from 'node:url';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ID_RE = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const HEADER_RE = /^\/\/ chapter: (\S+)\s*$/;
-const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\S+)>\s*$/;
-const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|replaced-by)\b/;
+const STEP_RE = /^(\d+)\.(\d+)$/;
+const HEADER_RE = /^\/\/ chapter: (\S+)(?: step (\S+))?\s*$/;
+const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|step|replaced-by) (\S+)>\s*$/;
+const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|step|replaced-by)\b/;
 const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
 
 export class MarkerError extends Error {
@@ -48,31 +49,58 @@ export class MarkerError extends Error {
   }
 }
 
-/** the chapter number of an id ("03-rootfs" → 3), an index entry, or a number */
+/** the chapter number of an id ("03-rootfs" → 3, "3.2" → 3), an index entry, or a number */
 export function chapterNumber(id) {
   if (typeof id === 'number') return id;
   if (id && typeof id === 'object') id = id.id; // an index entry
+  const step = STEP_RE.exec(id ?? '');
+  if (step) return Number(step[1]);
   const m = ID_RE.exec(id);
   if (!m) throw new MarkerError(`"${id}" is not a chapter id (NN-name)`);
   return Number(m[1]);
 }
 
 /**
- * One src/ file as it stands at the end of `chapter` (a number or an id), or null when
- * the file arrives later. Applies the marker grammar of chapters/README.md:
- * - the header `// chapter: NN-name` (first line) names the file's chapter;
- * - lines inside `// <chapter NN-name>` … `// </chapter NN-name>` are kept from chapter NN on;
- * - lines inside `// <replaced-by NN-name>` … `// </replaced-by NN-name>` are `//~ `-commented
- *   code: uncommented before chapter NN, dropped from NN on;
+ * Where in the course a marker's code arrives, as [chapter, step]: a chapter id is that
+ * chapter's start ([3, 0]), a step id "3.2" is [3, 2].
+ */
+function arrival(id) {
+  const step = STEP_RE.exec(id);
+  return step ? [Number(step[1]), Number(step[2])] : [chapterNumber(id), 0];
+}
+
+/**
+ * The point in the course a generated tree stands at, as [chapter, step]: the end of a
+ * chapter (a number, an id or an index entry: [3, Infinity]) or the end of a step ("3.2":
+ * [3, 2]; "1.0" is chapter 01 before its first step, the starter).
+ */
+export function target(at) {
+  if (typeof at === 'string' && STEP_RE.test(at)) return arrival(at);
+  return [chapterNumber(at), Infinity];
+}
+
+/** a ≤ b, for [chapter, step] pairs */
+const upTo = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
+
+/**
+ * One src/ file as it stands at `at` (the end of a chapter: a number or an id; or the end
+ * of a step: "1.3"), or null when the file arrives later. Applies the marker grammar of
+ * chapters/README.md:
+ * - the header `// chapter: NN-name` (first line) names the file's chapter, and
+ *   `// chapter: NN-name step N.M` the step within it;
+ * - lines inside `// <chapter NN-name>` … `// </chapter NN-name>` are kept from chapter NN on,
+ *   lines inside `// <step N.M>` … `// </step N.M>` from step N.M on;
+ * - lines inside `// <replaced-by ID>` … `// </replaced-by ID>` (ID a chapter or a step) are
+ *   `//~ `-commented code: uncommented before ID, dropped from ID on;
  * - marker lines never appear in the output, and a removed block leaves no doubled blank line.
- * `knownIds` (optional): every chapter id a marker may name; anything else is an error.
+ * `knownIds` (optional): every chapter and step id a marker may name; anything else is an error.
  * Returns { text, lines } where lines[i] is the 1-based source line of output line i+1.
  * Throws MarkerError (with file:line) on malformed or unbalanced markers.
  */
-export function chapterSource(text, chapter, options = {}) {
-  const n = chapterNumber(chapter);
+export function chapterSource(text, at, options = {}) {
+  const end = target(at);
   const parsed = parseMarkers(text, options);
-  if (parsed.header.num > n) return null;
+  if (!upTo(parsed.header.at, end)) return null;
 
   const out = [];
   const lines = [];
@@ -85,7 +113,7 @@ export function chapterSource(text, chapter, options = {}) {
   };
   parsed.lines.forEach((l, i) => {
     if (i === 0) return; // the header
-    if (l.marker || (l.block && (l.block.kind === 'replaced-by' ? n >= l.block.num : l.block.num > n))) removed = true;
+    if (l.marker || (l.block && (l.block.kind === 'replaced-by' ? upTo(l.block.at, end) : !upTo(l.block.at, end)))) removed = true;
     else emit(l.block ? l.code : l.text, i);
   });
   return { text: out.join('\n'), lines };
@@ -93,40 +121,44 @@ export function chapterSource(text, chapter, options = {}) {
 
 /**
  * The marker grammar, line by line (shared by `npm run chapter` and the book tool).
- * Returns the file's chapter { id, num } and, for each line, { text, marker, block,
+ * Returns the file's chapter { id, num, at } and, for each line, { text, marker, block,
  * code }: `marker` for the header and a block's opening or closing line; `block`
- * ({ kind, id, num, start }) for a line inside one; `code` is the line as its block
- * would show it (a replaced-by line uncommented). Throws MarkerError (file:line) at
- * the first malformed, unbalanced or unknown marker.
+ * ({ kind, id, num, at, start }; num is the chapter, at its [chapter, step]) for a line
+ * inside one; `code` is the line as its block would show it (a replaced-by line
+ * uncommented). Throws MarkerError (file:line) at the first malformed, unbalanced or
+ * unknown marker.
  */
 export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
   const src = text.split('\n');
   const fail = (i, msg) => new MarkerError(msg, { file, line: i + 1 });
-  const checkId = (id, i) => {
-    if (!ID_RE.test(id)) throw fail(i, `"${id}" is not a chapter id (NN-name)`);
+  const checkId = (id, i, kind = 'chapter') => {
+    const ok = kind === 'chapter' ? ID_RE.test(id) : kind === 'step' ? STEP_RE.test(id) : ID_RE.test(id) || STEP_RE.test(id);
+    if (!ok) throw fail(i, `"${id}" is not a ${kind === 'step' ? 'step id (N.M)' : kind === 'chapter' ? 'chapter id (NN-name)' : 'chapter id (NN-name) or step id (N.M)'}`);
     if (knownIds && !knownIds.has(id)) {
-      throw fail(i, `chapter "${id}" is not in chapters/index.json (known: ${[...knownIds].join(', ')})`);
+      throw fail(i, `${STEP_RE.test(id) ? 'step' : 'chapter'} "${id}" is not in chapters/index.json (known: ${[...knownIds].join(', ')})`);
     }
     return chapterNumber(id);
   };
   const header = HEADER_RE.exec(src[0] ?? '');
-  if (!header) throw fail(0, 'the first line must be the header "// chapter: NN-name"');
+  if (!header) throw fail(0, 'the first line must be the header "// chapter: NN-name" (or "// chapter: NN-name step N.M")');
   const lines = [{ text: src[0], marker: true, block: null }];
   const headerNum = checkId(header[1], 0);
+  if (header[2] && checkId(header[2], 0, 'step') !== headerNum) throw fail(0, `step ${header[2]} is not a step of chapter ${header[1]}`);
+  const headerAt = header[2] ? arrival(header[2]) : arrival(header[1]);
 
-  let block = null; // { kind, id, num, start }
+  let block = null; // { kind, id, num, at, start }
   for (let i = 1; i < src.length; i++) {
     const line = src[i];
     const m = MARKER_RE.exec(line);
     if (!m && MARKERISH_RE.test(line)) {
-      throw fail(i, `malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// </replaced-by NN-name>", …)`);
+      throw fail(i, `malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// <step N.M>", "// </replaced-by NN-name>", …)`);
     }
     if (m) {
       const [, close, kind, id] = m;
-      const num = checkId(id, i);
+      const num = checkId(id, i, kind);
       if (!close) {
         if (block) throw fail(i, `"${line.trim()}" inside the ${block.kind} block opened at line ${block.start + 1} (blocks do not nest)`);
-        block = { kind, id, num, start: i };
+        block = { kind, id, num, at: arrival(id), start: i };
       } else {
         if (!block) throw fail(i, `"${line.trim()}" closes a block that was never opened`);
         if (block.kind !== kind || block.id !== id) {
@@ -148,7 +180,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
     lines.push({ text: line, marker: false, block, code });
   }
   if (block) throw fail(block.start, `"// <${block.kind} ${block.id}>" is never closed`);
-  return { header: { id: header[1], num: headerNum }, lines };
+  return { header: { id: header[1], num: headerNum, at: headerAt }, lines };
 }
 
 /** chapters/index.json, checked */
@@ -180,6 +212,20 @@ export function findChapter(index, arg) {
   return c;
 }
 
+/** "1.3" → { chapter: its index entry, step: the step's entry }; throws when the index has no such step */
+export function findStep(index, arg) {
+  const s = String(arg ?? '').trim();
+  const chapter = findChapter(index, String(chapterNumber(s)));
+  const m = STEP_RE.exec(s);
+  if (m && Number(m[2]) === 0) return { chapter, step: { id: s, title: `the starter: chapter ${chapter.id} before its first step` } };
+  const step = (chapter.steps ?? []).find((x) => x.id === s);
+  if (!step) throw new Error(`no step "${s}" in chapters/index.json (steps of ${chapter.id}: ${(chapter.steps ?? []).map((x) => x.id).join(', ') || 'none yet'})`);
+  return { chapter, step };
+}
+
+/** true for a step id ("1.3"), false for a chapter ("1", "01", "01-namespaces") */
+export const isStepId = (arg) => STEP_RE.test(String(arg ?? '').trim());
+
 /** the chapters up to and including `chapter` */
 export function chaptersUpTo(index, chapter) {
   return index.filter((c) => chapterNumber(c.id) <= chapterNumber(chapter.id));
@@ -196,8 +242,8 @@ function walk(dir, base = dir) {
 }
 
 /** every src/ file of `chapter` → { text, lines }; throws MarkerError listing every problem */
-export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo) } = {}) {
-  const knownIds = new Set(index.map((c) => c.id));
+export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo), at = chapter.id } = {}) {
+  const knownIds = new Set(index.flatMap((c) => [c.id, ...(c.steps ?? []).map((s) => s.id)]));
   const tree = new Map();
   const problems = [];
   for (const rel of walk(join(repo, 'src'))) {
@@ -208,7 +254,7 @@ export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo) } = 
       continue;
     }
     try {
-      const r = chapterSource(text, chapter, { file, knownIds });
+      const r = chapterSource(text, at, { file, knownIds });
       if (r) tree.set(rel, r);
     } catch (e) {
       if (!(e instanceof MarkerError)) throw e;
@@ -219,17 +265,16 @@ export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo) } = 
   return tree;
 }
 
-export function chapterDir(chapter, repo = REPO) {
-  return join(repo, 'build', 'chapters', chapter.id);
+export function chapterDir(chapter, repo = REPO, at = chapter.id) {
+  return at === chapter.id ? join(repo, 'build', 'chapters', chapter.id) : join(repo, 'build', 'steps', at);
 }
 
 /**
  * Write chapter's code to build/chapters/<id>/ (replacing what was there) and, unless
  * build is false, compile it. Returns { dir, tree, build: { ok, output, ms } | null }.
  */
-export function generate(chapter, { repo = REPO, index = loadIndex(repo), build = true } = {}) {
-  const tree = chapterTree(chapter, { repo, index });
-  const dir = chapterDir(chapter, repo);
+export function generate(chapter, { repo = REPO, index = loadIndex(repo), build = true, at = chapter.id, dir = chapterDir(chapter, repo, at) } = {}) {
+  const tree = chapterTree(chapter, { repo, index, at });
   rmSync(dir, { recursive: true, force: true }); // symlinks go, their targets stay
   mkdirSync(dir, { recursive: true });
   for (const [rel, { text }] of tree) {
@@ -238,10 +283,11 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
   }
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
   const nn = chapter.id.slice(0, 2);
+  const where = at === chapter.id ? `the end of chapter ${chapter.id} (${chapter.title})` : `step ${at} of chapter ${chapter.id}`;
   const own = {
-    name: `mydocker-ch${nn}`,
+    name: at === chapter.id ? `mydocker-ch${nn}` : `mydocker-step${at.replace('.', '-')}`,
     version: pkg.version,
-    description: `mydocker at the end of chapter ${chapter.id} (${chapter.title}); generated by \`npm run chapter -- ${nn}\` from the repo's src/`,
+    description: `mydocker at ${where}; generated by \`npm run chapter -- ${at === chapter.id ? nn : at}\` from the repo's src/`,
     type: 'module',
     private: true,
     license: pkg.license,
@@ -291,8 +337,8 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
   if (existsSync(join(repo, 'knip.json'))) copyFileSync(join(repo, 'knip.json'), join(dir, 'knip.json'));
   writeFileSync(
     join(dir, 'README.md'),
-    `# mydocker at the end of chapter ${chapter.id}: ${chapter.title}\n\n` +
-      `Generated by \`npm run chapter -- ${nn}\` from the repository's \`src/\`; do not edit (it is rewritten).\n\n` +
+    `# mydocker at ${where}\n\n` +
+      `Generated by \`npm run chapter -- ${at === chapter.id ? nn : at}\` from the repository's \`src/\`; do not edit (it is rewritten).\n\n` +
       '```sh\nsudo bin/mydocker run /bin/echo hi     # run it\nsudo npm test                          # the tests of chapters 1..' +
       `${nn} against this code\n` +
       '```\n',
@@ -331,18 +377,20 @@ function laterImportHint(line, file, tree, repo) {
 /** git diff --no-index between the src/ of two chapters (prev null: from nothing) */
 export function chapterDiff(prev, chapter, { repo = REPO, index = loadIndex(repo), stat = true, color = false } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), 'mydocker-chapter-diff-'));
+  // a side is a chapter (its index entry) or a point { chapter, at } (at: a step id)
+  const point = (c) => (c && 'at' in c ? c : c ? { chapter: c, at: c.id } : null);
   try {
-    const side = (c, name) => {
+    const side = (p, name) => {
       const d = join(tmp, name);
       mkdirSync(d);
-      if (c) for (const [rel, { text }] of chapterTree(c, { repo, index })) {
+      if (p) for (const [rel, { text }] of chapterTree(p.chapter, { repo, index, at: p.at })) {
         mkdirSync(dirname(join(d, rel)), { recursive: true });
         writeFileSync(join(d, rel), text);
       }
       return name;
     };
-    const a = side(prev, prev ? prev.id : '00-nothing');
-    const b = side(chapter, chapter.id);
+    const a = side(point(prev), prev ? point(prev).at : '00-nothing');
+    const b = side(point(chapter), point(chapter).at);
     const args = ['diff', '--no-index', color ? '--color=always' : '--color=never', ...(stat ? ['--stat=100'] : []), a, b];
     const r = spawnSync('git', args, { cwd: tmp, encoding: 'utf8' });
     if (r.status !== 0 && r.status !== 1) throw new Error(`git diff: ${r.stderr || r.error}`);
@@ -352,29 +400,41 @@ export function chapterDiff(prev, chapter, { repo = REPO, index = loadIndex(repo
   }
 }
 
+/** the point before `at` in the course: the previous step, or the previous chapter's end (null: nothing) */
+function previousPoint(index, chapter, at) {
+  if (at !== chapter.id) {
+    const steps = chapter.steps ?? [];
+    const i = steps.findIndex((s) => s.id === at);
+    if (i > 0) return { chapter, at: steps[i - 1].id };
+  }
+  const c = index[index.indexOf(chapter) - 1];
+  return c ? { chapter: c, at: c.id } : null;
+}
+
 function main(argv) {
   const args = argv.filter((a) => !a.startsWith('--'));
   if (args.length !== 1 || argv.includes('--help')) {
-    console.error('usage: npm run chapter -- N [--diff] [--no-build]   (N: 1, 01 or 01-namespaces)');
+    console.error('usage: npm run chapter -- N|N.M [--diff] [--no-build]   (N: 1, 01 or 01-namespaces; N.M: a step, 1.3)');
     return argv.includes('--help') ? 0 : 2;
   }
   const index = loadIndex();
-  const chapter = findChapter(index, args[0]);
-  const at = index.indexOf(chapter);
-  const prev = at > 0 ? index[at - 1] : null;
-  const { dir, build } = generate(chapter, { index, build: !argv.includes('--no-build') });
+  const { chapter, step } = isStepId(args[0]) ? findStep(index, args[0]) : { chapter: findChapter(index, args[0]), step: null };
+  const at = step ? step.id : chapter.id;
+  const prev = previousPoint(index, chapter, at);
+  const { dir, build } = generate(chapter, { index, at, build: !argv.includes('--no-build') });
   const rel = relative(process.cwd(), dir) || '.';
+  const name = step ? `step ${step.id} (${step.title})` : `chapter ${chapter.id} (${chapter.title})`;
   if (build && !build.ok) {
     console.error(build.output);
-    console.error(`\nchapter ${chapter.id}: written to ${rel}, but it does not build (above: tsc's errors, mapped to the repo's src/)`);
+    console.error(`\n${name}: written to ${rel}, but it does not build (above: tsc's errors, mapped to the repo's src/)`);
     return 1;
   }
-  console.log(`chapter ${chapter.id} (${chapter.title}): ${rel}${build ? ` (built in ${build.ms} ms)` : ' (not built)'}`);
-  console.log(`\nchanges since ${prev ? `chapter ${prev.id}` : 'nothing'}:`);
-  process.stdout.write(chapterDiff(prev, chapter, { index, stat: !argv.includes('--diff'), color: process.stdout.isTTY }));
-  if (!argv.includes('--diff')) console.log(`(the full diff: npm run chapter -- ${chapter.id.slice(0, 2)} --diff)`);
+  console.log(`${name}: ${rel}${build ? ` (built in ${build.ms} ms)` : ' (not built)'}`);
+  console.log(`\nchanges since ${prev ? (prev.at === prev.chapter.id ? `chapter ${prev.at}` : `step ${prev.at}`) : 'nothing'}:`);
+  process.stdout.write(chapterDiff(prev, { chapter, at }, { index, stat: !argv.includes('--diff'), color: process.stdout.isTTY }));
+  if (!argv.includes('--diff')) console.log(`(the full diff: npm run chapter -- ${step ? step.id : chapter.id.slice(0, 2)} --diff)`);
   console.log(`\nrun it:   sudo ${rel}/bin/mydocker run /bin/echo hi`);
-  console.log(`test it:  sudo npm run check -- --chapter ${chapter.id.slice(0, 2)} --impl chapter`);
+  console.log(`test it:  sudo npm run check -- ${step ? `--step ${step.id} --impl ${rel}/bin/mydocker` : `--chapter ${chapter.id.slice(0, 2)} --impl chapter`}`);
   return 0;
 }
 

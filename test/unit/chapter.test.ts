@@ -9,7 +9,7 @@ import { chapterSource, chapterNumber, findChapter } from '../../tools/chapter.m
 type Out = { text: string; lines: number[] } | null;
 const at = (src: string[], chapter: number | string, opts = {}): Out => chapterSource(src.join('\n'), chapter, opts);
 const text = (src: string[], chapter: number | string): string | undefined => at(src, chapter)?.text;
-const noMarkers = (s: string | undefined) => !/\/\/ (chapter:|<\/?(chapter|replaced-by) )|\/\/~/.test(s ?? '');
+const noMarkers = (s: string | undefined) => !/\/\/ (chapter:|<\/?(chapter|step|replaced-by) )|\/\/~/.test(s ?? '');
 
 const PIPELINE = [
   '// chapter: 01-namespaces',
@@ -134,4 +134,38 @@ t.test("the index's exceptions excuse a next chapter's test file from failing on
   t.equal(failsOnPreviousException(one, 'test/chapters/04-a.test.ts'), 'a reason', 'a reason for one file');
   t.equal(failsOnPreviousException(one, 'test/chapters/04-b.test.ts'), null, 'not for the others');
   t.equal(failsOnPreviousException({ id: '04-x' }, 'test/chapters/04-a.test.ts'), null, 'no exceptions: none');
+});
+
+const STEPS = [
+  '// chapter: 01-namespaces',
+  'export function run() {',
+  '  // <replaced-by 1.1>',
+  "  //~ throw new Error('TODO step 1.1');",
+  '  // </replaced-by 1.1>',
+  '  // <step 1.1>',
+  '  spawn();',
+  '  // </step 1.1>',
+  '  // <step 1.3>',
+  '  exitCodes();',
+  '  // </step 1.3>',
+  '  // <chapter 02-cgroups>',
+  '  limits();',
+  '  // </chapter 02-cgroups>',
+  '}',
+];
+
+t.test('steps: the code as it stands after a step, and the starter (N.0)', async (t) => {
+  t.equal(text(STEPS, '1.0'), ['export function run() {', "  throw new Error('TODO step 1.1');", '}'].join('\n'), '1.0, the starter: the TODO, no step code');
+  t.equal(text(STEPS, '1.1'), ['export function run() {', '  spawn();', '}'].join('\n'), '1.1: its code replaces the TODO');
+  t.equal(text(STEPS, '1.2'), text(STEPS, '1.1'), '1.2 adds nothing to this file');
+  t.equal(text(STEPS, '1.3'), ['export function run() {', '  spawn();', '  exitCodes();', '}'].join('\n'), '1.3 adds its block');
+  t.equal(text(STEPS, 1), text(STEPS, '1.3'), 'the end of chapter 01 has every step of it');
+  t.equal(text(STEPS, '2.1'), ['export function run() {', '  spawn();', '  exitCodes();', '  limits();', '}'].join('\n'), "a chapter block is there from the chapter's first step");
+  for (const a of ['1.0', '1.1', '1.3', 1, 2]) t.ok(noMarkers(text(STEPS, a)), `no marker line at ${a}`);
+  const late = ['// chapter: 01-namespaces step 1.2', 'export const x = 1;'];
+  t.equal(at(late, '1.1'), null, 'a file whose header names step 1.2 is absent at 1.1');
+  t.equal(text(late, '1.2'), 'export const x = 1;', 'and there from 1.2');
+  t.throws(() => at(['// chapter: 01-namespaces step 2.1', ''], 1), /not a step of chapter 01-namespaces/, 'a header step of another chapter');
+  t.throws(() => at(['// chapter: 01-namespaces', '// <step 01-namespaces>', '// </step 01-namespaces>'], 1), /not a step id/, 'a step marker needs a step id');
+  t.throws(() => at(['// chapter: 01-namespaces', '// <step 1.9>', '// </step 1.9>'], 1, { knownIds: new Set(['01-namespaces', '1.1']) }), /step "1.9" is not in chapters\/index.json/, 'an unknown step');
 });
