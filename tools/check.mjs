@@ -354,6 +354,11 @@ export function parseResults(output) {
 }
 
 const fmt = (v) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+/** what a test wanted: a value, or (from the harness) { not }, { matching }, { notMatching } */
+const fmtExpected = (v) =>
+  v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && ['not', 'matching', 'notMatching'].includes(Object.keys(v)[0])
+    ? `${{ not: 'anything but', matching: 'matching', notMatching: 'not matching' }[Object.keys(v)[0]]} ${Object.keys(v)[0] === 'not' ? fmt(v.not) : Object.values(v)[0]}`
+    : fmt(v);
 
 /**
  * The report of a check run: a line per group (a step, or a test file without steps),
@@ -393,7 +398,7 @@ export function report(groups, results, { log = console.log } = {}) {
     log(`first failure: ${group.key === test.file ? test.file : `step ${group.key}`}, "${test.name}"`);
     if (f?.command) log(`  ran:       ${f.command}`);
     if (f) log(`  checking:  ${f.message}`);
-    if (f && 'expected' in f) log(`  expected:  ${fmt(f.expected)}`);
+    if (f && 'expected' in f) log(`  expected:  ${fmtExpected(f.expected)}`);
     if (f && 'got' in f) log(`  got:       ${fmt(f.got)}`);
     if (!f) log(test.missing ? '  the test never reported: its file crashed or timed out (run with --tap to see)' : '  (no details: run with --tap to see the TAP output)');
     if (group.anchor) log(`  read:      ${group.anchor}`);

@@ -92,13 +92,20 @@ type Fn = (t: Record<string, unknown>) => unknown;
 function wrap(name: string, step: Step | undefined, fn: Fn): Fn {
   return async (tt) => {
     let first = null as Failure | null;
+    let depth = 0; // an assertion that fails calls t.fail itself: only the outer call counts
     lastCommand = null;
     for (const [a, [got, exp, msg]] of Object.entries(ASSERTS)) {
       const orig = tt[a];
       if (typeof orig !== 'function') continue;
       tt[a] = (...args: unknown[]) => {
-        const ok = (orig as (...x: unknown[]) => unknown).apply(tt, args);
-        if (ok === false && !first) {
+        depth++;
+        let ok: unknown;
+        try {
+          ok = (orig as (...x: unknown[]) => unknown).apply(tt, args);
+        } finally {
+          depth--;
+        }
+        if (ok === false && !first && depth === 0) {
           first = {
             message: String(args[msg] ?? a),
             ...(got >= 0 ? { got: args[got] } : {}),
@@ -133,8 +140,8 @@ function wrap(name: string, step: Step | undefined, fn: Fn): Fn {
   };
 }
 
-const origTest = t.test.bind(t) as (...args: unknown[]) => Promise<void>;
-(t as unknown as { test: (...args: unknown[]) => Promise<void> }).test = (...args: unknown[]) => {
+const origTest = t.test.bind(t) as unknown as (...args: unknown[]) => Promise<unknown>;
+(t as unknown as { test: (...args: unknown[]) => Promise<unknown> }).test = (...args: unknown[]) => {
   const name = typeof args[0] === 'string' ? args[0] : '';
   const fnAt = args.findIndex((a) => typeof a === 'function');
   if (!name || fnAt < 0) return origTest(...args);
