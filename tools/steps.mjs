@@ -194,9 +194,10 @@ export function cardSection(chapter) {
   for (const s of chapter.steps ?? []) {
     const [rel, anchor] = s.anchor.split('#');
     out.push(`### Step ${s.id}: ${s.title}`, '');
-    out.push(`\`sudo npm run check -- --step ${s.id}\` · book: [${rel.replace(/^book\//, '')}#${anchor}](../../${rel}#${anchor})`, '');
+    out.push(`\`sudo npm run check -- --step ${s.id}\` · [the book's step ${s.id}](../../${rel}#${anchor})`, '');
+    const several = chapter.tests.length > 1;
     for (const [file, names] of Object.entries(s.tests)) {
-      for (const name of names) out.push(`- ${name} (\`${file.replace(/^test\/chapters\//, '')}\`)`);
+      for (const name of names) out.push(`- ${name}${several ? ` (\`${file.replace(/^test\/chapters\//, '')}\`)` : ''}`);
     }
     if (s.hint) out.push('', `Hint: ${s.hint}`);
     out.push('');

@@ -215,7 +215,7 @@ t.test('the network namespace is empty: only a loopback', { skip: needsRoot }, a
 // ---------------------------------------------------------------------------
 // UTS: the hostname
 
-t.test('the default hostname is a short random id, also in $HOSTNAME', { skip: needsRoot }, async (t) => {
+t.test('the default hostname is twelve hex digits (a short id), also in $HOSTNAME', { skip: needsRoot }, async (t) => {
   if (!(await isolated(t, 'uts'))) return;
   const a = await mydocker(['run', '/bin/sh', '-c', 'hostname; echo $HOSTNAME'], { root });
   const b = await mydocker(['run', '/bin/hostname'], { root });
