@@ -6,7 +6,10 @@
 //   otherwise the container's own status (128+N when killed by signal N)
 import { UsageError } from './toolkit/args.js';
 import { main } from './cli/main.js';
-import { causeLines, printable, RuntimeError } from './errors.js';
+import { printable, RuntimeError } from './errors.js';
+// <step 1.7>
+import { causeLines } from './errors.js';
+// </step 1.7>
 import { debugging, log } from './log.js';
 
 // process.stdout and process.stderr are streams Node makes on first use, and making
@@ -35,7 +38,9 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     settled = true;
     process.stderr.write(`mydocker: ${errorLine(e)}\n`);
+    // <step 1.7>
     if (debugging()) for (const line of causeLines(e)) process.stderr.write(`${line}\n`); // -D: what lies under it
+    // </step 1.7>
     exit(e instanceof RuntimeError ? e.status : 125);
   },
 );

@@ -1,9 +1,14 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // The init's steps, in order: each does nothing when its part of the spec is empty.
 // Like src/steps.ts for the CLI, this list is where a chapter adds a line.
-import { hostname, privateMounts, terminal } from './container/namespaces.js';
 import type { InitStep } from './container/step.js';
-// <replaced-by 03-rootfs>
+// <step 1.3>
+import { hostname, privateMounts } from './container/namespaces.js';
+// </step 1.3>
+// <step 1.5>
+import { terminal } from './container/namespaces.js';
+// </step 1.5>
+// <replaced-by 03-rootfs from 1.3>
 //~ import { procfs } from './container/namespaces.js';
 // </replaced-by 03-rootfs>
 // <chapter 02-cgroups>
@@ -27,8 +32,10 @@ export const initSteps: InitStep[] = [
   // <chapter 08-oci>
   startFifo, // OCI create: the init waits in its cgroup for `start`
   // </chapter 08-oci>
+  // <step 1.3>
   privateMounts,
-  // <replaced-by 03-rootfs>
+  // </step 1.3>
+  // <replaced-by 03-rootfs from 1.3>
   //~ procfs,
   // </replaced-by 03-rootfs>
   // <chapter 08-oci>
@@ -37,8 +44,12 @@ export const initSteps: InitStep[] = [
   // <chapter 03-rootfs>
   rootfsInit, // the image's files, then pivot_root (without an image: chapter 01's /proc)
   // </chapter 03-rootfs>
+  // <step 1.3>
   hostname,
+  // </step 1.3>
+  // <step 1.5>
   terminal,
+  // </step 1.5>
   // <chapter 04-security>
   securityInit, // last: the user, capabilities, no_new_privs and seccomp the command runs with
   // </chapter 04-security>

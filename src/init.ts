@@ -1,11 +1,13 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // The container's init: the CLI re-executes the node binary (/proc/self/exe) on
 // this file, as the first process of new PID, mount, UTS, IPC and network
 // namespaces. It reads its InitSpec from fd 3, runs its steps (src/init-steps.ts)
 // from the inside, waits for the CLI's "go" and then execve's the user's command,
 // which takes over PID 1.
 // Keep imports light: this file is on the start-up path of every container.
+// <step 1.4>
 const { accessSync, constants, statSync } = process.getBuiltinModule('node:fs');
+// </step 1.4>
 import { readSpec, report, SPEC_FD, waitForGo } from './container/init-io.js';
 import { initSteps } from './init-steps.js';
 import { ALL_FDS, CLOSE_RANGE_CLOEXEC, native } from './native.js';
@@ -19,6 +21,7 @@ class InitError extends Error {
   }
 }
 
+// <step 1.4>
 /** execve's lookup, with docker's exit codes: 127 not found, 126 not executable */
 function resolveCommand(file: string, env: string[]): string {
   if (file.includes('/')) return file;
@@ -43,6 +46,7 @@ function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
   if (e.code === 'ENOEXEC') return new InitError(`exec: "${file}": exec format error`, 126);
   return new InitError(`exec: "${file}": ${e.message}`, 126);
 }
+// </step 1.4>
 
 function main(): void {
   const booted = performance.now(); // ms since this process started: node and imports
@@ -57,7 +61,12 @@ function main(): void {
   } catch {
     throw new InitError(`cannot change to working directory ${spec.cwd}: no such directory`, 126);
   }
+  // <replaced-by 1.4>
+  //~ const file = spec.args[0]; // step 1.4 looks a bare name up in PATH, with docker's 126 and 127
+  // </replaced-by 1.4>
+  // <step 1.4>
   const file = resolveCommand(spec.args[0], spec.env);
+  // </step 1.4>
   const ready = performance.now();
   waitForGo(goSent);
   const waited = performance.now() - ready + specWait;
@@ -70,7 +79,12 @@ function main(): void {
   try {
     native.execve(file, spec.args, spec.env);
   } catch (e) {
+    // <replaced-by 1.4>
+    //~ throw new InitError(`exec: "${file}": ${(e as Error).message}`);
+    // </replaced-by 1.4>
+    // <step 1.4>
     throw execFailure(spec.args[0], e as NodeJS.ErrnoException);
+    // </step 1.4>
   }
 }
 

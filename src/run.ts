@@ -1,4 +1,32 @@
 // chapter: 01-namespaces
+// <replaced-by 1.1>
+//~ // run: yours to write, from step 1.1 of book/01-namespaces.md on.
+//~ import type { RunOptions } from './container/config.js';
+//~ import { RuntimeError } from './errors.js';
+//~
+//~ export async function run(_root: string, o: RunOptions, _door: unknown, _id: string): Promise<number> {
+//~   throw new RuntimeError(`TODO step 1.1: run ${o.command[0]} as PID 1 of a new PID namespace, and return its exit status`);
+//~ }
+// </replaced-by 1.1>
+// <replaced-by 1.2 from 1.1>
+//~ // Step 1.1's run: the command itself, cloned as PID 1 of a new PID namespace (the
+//~ // state folder, the front door and the id come into use in later steps).
+//~ import { exitStatus, type RunOptions } from './container/config.js';
+//~ import { CLONE_NEWPID, native, waitPidfd } from './native.js';
+//~
+//~ export async function run(_root: string, o: RunOptions, _door: unknown, _id: string): Promise<number> {
+//~   const child = native.spawn({
+//~     file: o.command[0],
+//~     argv: o.command, // everything after COMMAND is the command's, untouched
+//~     env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+//~     cloneFlags: CLONE_NEWPID, // the child is PID 1 of a new PID namespace
+//~     fds: [0, 1, 2], // our stdin, stdout and stderr are the command's
+//~   });
+//~   // the container's status is ours: its exit code, or 128 + the signal that killed it
+//~   return exitStatus(await waitPidfd(child.pidfd));
+//~ }
+// </replaced-by 1.2>
+// <step 1.2>
 // The run pipeline: resolve the request, prepare, start the init, let it go, wait.
 // Features take part as steps (src/steps.ts), each at the moments it needs; this
 // file never changes when a chapter adds one.
@@ -114,3 +142,4 @@ function spawn(ctx: RunContext, io: Attachment, door: FrontDoor, spawner?: Spawn
 function checkpoint(point: string): void {
   if (process.env.MYDOCKER_FAULT === point) process.kill(process.pid, 'SIGKILL');
 }
+// </step 1.2>

@@ -8,7 +8,9 @@
 //                                  a chapter brings (or changes) is never shown
 //   --repo DIR                     work on DIR instead of this repository (tests)
 // TARGET is a top-level declaration (function, class, interface, type, enum, const),
-// a member `Class.member`, or `chapter NN-name`: that chapter's inline blocks in FILE.
+// a member `Class.member`, `chapter NN-name`: that chapter's inline blocks in FILE, or
+// `step N.M`: the blocks step N.M writes (its <step N.M> blocks and the <replaced-by … from
+// N.M> ones: its code that a later step replaces), as they stand right after it.
 // A NAME the file only adds to another module (`declare module '../x.js' { interface
 // NAME { … } }`, interface merging) shows that whole `declare module` block.
 // `<!-- code: native/FILE.cc#NAME -->` shows a top-level C++ function or struct of the
@@ -62,6 +64,8 @@ export function loadSource(repo, rel, cache = new Map()) {
         chapter: block?.kind === 'chapter' ? { num: block.num, id: block.id } : null,
         replacedBy: block?.kind === 'replaced-by' ? { num: block.num, id: block.id } : null,
         blockId: block ? `${block.kind}:${block.id}:${block.start + 1}` : null,
+        // the step whose code this line is: a <step N.M> block, or a <replaced-by … from N.M> one
+        step: block?.kind === 'step' ? block.id : block?.kind === 'replaced-by' ? block.fromId : null,
         code: l?.code ?? lines[i],
       };
     });
@@ -358,7 +362,19 @@ export function excerpt(repo, fileRel, target, num, cache = new Map()) {
 
   let ranges;
   const ch = /^chapter[\s:]+(\d+)(?:-([\w-]+))?$/.exec(target.trim());
-  if (ch) {
+  const step = /^step[\s:]+(\d+\.\d+)$/.exec(target.trim());
+  if (step) {
+    // the code a step writes, as it stands right after that step (later steps may replace it)
+    ranges = [];
+    let prev = null;
+    src.info.forEach((inf, i) => {
+      if (inf.step !== step[1]) return;
+      if (prev === inf.blockId) ranges[ranges.length - 1][1] = i;
+      else ranges.push([i, i]);
+      prev = inf.blockId;
+    });
+    if (!ranges.length) return { error: `no <step ${step[1]}> block (or <replaced-by … from ${step[1]}>) in ${fileRel}` };
+  } else if (ch) {
     const wantNum = Number(ch[1]);
     const wantId = ch[2] ? `${ch[1]}-${ch[2]}` : null;
     if (num !== null && wantNum > num) return { error: `chapter ${ch[1]} comes after this chapter` };
@@ -384,7 +400,7 @@ export function excerpt(repo, fileRel, target, num, cache = new Map()) {
   for (const [a, b] of ranges) {
     const part = [];
     for (let i = a; i <= b; i++) {
-      const l = viewLine(src, i, num);
+      const l = step ? src.info[i].code : viewLine(src, i, num);
       if (l === null) continue;
       part.push(l);
       shown.push(i);
@@ -392,7 +408,7 @@ export function excerpt(repo, fileRel, target, num, cache = new Map()) {
     const d = dedent(part);
     if (!d.length) continue;
     // a chapter's blocks out of their code: say which declaration each one goes in
-    const where = ch ? enclosing(src, a) : null;
+    const where = ch || step ? enclosing(src, a) : null;
     if (text === null) text = (where ? `// in ${where}:\n` : '') + d.join('\n');
     else if (where === context) text += `\n${SEPARATOR}\n` + d.join('\n');
     else text += '\n\n' + (where ? `// in ${where}:\n` : '') + d.join('\n');

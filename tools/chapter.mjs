@@ -34,7 +34,7 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ID_RE = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const STEP_RE = /^(\d+)\.(\d+)$/;
 const HEADER_RE = /^\/\/ chapter: (\S+)(?: step (\S+))?\s*$/;
-const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|step|replaced-by) (\S+)>\s*$/;
+const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|step|replaced-by) (\S+)(?: from (\S+))?>\s*$/;
 const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|step|replaced-by)\b/;
 const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
 
@@ -91,7 +91,8 @@ const upTo = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
  * - lines inside `// <chapter NN-name>` … `// </chapter NN-name>` are kept from chapter NN on,
  *   lines inside `// <step N.M>` … `// </step N.M>` from step N.M on;
  * - lines inside `// <replaced-by ID>` … `// </replaced-by ID>` (ID a chapter or a step) are
- *   `//~ `-commented code: uncommented before ID, dropped from ID on;
+ *   `//~ `-commented code: uncommented before ID, dropped from ID on; `// <replaced-by ID from
+ *   EARLIER>` shows them only from EARLIER on (a step's code that a later step replaces);
  * - marker lines never appear in the output, and a removed block leaves no doubled blank line.
  * `knownIds` (optional): every chapter and step id a marker may name; anything else is an error.
  * Returns { text, lines } where lines[i] is the 1-based source line of output line i+1.
@@ -113,7 +114,9 @@ export function chapterSource(text, at, options = {}) {
   };
   parsed.lines.forEach((l, i) => {
     if (i === 0) return; // the header
-    if (l.marker || (l.block && (l.block.kind === 'replaced-by' ? upTo(l.block.at, end) : !upTo(l.block.at, end)))) removed = true;
+    const b = l.block;
+    const gone = b && (b.kind === 'replaced-by' ? upTo(b.at, end) || (b.from && !upTo(b.from, end)) : !upTo(b.at, end));
+    if (l.marker || gone) removed = true;
     else emit(l.block ? l.code : l.text, i);
   });
   return { text: out.join('\n'), lines };
@@ -154,11 +157,16 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
       throw fail(i, `malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// <step N.M>", "// </replaced-by NN-name>", …)`);
     }
     if (m) {
-      const [, close, kind, id] = m;
+      const [, close, kind, id, from] = m;
       const num = checkId(id, i, kind);
+      if (from !== undefined) {
+        if (kind !== 'replaced-by' || close) throw fail(i, `"from" belongs in an opening replaced-by marker: "// <replaced-by 1.2 from 1.1>"`);
+        checkId(from, i, 'replaced-by');
+        if (!upTo(arrival(from), arrival(id)) || arrival(from).join() === arrival(id).join()) throw fail(i, `"from ${from}" must come before ${id}`);
+      }
       if (!close) {
         if (block) throw fail(i, `"${line.trim()}" inside the ${block.kind} block opened at line ${block.start + 1} (blocks do not nest)`);
-        block = { kind, id, num, at: arrival(id), start: i };
+        block = { kind, id, num, at: arrival(id), from: from === undefined ? null : arrival(from), fromId: from ?? null, start: i };
       } else {
         if (!block) throw fail(i, `"${line.trim()}" closes a block that was never opened`);
         if (block.kind !== kind || block.id !== id) {
@@ -406,6 +414,7 @@ function previousPoint(index, chapter, at) {
     const steps = chapter.steps ?? [];
     const i = steps.findIndex((s) => s.id === at);
     if (i > 0) return { chapter, at: steps[i - 1].id };
+    if (i === 0) return { chapter, at: `${chapterNumber(chapter)}.0` }; // the starter
   }
   const c = index[index.indexOf(chapter) - 1];
   return c ? { chapter: c, at: c.id } : null;

@@ -2,7 +2,9 @@
 // The commands: one line per feature's list. main.ts loads this file once the global
 // flags are read: `mydocker --version` loads no command's code.
 import type { CommandDef } from '../toolkit/command.js';
+// <step 1.4>
 import { foreground } from './foreground.js';
+// </step 1.4>
 import { runOptions, runOptionsFrom } from './run-options.js';
 // <chapter 03-rootfs>
 import { imageCommands } from '../image/cli.js';
@@ -32,7 +34,12 @@ export const commands: CommandDef[] = [
       const [{ run }, { newId }] = await Promise.all([import('../run.js'), import('../container/id.js')]);
       const o = runOptionsFrom(opts, rest);
       const id = newId();
-      const status = await run(g.root, o, foreground, id);
+      // <replaced-by 1.4>
+      //~ const status = await run(g.root, o, {}, id);
+      // </replaced-by 1.4>
+      // <step 1.4>
+      const status = await run(g.root, o, foreground, id); // the CLI's one container: its signals are the container's
+      // </step 1.4>
       // <chapter 05-lifecycle>
       if (o.detach) process.stdout.write(`${id}\n`); // run -d's printer: its one answer is the container's id
       // </chapter 05-lifecycle>

@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.4
 // The CLI's one container, in the foreground: it dies with the CLI, however the CLI
 // ends, and the signals a user sends the CLI are the container's. The CLI passes this
 // to run (src/run.ts); a process running many containers would not.

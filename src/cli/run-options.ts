@@ -23,7 +23,9 @@ import { networkOptions } from '../network/options.js';
 import { pullOptions } from '../image/registry/step.js';
 // </chapter 07-images>
 
+// <step 1.6>
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
+// </step 1.6>
 
 const processOptions: OptionGroup = {
   options: [
@@ -40,9 +42,13 @@ const processOptions: OptionGroup = {
     o.interactive = v.interactive === true;
     o.tty = v.tty === true;
     o.hostname = str(v.hostname);
+    // <step 1.6>
     if (o.hostname !== undefined && !HOSTNAME_RE.test(o.hostname)) throw new UsageError(`invalid hostname "${o.hostname}"`);
+    // </step 1.6>
     o.env = list(v.env);
+    // <step 1.6>
     for (const kv of o.env) if (kv === '' || kv.startsWith('=')) throw new UsageError(`invalid environment variable "${kv}"`);
+    // </step 1.6>
   },
 };
 

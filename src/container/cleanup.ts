@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 import type { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 

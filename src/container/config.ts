@@ -2,8 +2,12 @@
 // What `run` was asked for, and the pure rules that turn it into the container's
 // process: no file is read or written here. Each chapter's option group adds its
 // own fields to RunOptions (TypeScript's interface merging: `declare module`).
+// <step 1.1>
 import type { ExitInfo } from '../native.js';
+// </step 1.1>
+// <step 1.2>
 import type { InitSpec } from './spec.js';
+// </step 1.2>
 
 export interface RunOptions {
   /** the user's command and its arguments, untouched */
@@ -19,6 +23,7 @@ export interface RunOptions {
   lateInit?: boolean;
 }
 
+// <step 1.2>
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** the init's spec from the flags alone; later steps refine it (an image's config, say) */
@@ -36,14 +41,22 @@ export function containerEnv(o: Pick<RunOptions, 'env' | 'tty'>, hostname: strin
   };
   put(`PATH=${DEFAULT_PATH}`);
   put(`HOSTNAME=${hostname}`);
+  // </step 1.2>
+  // <step 1.5>
   if (o.tty) put('TERM=xterm');
+  // </step 1.5>
+  // <step 1.2>
   for (const kv of base) if (kv.indexOf('=') > 0) put(kv); // the image's: never copied from our environment
   o.env.forEach(put);
   return [...env.values()];
 }
 
+// </step 1.2>
+
+// <step 1.1>
 /** the container's status as docker reports it: 128+N when killed by signal N */
 export function exitStatus(e: ExitInfo): number {
   if (e.signal !== null) return 128 + e.signal;
   return e.exitCode ?? 125;
 }
+// </step 1.1>

@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // The init's two pipes to the CLI. fd 3 carries one line of JSON (the spec), then
 // one byte: "go". fd 4 carries the init's reports, one JSON line a message; it is
 // close-on-exec, so after {exec} end-of-file means the command runs.

@@ -1,7 +1,9 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.3
 // The init's own steps inside the new namespaces (see src/init-steps.ts).
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, native } from '../native.js';
+// <step 1.5>
 import { report } from './init-io.js';
+// </step 1.5>
 import type { InitStep } from './step.js';
 
 /** nothing we mount may propagate back to the host (systemd makes / shared) */
@@ -34,6 +36,7 @@ export const hostname: InitStep = {
   },
 };
 
+// <step 1.5>
 /**
  * -t: a new terminal becomes the command's stdio and controlling terminal; the CLI
  * takes a copy of the master side.
@@ -49,3 +52,4 @@ export const terminal: InitStep = {
     for (const fd of [0, 1, 2]) native.dup2(slave, fd);
   },
 };
+// </step 1.5>

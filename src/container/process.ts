@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // Starting the container's init: clone(2) into new namespaces, re-exec the node
 // binary (/proc/self/exe) on dist/init.js, and talk to it over two pipes.
 const { closeSync, writeSync } = process.getBuiltinModule('node:fs');

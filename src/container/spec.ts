@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // What the CLI hands to the container's init over fd 3: everything the init needs
 // to turn itself into the container, as plain JSON. The init imports only the
 // type of this file, so nothing here runs in the container's start-up path.

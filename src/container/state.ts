@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // What a container is doing, as one record: pid and its start time, status, exit
 // code, and what each step made for it (chapters add fields: cgroup folders, the
 // rootfs mount point, …). Everything a later command needs to act on a container

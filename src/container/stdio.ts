@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // Wiring the container's stdin/stdout/stderr to the CLI's.
 // Without -t: files and pipes are handed over as they are (nothing to copy, no
 // output lost); a terminal is never handed over (a process holding a tty fd can
@@ -8,9 +8,11 @@
 // whose stdio is handed over: with their streams they cost ~10 ms of every start.
 // With -t: a new pseudo-terminal; its slave becomes the container's stdio and
 // controlling terminal, the CLI's own terminal goes raw and we copy both ways.
+// <step 1.5>
 const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 import type { Socket } from 'node:net';
 import { O_CLOEXEC, native } from '../native.js';
+// </step 1.5>
 import type { Stdio } from './process.js';
 
 export interface Attachment {
@@ -26,8 +28,16 @@ export interface Attachment {
 }
 
 export function attach(opts: { interactive: boolean; tty: boolean }): Attachment {
+  // <replaced-by 1.5>
+  //~ void opts; // -i and -t: step 1.5
+  //~ // the CLI's own stdin, stdout and stderr, handed over as they are
+  //~ return { stdio: [0, 1, 2], spawned: () => {}, connect: () => {}, drained: Promise.resolve(), restore: () => {} };
+  // </replaced-by 1.5>
+  // <step 1.5>
   return opts.tty ? attachTerminal(opts.interactive) : attachPipes(opts.interactive);
+  // </step 1.5>
 }
+// <step 1.5>
 
 function attachPipes(interactive: boolean): Attachment {
   const childEnds: number[] = [];
@@ -151,3 +161,4 @@ function copy(from: Socket, to: NodeJS.WriteStream): Promise<void> {
     from.on('close', () => resolve());
   });
 }
+// </step 1.5>

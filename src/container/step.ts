@@ -1,4 +1,4 @@
-// chapter: 01-namespaces
+// chapter: 01-namespaces step 1.2
 // A feature joins `run` as a step: an object with a hook for each moment of a
 // container's start (runc's shape: the parent prepares while the child waits at a
 // barrier). src/steps.ts lists them; src/run.ts calls the hooks in that order.

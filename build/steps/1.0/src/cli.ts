@@ -5,7 +5,7 @@
 //   otherwise the container's own status (128+N when killed by signal N)
 import { UsageError } from './toolkit/args.js';
 import { main } from './cli/main.js';
-import { causeLines, printable, RuntimeError } from './errors.js';
+import { printable, RuntimeError } from './errors.js';
 import { debugging, log } from './log.js';
 
 // process.stdout and process.stderr are streams Node makes on first use, and making
@@ -34,7 +34,6 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     settled = true;
     process.stderr.write(`mydocker: ${errorLine(e)}\n`);
-    if (debugging()) for (const line of causeLines(e)) process.stderr.write(`${line}\n`); // -D: what lies under it
     exit(e instanceof RuntimeError ? e.status : 125);
   },
 );

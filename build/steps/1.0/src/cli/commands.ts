@@ -1,7 +1,6 @@
 // The commands: one line per feature's list. main.ts loads this file once the global
 // flags are read: `mydocker --version` loads no command's code.
 import type { CommandDef } from '../toolkit/command.js';
-import { foreground } from './foreground.js';
 import { runOptions, runOptionsFrom } from './run-options.js';
 
 export const commands: CommandDef[] = [
@@ -16,7 +15,7 @@ export const commands: CommandDef[] = [
       const [{ run }, { newId }] = await Promise.all([import('../run.js'), import('../container/id.js')]);
       const o = runOptionsFrom(opts, rest);
       const id = newId();
-      const status = await run(g.root, o, foreground, id);
+      const status = await run(g.root, o, {}, id);
       return status;
     },
   },

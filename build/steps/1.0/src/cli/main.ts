@@ -63,13 +63,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function runCommand(command: CommandDef, args: string[], globals: OptValues): Promise<number> {
-  const name = command.name;
   const { opts, rest } = parseOptions(args, command.options, command.interspersed);
   if (opts.help) {
     await printHelp(command);
     return 0;
   }
-  if (command.root && process.getuid?.() !== 0) throw new RuntimeError(`"${name}" needs root: run it with sudo`);
   const root = str(globals.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
   const writes = !(typeof command.readsOnly === 'function' ? command.readsOnly(rest) : command.readsOnly);
   if (command.root) useRoot(root, writes);

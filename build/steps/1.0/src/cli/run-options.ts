@@ -4,8 +4,6 @@
 import { help, list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
 import type { RunOptions } from '../container/config.js';
 
-const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
-
 const processOptions: OptionGroup = {
   options: [
     { long: 'interactive', short: 'i', desc: "Keep STDIN open (otherwise it is /dev/null)" },
@@ -19,9 +17,7 @@ const processOptions: OptionGroup = {
     o.interactive = v.interactive === true;
     o.tty = v.tty === true;
     o.hostname = str(v.hostname);
-    if (o.hostname !== undefined && !HOSTNAME_RE.test(o.hostname)) throw new UsageError(`invalid hostname "${o.hostname}"`);
     o.env = list(v.env);
-    for (const kv of o.env) if (kv === '' || kv.startsWith('=')) throw new UsageError(`invalid environment variable "${kv}"`);
   },
 };
 

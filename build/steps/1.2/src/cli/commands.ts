@@ -1,0 +1,22 @@
+// The commands: one line per feature's list. main.ts loads this file once the global
+// flags are read: `mydocker --version` loads no command's code.
+import type { CommandDef } from '../toolkit/command.js';
+import { runOptions, runOptionsFrom } from './run-options.js';
+
+export const commands: CommandDef[] = [
+  {
+    name: 'run',
+    args: '[OPTIONS] [IMAGE] COMMAND [ARG...]',
+    desc: 'Run a command in a new container',
+    options: runOptions,
+    root: true,
+    // each command loads its code only when it runs: start-up stays small
+    action: async (opts, rest, g) => {
+      const [{ run }, { newId }] = await Promise.all([import('../run.js'), import('../container/id.js')]);
+      const o = runOptionsFrom(opts, rest);
+      const id = newId();
+      const status = await run(g.root, o, {}, id);
+      return status;
+    },
+  },
+];
