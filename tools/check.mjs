@@ -372,6 +372,7 @@ export function report(groups, results, { log = console.log } = {}) {
   let fail = 0;
   let firstBad = null;
   const lines = [];
+  const width = Math.min(72, Math.max(0, ...groups.map((g) => g.label.length)));
   for (const g of groups) {
     const bad = [];
     let ok = 0;
@@ -386,7 +387,7 @@ export function report(groups, results, { log = console.log } = {}) {
     fail += bad.length;
     const n = g.expect.length;
     const status = bad.length ? `FAILED: ${bad.length} of ${n} test${n === 1 ? '' : 's'}` : `ok (${n} test${n === 1 ? '' : 's'}${skip ? `, ${skip} skipped` : ''})`;
-    lines.push(`${g.label.length > 64 ? `${g.label.slice(0, 63)}…` : g.label.padEnd(64)} ${status}`);
+    lines.push(`${g.label.length > width ? `${g.label.slice(0, width - 1)}…` : g.label.padEnd(width)}  ${status}`);
     const why = (b) => (b.renamed ? ' (its file has no test of this name: renamed? chapters/index.json names it)' : b.missing ? ' (never reported: its file ended early, see --tap)' : '');
     for (const b of bad) lines.push(`    ✗ ${b.name}${why(b)}`);
     if (bad.length && !firstBad) firstBad = { group: g, test: bad[0] };
