@@ -372,6 +372,7 @@ export function report(groups, results, { log = console.log } = {}) {
   let fail = 0;
   let firstBad = null;
   const lines = [];
+  const width = Math.min(72, Math.max(0, ...groups.map((g) => g.label.length)));
   for (const g of groups) {
     const bad = [];
     let ok = 0;
@@ -380,14 +381,15 @@ export function report(groups, results, { log = console.log } = {}) {
       const t = seen.get(`${e.file}\0${e.name}`);
       if (t?.skip) skip++;
       else if (t?.ok) ok++;
-      else bad.push({ ...e, missing: !t });
+      else bad.push({ ...e, missing: !t, renamed: !t && results.tests.some((x) => x.file === e.file) });
     }
     pass += ok;
     fail += bad.length;
     const n = g.expect.length;
     const status = bad.length ? `FAILED: ${bad.length} of ${n} test${n === 1 ? '' : 's'}` : `ok (${n} test${n === 1 ? '' : 's'}${skip ? `, ${skip} skipped` : ''})`;
-    lines.push(`${g.label.length > 64 ? `${g.label.slice(0, 63)}…` : g.label.padEnd(64)} ${status}`);
-    for (const b of bad) lines.push(`    ✗ ${b.name}${b.missing ? ' (never reported: its file ended early, see --tap)' : ''}`);
+    lines.push(`${g.label.length > width ? `${g.label.slice(0, width - 1)}…` : g.label.padEnd(width)}  ${status}`);
+    const why = (b) => (b.renamed ? ' (its file has no test of this name: renamed? chapters/index.json names it)' : b.missing ? ' (never reported: its file ended early, see --tap)' : '');
+    for (const b of bad) lines.push(`    ✗ ${b.name}${why(b)}`);
     if (bad.length && !firstBad) firstBad = { group: g, test: bad[0] };
   }
   for (const l of lines) log(l);
@@ -395,12 +397,20 @@ export function report(groups, results, { log = console.log } = {}) {
     const { group, test } = firstBad;
     const f = results.failures.find((x) => x.file === test.file && x.test === test.name);
     log('');
-    log(`first failure: ${group.key === test.file ? test.file : `step ${group.key}`}, "${test.name}"`);
+    log(`first failure: ${group.step ? `step ${group.key}` : group.label}, "${test.name}"`);
     if (f?.command) log(`  ran:       ${f.command}`);
     if (f) log(`  checking:  ${f.message}`);
     if (f && 'expected' in f) log(`  expected:  ${fmtExpected(f.expected)}`);
     if (f && 'got' in f) log(`  got:       ${fmt(f.got)}`);
-    if (!f) log(test.missing ? '  the test never reported: its file crashed or timed out (run with --tap to see)' : '  (no details: run with --tap to see the TAP output)');
+    if (!f) {
+      log(
+        test.renamed
+          ? `  ${test.file} has no test of this name: chapters/index.json must name each test exactly as its t.test does`
+          : test.missing
+            ? '  the test never reported: its file crashed or timed out (run with --tap to see)'
+            : '  (no details: run with --tap to see the TAP output)',
+      );
+    }
     if (group.anchor) log(`  read:      ${group.anchor}`);
     const hint = f?.hint ?? group.hint;
     if (hint) log(`  hint:      ${hint}`);
@@ -523,7 +533,7 @@ async function main(argv) {
       console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
       if (r.code !== 0) code = 1;
       // a file's own tests, when the report groups by file
-      for (const g of p.groups) if (g.key === file && g.expect === null) g.expect = got.tests.map(({ file: f, name }) => ({ file: f, name }));
+      for (const g of p.groups) if (g.key === file && g.expect === null) g.expect = got.tests.filter((x) => x.name !== LEAK_TEST).map(({ file: f, name }) => ({ file: f, name }));
       // a failure outside the selected names (a test in no step) still counts
       for (const t of got.tests) {
         if (t.ok || t.skip || t.name === LEAK_TEST) continue;
@@ -532,8 +542,8 @@ async function main(argv) {
         }
       }
     }
-    // each file's leak check: its own line, after the steps
-    const leaks = p.files.map((file) => ({ file, name: LEAK_TEST }));
+    // each file's leak check (the harness's noLeaks, in every file that calls it): its own line, after the steps
+    const leaks = results.tests.filter((x) => x.name === LEAK_TEST).map(({ file, name }) => ({ file, name }));
     const groups = [...p.groups.map((g) => ({ ...g, expect: g.expect ?? [] })), { key: 'leaks', step: false, label: 'nothing leaked (checked after each file)', expect: leaks, hint: 'a mount, a process or a cgroup outlived the run: see the TAP output (--tap) for what' }];
     console.log('');
     const { fail } = report(groups, results);
