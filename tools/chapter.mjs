@@ -1,8 +1,9 @@
 // The chapter splitter: `npm run chapter -- N [--diff] [--no-build]` writes the complete
 // runnable code as it stands at the end of chapter N to build/chapters/NN-name/ (its own
-// package: src/, tsconfig, bin/mydocker, the chapter's tests; node_modules and the built
-// addon are symlinks to the repo's), builds it with tsc, and prints what changed since
-// chapter N-1. N is 1, 01 or 01-namespaces.
+// package: src/, tsconfig, bin/mydocker, the chapter's tests; node_modules is a symlink to
+// the repo's), builds its own addon from the chapter's native/ (build/native/<hash>/,
+// linked as native/) and its TypeScript with tsc, and prints what changed since chapter
+// N-1. N is 1, 01 or 01-namespaces.
 //
 // The chapters and their tests are listed in chapters/index.json, one entry a chapter:
 //   { "id": "03-rootfs", "title": "…", "tests": ["test/chapters/03-rootfs.test.ts", …],
@@ -12,6 +13,7 @@
 //
 // The marker grammar (chapters/README.md) is applied by chapterSource(), a pure function.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -33,9 +35,27 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ID_RE = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const HEADER_RE = /^\/\/ chapter: (\S+)\s*$/;
-const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|replaced-by) (\S+)>\s*$/;
-const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|replaced-by)\b/;
-const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
+
+/**
+ * The grammar's regular expressions for one comment syntax: `//` (TypeScript, C, C++)
+ * or `#` (native/binding.gyp, a Python literal)
+ */
+function grammar(comment = '//') {
+  const c = comment.replace(/[/#]/g, '\\$&');
+  return {
+    header: new RegExp(`^${c} chapter: (\\S+)\\s*$`),
+    marker: new RegExp(`^\\s*${c} <(\\/?)(chapter|replaced-by) (\\S+)>\\s*$`),
+    markerish: new RegExp(`^\\s*${c}\\s*<\\/?\\s*(chapter|replaced-by)\\b`),
+    commented: new RegExp(`^(\\s*)${c}~(?: (.*))?$`),
+  };
+}
+
+/** the comment syntax of a file the grammar applies to, by its name; null: no markers (copied as is) */
+export function commentOf(file) {
+  if (/\.(ts|c|cc|h)$/.test(file)) return '//';
+  if (file.endsWith('.gyp')) return '#';
+  return null;
+}
 
 export class MarkerError extends Error {
   name = 'MarkerError';
@@ -99,7 +119,8 @@ export function chapterSource(text, chapter, options = {}) {
  * would show it (a replaced-by line uncommented). Throws MarkerError (file:line) at
  * the first malformed, unbalanced or unknown marker.
  */
-export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
+export function parseMarkers(text, { file = '<input>', knownIds, comment = commentOf(file) ?? '//' } = {}) {
+  const { header: HEADER_RE, marker: MARKER_RE, markerish: MARKERISH_RE, commented: COMMENTED_RE } = grammar(comment);
   const src = text.split('\n');
   const fail = (i, msg) => new MarkerError(msg, { file, line: i + 1 });
   const checkId = (id, i) => {
@@ -110,7 +131,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
     return chapterNumber(id);
   };
   const header = HEADER_RE.exec(src[0] ?? '');
-  if (!header) throw fail(0, 'the first line must be the header "// chapter: NN-name"');
+  if (!header) throw fail(0, `the first line must be the header "${comment} chapter: NN-name"`);
   const lines = [{ text: src[0], marker: true, block: null }];
   const headerNum = checkId(header[1], 0);
 
@@ -119,7 +140,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
     const line = src[i];
     const m = MARKER_RE.exec(line);
     if (!m && MARKERISH_RE.test(line)) {
-      throw fail(i, `malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// </replaced-by NN-name>", …)`);
+      throw fail(i, `malformed marker "${line.trim()}" (expected "${comment} <chapter NN-name>", "${comment} </replaced-by NN-name>", …)`);
     }
     if (m) {
       const [, close, kind, id] = m;
@@ -130,7 +151,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
       } else {
         if (!block) throw fail(i, `"${line.trim()}" closes a block that was never opened`);
         if (block.kind !== kind || block.id !== id) {
-          throw fail(i, `"${line.trim()}" does not close "// <${block.kind} ${block.id}>" (line ${block.start + 1})`);
+          throw fail(i, `"${line.trim()}" does not close "${comment} <${block.kind} ${block.id}>" (line ${block.start + 1})`);
         }
         block = null;
       }
@@ -142,12 +163,12 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
       const c = COMMENTED_RE.exec(line);
       if (c) code = c[2] ? c[1] + c[2] : '';
       else if (line.trim() !== '') {
-        throw fail(i, 'a line inside a replaced-by block must start with "//~ " (the earlier chapters\' code, commented out)');
+        throw fail(i, `a line inside a replaced-by block must start with "${comment}~ " (the earlier chapters' code, commented out)`);
       }
-    } else if (COMMENTED_RE.test(line)) throw fail(i, 'a "//~" line outside a replaced-by block');
+    } else if (COMMENTED_RE.test(line)) throw fail(i, `a "${comment}~" line outside a replaced-by block`);
     lines.push({ text: line, marker: false, block, code });
   }
-  if (block) throw fail(block.start, `"// <${block.kind} ${block.id}>" is never closed`);
+  if (block) throw fail(block.start, `"${comment} <${block.kind} ${block.id}>" is never closed`);
   return { header: { id: header[1], num: headerNum }, lines };
 }
 
@@ -219,6 +240,55 @@ export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo) } = 
   return tree;
 }
 
+/**
+ * every native/ file of `chapter` → { text, lines }: the addon's C/C++ (`//` markers) and
+ * binding.gyp (`#` markers), by the same grammar; a file of a later chapter is left out
+ */
+export function nativeTree(chapter, { repo = REPO, index = loadIndex(repo) } = {}) {
+  const knownIds = new Set(index.map((c) => c.id));
+  const tree = new Map();
+  const problems = [];
+  const dir = join(repo, 'native');
+  for (const rel of existsSync(dir) ? walk(dir).filter((f) => !f.startsWith('build/')) : []) {
+    const file = join('native', rel);
+    const comment = commentOf(rel);
+    if (!comment) continue; // what node-gyp leaves (config.gypi, Makefile) is not source
+    try {
+      const r = chapterSource(readFileSync(join(repo, file), 'utf8'), chapter, { file, knownIds, comment });
+      if (r) tree.set(rel, r);
+    } catch (e) {
+      if (!(e instanceof MarkerError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length) throw new MarkerError(problems.join('\n'));
+  return tree;
+}
+
+/**
+ * The chapter's native/ written to build/native/<hash of its sources>/ and built there
+ * by node-gyp (tools/build-native.mjs), once: chapters whose native code is the same
+ * share the build. Returns { dir, ok, output, ms }.
+ */
+export function buildNative(ntree, { repo = REPO, build = true } = {}) {
+  const hash = createHash('sha256');
+  for (const [rel, { text }] of [...ntree].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${rel}\0${text}\0`);
+  const dir = join(repo, 'build', 'native', hash.digest('hex').slice(0, 16));
+  const done = join(dir, 'build', 'Release', '.built');
+  if (existsSync(done)) return { dir, ok: true, output: '', ms: 0 };
+  rmSync(dir, { recursive: true, force: true });
+  for (const [rel, { text }] of ntree) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  if (!build) return { dir, ok: true, output: '', ms: 0 };
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [join(repo, 'tools', 'build-native.mjs'), dir], { cwd: repo, encoding: 'utf8' });
+  const ok = r.status === 0;
+  if (ok) writeFileSync(done, '');
+  return { dir, ok, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim(), ms: Date.now() - t0 };
+}
+
 export function chapterDir(chapter, repo = REPO) {
   return join(repo, 'build', 'chapters', chapter.id);
 }
@@ -229,6 +299,7 @@ export function chapterDir(chapter, repo = REPO) {
  */
 export function generate(chapter, { repo = REPO, index = loadIndex(repo), build = true } = {}) {
   const tree = chapterTree(chapter, { repo, index });
+  const ntree = nativeTree(chapter, { repo, index });
   const dir = chapterDir(chapter, repo);
   rmSync(dir, { recursive: true, force: true }); // symlinks go, their targets stay
   mkdirSync(dir, { recursive: true });
@@ -264,12 +335,15 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
     copyFileSync(join(repo, 'bin', 'mydocker-runc'), join(dir, 'bin', 'mydocker-runc'));
     chmodSync(join(dir, 'bin', 'mydocker-runc'), 0o755);
   }
-  // shared with the repo: the npm packages, the built addon (src/native.ts loads
-  // ../native/build/Release/mydocker.node from dist/), the fixture scripts
+  // shared with the repo: the npm packages, the fixture scripts
   const up = relative(dir, repo);
-  for (const shared of ['node_modules', 'native', 'scripts']) {
+  for (const shared of ['node_modules', 'scripts']) {
     if (existsSync(join(repo, shared))) symlinkSync(join(up, shared), join(dir, shared));
   }
+  // the chapter's own addon, built from its native/ (src/native.ts loads
+  // ../native/build/Release/mydocker.node from dist/)
+  const native = buildNative(ntree, { repo, build });
+  symlinkSync(relative(dir, native.dir), join(dir, 'native'));
   // the tests of chapters 1..N and their harness, so that `npm test` there checks this code
   mkdirSync(join(dir, 'test', 'chapters'), { recursive: true });
   cpSync(join(repo, 'test', 'harness'), join(dir, 'test', 'harness'), { recursive: true });
@@ -297,7 +371,10 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
       `${nn} against this code\n` +
       '```\n',
   );
-  return { dir, tree, build: build ? compile(dir, tree, repo) : null };
+  if (!build) return { dir, tree, build: null };
+  if (!native.ok) return { dir, tree, build: { ok: false, output: `native/ (node-gyp in ${relative(repo, native.dir)}):\n${native.output.split('\n').slice(-40).join('\n')}`, ms: native.ms } };
+  const ts = compile(dir, tree, repo);
+  return { dir, tree, build: { ...ts, ms: ts.ms + native.ms } };
 }
 
 /** tsc in the generated folder; errors are mapped back to the lines of the repo's src/ */
