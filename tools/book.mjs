@@ -18,7 +18,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { MarkerError, parseMarkers } from './chapter.mjs';
+import { loadIndex, MarkerError, parseMarkers } from './chapter.mjs';
+import { cards, checkSteps } from './steps.mjs';
 
 const DIRECTIVE_RE = /^\s*<!--\s*code:\s*(\S+?)#(.+?)\s*-->\s*$/;
 const NOT_SHOWN_RE = /^\s*<!--\s*not-shown:\s*(\S+)\s*(?:(?:—|–|--?|:)\s*(.*?))?\s*-->\s*$/;
@@ -589,7 +590,21 @@ export function runBook(repo, { write = false } = {}) {
     problems.push(...ps);
   }
   problems.push(...contents(repo));
-  return { problems, changed };
+  // the steps (chapters/index.json): anchors, boxes, every test in one step; the cards' lists
+  const warnings = [];
+  const index = existsSync(join(repo, 'chapters', 'index.json')) ? loadIndex(repo) : [];
+  if (index.some((c) => c.steps)) {
+    const st = checkSteps(repo, index);
+    problems.push(...st.problems);
+    warnings.push(...st.warnings);
+    for (const c of cards(repo, index)) {
+      if (write && c.text !== null) {
+        writeFileSync(join(repo, c.file), c.text);
+        changed.push(c.file);
+      } else problems.push(c);
+    }
+  }
+  return { problems, changed, warnings };
 }
 
 /** book/README.md's contents link every chapter file there is, and only those */
@@ -615,8 +630,9 @@ function main(argv) {
   const check = argv.includes('--check');
   const r = argv.indexOf('--repo');
   const repo = resolve(r >= 0 ? argv[r + 1] ?? '.' : join(dirname(fileURLToPath(import.meta.url)), '..'));
-  const { problems, changed } = runBook(repo, { write: !check });
+  const { problems, changed, warnings } = runBook(repo, { write: !check });
   for (const f of changed) console.log(`updated ${f}`);
+  for (const w of warnings) console.log(`${w.file}:${w.line}: warning: ${w.msg}`);
   for (const p of problems) console.log(`${p.file}:${p.line}: ${p.msg}`);
   if (problems.length) {
     console.log(`book: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);

@@ -1,20 +1,27 @@
-// Check an implementation chapter by chapter: runs the black-box tests of chapters
-// 1..N (chapters/index.json) against a mydocker binary, ours or anyone's.
-//   sudo npm run check -- --chapter N                 tests 1..N against bin/mydocker
+// Check an implementation step by step or chapter by chapter: runs the black-box tests
+// of chapters/index.json against a mydocker binary, ours or anyone's.
+//   sudo npm run check -- --step 1.3                  the tests of every step up to 1.3
+//   sudo npm run check -- --step 1.3 --only           step 1.3's tests alone
+//   sudo npm run check -- --chapter N                 tests of chapters 1..N against bin/mydocker
 //   sudo npm run check -- --chapter N --latest-only   only chapter N's tests
-//   sudo npm run check -- --chapter N --impl PATH     against any executable (any language)
-//   sudo npm run check -- --chapter N --impl chapter  against the generated code of chapter N
+//   --impl PATH                                       against any executable (any language)
+//   --impl chapter                                    against the generated code of the chapter
 //                                                     (npm run chapter -- N, built first)
+//   --tap                                             the raw TAP of the tests, as it comes
 //   sudo npm run check -- --doctor [--chapter N]      only check the host: is it ready for chapters
 //                                                     1..N? (what is missing, how to install it)
 //   --lock FILE                                       run the tests under flock FILE
-// N is 1, 01 or 01-namespaces; without --chapter, the last chapter. Ends with the line
-// `N passed, N failed`; exits non-zero when a test fails or a listed test file is missing.
+// N is 1, 01 or 01-namespaces; without --chapter or --step, the last chapter. Prints a line
+// per step (or test file), the first failure in full (the command, expected against got,
+// the book section, a hint), the first failing step, and ends with the line
+// `N passed, N failed` (tests; with --tap: assertions). Exits non-zero when a test fails
+// or a listed test file is missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, openSync, readSync, closeSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chapterNumber, chaptersUpTo, findChapter, generate, loadIndex, REPO } from './chapter.mjs';
+import { LEAK_TEST, selection, stepsUpTo } from './steps.mjs';
 
 /** the test files of chapters 1..N (or N only): { files, missing: [{ chapter, file }] } */
 export function testFiles(index, chapter, { latestOnly = false, repo = REPO } = {}) {
@@ -324,10 +331,103 @@ export function doctor(n, { log = console.log, quiet = false, ours = true } = {}
   return ok;
 }
 
+// ---- what the tests said, for people ----------------------------------------------------
+
+/**
+ * The top-level tests of a test.mjs run (one or more files), in order:
+ * [{ file, name, ok, skip }], and the `# mydocker-failure {json}` reports the harness
+ * wrote for failed tests: [{ file, test, step, anchor, hint, command, message, expected, got }].
+ */
+export function parseResults(output) {
+  const tests = [];
+  const failures = [];
+  let file = null;
+  for (const line of output.split('\n')) {
+    const sub = /^# Subtest: (\S+\.test\.ts)$/.exec(line);
+    if (sub) {
+      file = sub[1];
+      continue;
+    }
+    const r = /^ {4}(not )?ok \d+ - (.*?)(?: # (SKIP|TODO)\b.*| # time=[\d.]+m?s)?$/.exec(line);
+    if (r && file) {
+      tests.push({ file, name: r[2].replace(/\\#/g, '#'), ok: !r[1], skip: !!r[3] });
+      continue;
+    }
+    const f = /^\s*# mydocker-failure (\{.*\})\s*$/.exec(line);
+    if (f) {
+      try {
+        failures.push({ file, ...JSON.parse(f[1]) });
+      } catch {
+        // a line cut short: the TAP lines still say what failed
+      }
+    }
+  }
+  return { tests, failures };
+}
+
+const fmt = (v) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+/** what a test wanted: a value, or (from the harness) { not }, { matching }, { notMatching } */
+const fmtExpected = (v) =>
+  v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && ['not', 'matching', 'notMatching'].includes(Object.keys(v)[0])
+    ? `${{ not: 'anything but', matching: 'matching', notMatching: 'not matching' }[Object.keys(v)[0]]} ${Object.keys(v)[0] === 'not' ? fmt(v.not) : Object.values(v)[0]}`
+    : fmt(v);
+
+/**
+ * The report of a check run: a line per group (a step, or a test file without steps),
+ * then the first failure in full, the first failing step, and `N passed, N failed`
+ * (tests). groups: [{ key, label, expect: [{ file, name }] }]; a test expected and never
+ * reported (its file ended early) fails.
+ */
+export function report(groups, results, { log = console.log } = {}) {
+  const seen = new Map(results.tests.map((t) => [`${t.file}\0${t.name}`, t]));
+  let pass = 0;
+  let fail = 0;
+  let firstBad = null;
+  const lines = [];
+  for (const g of groups) {
+    const bad = [];
+    let ok = 0;
+    let skip = 0;
+    for (const e of g.expect) {
+      const t = seen.get(`${e.file}\0${e.name}`);
+      if (t?.skip) skip++;
+      else if (t?.ok) ok++;
+      else bad.push({ ...e, missing: !t });
+    }
+    pass += ok;
+    fail += bad.length;
+    const n = g.expect.length;
+    const status = bad.length ? `FAILED: ${bad.length} of ${n} test${n === 1 ? '' : 's'}` : `ok (${n} test${n === 1 ? '' : 's'}${skip ? `, ${skip} skipped` : ''})`;
+    lines.push(`${g.label.length > 64 ? `${g.label.slice(0, 63)}…` : g.label.padEnd(64)} ${status}`);
+    for (const b of bad) lines.push(`    ✗ ${b.name}${b.missing ? ' (never reported: its file ended early, see --tap)' : ''}`);
+    if (bad.length && !firstBad) firstBad = { group: g, test: bad[0] };
+  }
+  for (const l of lines) log(l);
+  if (firstBad) {
+    const { group, test } = firstBad;
+    const f = results.failures.find((x) => x.file === test.file && x.test === test.name);
+    log('');
+    log(`first failure: ${group.key === test.file ? test.file : `step ${group.key}`}, "${test.name}"`);
+    if (f?.command) log(`  ran:       ${f.command}`);
+    if (f) log(`  checking:  ${f.message}`);
+    if (f && 'expected' in f) log(`  expected:  ${fmtExpected(f.expected)}`);
+    if (f && 'got' in f) log(`  got:       ${fmt(f.got)}`);
+    if (!f) log(test.missing ? '  the test never reported: its file crashed or timed out (run with --tap to see)' : '  (no details: run with --tap to see the TAP output)');
+    if (group.anchor) log(`  read:      ${group.anchor}`);
+    const hint = f?.hint ?? group.hint;
+    if (hint) log(`  hint:      ${hint}`);
+    log(`  test:      ${test.file} ("${test.name}")`);
+    log('');
+    log(`first failing ${group.step ? `step: ${group.key} — ${group.title}` : `part: ${group.label}`}`);
+  }
+  log(`${pass} passed, ${fail} failed`);
+  return { pass, fail };
+}
+
 // ---- the command ----------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const o = { latestOnly: false, doctor: false };
+  const o = { latestOnly: false, doctor: false, only: false, tap: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -336,6 +436,9 @@ function parseArgs(argv) {
       return v;
     };
     if (flag === '--chapter') o.chapter = value();
+    else if (flag === '--step') o.step = value();
+    else if (flag === '--only') o.only = true;
+    else if (flag === '--tap') o.tap = true;
     else if (flag === '--impl') o.impl = value();
     else if (flag === '--lock') o.lock = value();
     else if (flag === '--latest-only') o.latestOnly = true;
@@ -343,7 +446,43 @@ function parseArgs(argv) {
     else if (flag === '--help' || flag === '-h') o.help = true;
     else throw new Error(`unknown argument "${argv[i]}" (see --help)`);
   }
+  if (o.step !== undefined && o.chapter !== undefined) throw new Error('--step and --chapter: choose one');
+  if (o.only && o.step === undefined) throw new Error('--only goes with --step X.Y');
+  if (o.latestOnly && o.step !== undefined) throw new Error('--latest-only goes with --chapter (with --step: --only)');
   return o;
+}
+
+/**
+ * What a run covers: the test files, the env for the harness, and the groups the report
+ * counts. --step: the steps' tests (MYDOCKER_STEPS selects them in the harness); --chapter:
+ * the chapters' files, grouped by step where a chapter has steps, else by file.
+ */
+export function plan(index, o, { repo = REPO } = {}) {
+  const groups = [];
+  const stepGroup = (s) => ({
+    key: s.id,
+    step: true,
+    title: s.title,
+    label: `step ${s.id.padEnd(4)} ${s.title}`,
+    anchor: s.anchor,
+    hint: s.hint,
+    expect: Object.entries(s.tests).flatMap(([file, names]) => names.map((name) => ({ file, name }))),
+  });
+  if (o.step !== undefined) {
+    const steps = stepsUpTo(index, o.step, { only: o.only });
+    const files = [...selection(steps).keys()];
+    groups.push(...steps.map(stepGroup));
+    const missing = files.filter((f) => !existsSync(join(repo, f))).map((file) => ({ chapter: steps.find((s) => s.tests[file]).chapter.id, file }));
+    return { chapter: steps[steps.length - 1].chapter, files: files.filter((f) => existsSync(join(repo, f))), missing, groups, env: { MYDOCKER_STEPS: steps.map((s) => s.id).join(',') }, scope: o.only ? `step ${o.step}` : `steps ${steps[0].id} … ${steps[steps.length - 1].id}` };
+  }
+  const chapter = o.chapter === undefined ? index[index.length - 1] : findChapter(index, o.chapter);
+  const { files, missing } = testFiles(index, chapter, { latestOnly: o.latestOnly, repo });
+  for (const c of o.latestOnly ? [chapter] : chaptersUpTo(index, chapter)) {
+    if (c.steps) groups.push(...c.steps.map(stepGroup));
+    else for (const file of c.tests) groups.push({ key: file, step: false, label: `${c.id}: ${file.replace(/^test\/chapters\//, '')}`, expect: null });
+  }
+  const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters ${chaptersUpTo(index, chapter).map((c) => c.id).join(', ')}`;
+  return { chapter, files, missing, groups, env: {}, scope };
 }
 
 async function main(argv) {
@@ -354,36 +493,68 @@ async function main(argv) {
     return 0;
   }
   const index = loadIndex();
-  const chapter = o.chapter === undefined ? index[index.length - 1] : findChapter(index, o.chapter);
-  if (o.doctor) return doctor(chapterNumber(chapter.id)) ? 0 : 1;
+  if (o.doctor) {
+    const chapter = o.step !== undefined ? stepsUpTo(index, o.step).at(-1).chapter : o.chapter === undefined ? index[index.length - 1] : findChapter(index, o.chapter);
+    return doctor(chapterNumber(chapter.id)) ? 0 : 1;
+  }
   if (process.getuid?.() !== 0) {
     console.error('check: the chapter tests need root (they would all be skipped): sudo npm run check -- …');
     return 2;
   }
-  const { files, missing } = testFiles(index, chapter, { latestOnly: o.latestOnly });
+  const p = plan(index, o);
   // the host first: say what is missing (the tests that need it will fail), then go on
   const ours = !o.impl || o.impl === 'ours' || o.impl === 'chapter';
-  if (!doctor(chapterNumber(chapter.id), { quiet: true, ours, log: (l) => console.error(`check: host: ${l.trim()}`) })) {
+  if (!doctor(chapterNumber(p.chapter.id), { quiet: true, ours, log: (l) => console.error(`check: host: ${l.trim()}`) })) {
     console.error('check: host: see `npm run check -- --doctor` (scripts/setup-host.sh installs everything)');
   }
-  const impl = resolveImpl(o.impl, chapter, { index });
+  const impl = resolveImpl(o.impl, p.chapter, { index });
   const broken = smokeCheck(impl);
   if (broken) {
     console.error(`check: the implementation does not start, so no test was run: ${broken}`);
     console.log('0 passed, 1 failed');
     return 1;
   }
-  const scope = o.latestOnly ? `chapter ${chapter.id}` : `chapters ${chaptersUpTo(index, chapter).map((c) => c.id).join(', ')}`;
-  console.log(`check: the tests of ${scope} against ${relative(process.cwd(), impl) || impl}`);
+  console.log(`check: the tests of ${p.scope} against ${relative(process.cwd(), impl) || impl}`);
   let code = 0;
-  if (files.length) {
-    const r = await runTests(files, impl, { lock: o.lock });
-    code = r.code;
-    if (r.code === 0 && r.pass === 0) console.log('check: no test passed: were they all skipped?');
+  if (o.tap) {
+    if (p.files.length) {
+      const r = await runTests(p.files, impl, { lock: o.lock, env: p.env });
+      code = r.code;
+      if (r.code === 0 && r.pass === 0) console.log('check: no test passed: were they all skipped?');
+    }
+  } else {
+    // one file at a time, quietly: a line as each starts, the report at the end
+    const results = { tests: [], failures: [] };
+    for (const file of p.files) {
+      const t0 = Date.now();
+      process.stdout.write(`  running ${file} … `);
+      const r = await runTests([file], impl, { lock: o.lock, env: p.env, quiet: true });
+      const got = parseResults(r.output);
+      results.tests.push(...got.tests);
+      results.failures.push(...got.failures);
+      console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      if (r.code !== 0) code = 1;
+      // a file's own tests, when the report groups by file
+      for (const g of p.groups) if (g.key === file && g.expect === null) g.expect = got.tests.map(({ file: f, name }) => ({ file: f, name }));
+      // a failure outside the selected names (a test in no step) still counts
+      for (const t of got.tests) {
+        if (t.ok || t.skip || t.name === LEAK_TEST) continue;
+        if (!p.groups.some((g) => g.expect?.some((e) => e.file === t.file && e.name === t.name))) {
+          p.groups.push({ key: t.file, step: false, label: `${t.file}: not in a step`, expect: [{ file: t.file, name: t.name }] });
+        }
+      }
+    }
+    // each file's leak check: its own line, after the steps
+    const leaks = p.files.map((file) => ({ file, name: LEAK_TEST }));
+    const groups = [...p.groups.map((g) => ({ ...g, expect: g.expect ?? [] })), { key: 'leaks', step: false, label: 'nothing leaked (checked after each file)', expect: leaks, hint: 'a mount, a process or a cgroup outlived the run: see the TAP output (--tap) for what' }];
+    console.log('');
+    const { fail } = report(groups, results);
+    if (fail) code = 1;
+    if (results.tests.length === 0 && p.files.length) console.log('check: no test reported: see --tap');
   }
-  if (missing.length) {
-    for (const m of missing) console.error(`check: chapter ${m.chapter}: test file ${m.file} does not exist (yet)`);
-    console.log(`0 passed, ${missing.length} failed`); // one failure per missing file, for CI's sum
+  if (p.missing.length) {
+    for (const m of p.missing) console.error(`check: chapter ${m.chapter}: test file ${m.file} does not exist (yet)`);
+    console.log(`0 passed, ${p.missing.length} failed`); // one failure per missing file, for CI's sum
     code = 1;
   }
   return code;

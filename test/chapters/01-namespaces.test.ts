@@ -17,6 +17,7 @@ import {
   mountPoints,
   mydocker,
   needsRoot,
+  noteCommand,
   noLeaks,
   snapshot,
   tmpRoot,
@@ -76,6 +77,7 @@ interface Live {
  * failing test leaves nothing behind.
  */
 function start(args: string[], timeoutMs = 30_000): Live {
+  noteCommand(['--root', root, ...args]);
   const child = spawn(MYDOCKER, ['--root', root, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';
@@ -107,7 +109,10 @@ function start(args: string[], timeoutMs = 30_000): Live {
 
 /** single-quote a word for sh */
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const md = (args: string[]) => [MYDOCKER, '--root', root, ...args].map(q).join(' ');
+const md = (args: string[]) => {
+  noteCommand(['--root', root, ...args]);
+  return [MYDOCKER, '--root', root, ...args].map(q).join(' ');
+};
 
 /**
  * run a mydocker command line (shell text) under a real pseudo-terminal of ROWS x COLS
@@ -152,7 +157,7 @@ function underPty(
 /** one line of stderr: mydocker's own error message */
 function oneLine(t: Tap.Test, stderr: string, re: RegExp): void {
   t.equal(stderr.split('\n').filter(Boolean).length, 1, `exactly one line on stderr: ${JSON.stringify(stderr)}`);
-  t.match(stderr, re);
+  t.match(stderr, re, `mydocker's own error line, matching ${re}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -161,7 +166,7 @@ function oneLine(t: Tap.Test, stderr: string, re: RegExp): void {
 t.test('the command runs as PID 1', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '/bin/sh', '-c', 'echo $$'], { root });
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, '1\n');
+  t.equal(r.stdout, '1\n', 'echo $$ prints 1: the command is PID 1 of a new PID namespace');
 });
 
 t.test('ps lists only the container\'s processes', { skip: needsRoot }, async (t) => {
@@ -192,7 +197,7 @@ t.test('the uts, pid, mnt, ipc and net namespaces are new', { skip: needsRoot },
   const r = await mydocker(['run', '/bin/sh', '-c', `for n in ${kinds.join(' ')}; do readlink /proc/self/ns/$n; done`], { root });
   t.equal(r.code, 0, r.stderr);
   const inside = r.stdout.trim().split('\n');
-  t.equal(inside.length, kinds.length);
+  t.equal(inside.length, kinds.length, 'one namespace link per kind');
   kinds.forEach((kind, i) => {
     const host = readlinkSync(`/proc/self/ns/${kind}`);
     t.match(inside[i], new RegExp(`^${kind}:\\[\\d+\\]$`), `${kind}: a namespace link`);
@@ -204,13 +209,13 @@ t.test('the network namespace is empty: only a loopback', { skip: needsRoot }, a
   const r = await mydocker(['run', '/bin/cat', '/proc/net/dev'], { root });
   t.equal(r.code, 0, r.stderr);
   const ifaces = r.stdout.split('\n').slice(2).filter(Boolean).map((l) => l.split(':')[0].trim());
-  t.same(ifaces, ['lo']);
+  t.same(ifaces, ['lo'], 'only lo in /proc/net/dev: a new network namespace');
 });
 
 // ---------------------------------------------------------------------------
 // UTS: the hostname
 
-t.test('the default hostname is a short random id, also in $HOSTNAME', { skip: needsRoot }, async (t) => {
+t.test('the default hostname is twelve hex digits (a short id), also in $HOSTNAME', { skip: needsRoot }, async (t) => {
   if (!(await isolated(t, 'uts'))) return;
   const a = await mydocker(['run', '/bin/sh', '-c', 'hostname; echo $HOSTNAME'], { root });
   const b = await mydocker(['run', '/bin/hostname'], { root });
@@ -219,7 +224,7 @@ t.test('the default hostname is a short random id, also in $HOSTNAME', { skip: n
   t.match(name, /^[0-9a-f]{12}$/, 'twelve hex digits, like docker');
   t.equal(env, name, '$HOSTNAME is the hostname');
   t.not(b.stdout.trim(), name, 'each container gets its own');
-  t.not(name, hostHostname());
+  t.not(name, hostHostname(), "not the host's hostname");
 });
 
 t.test('-h and --hostname set it; the host keeps its own', { skip: needsRoot }, async (t) => {
@@ -227,9 +232,9 @@ t.test('-h and --hostname set it; the host keeps its own', { skip: needsRoot }, 
   const host = hostHostname();
   const short = await mydocker(['run', '-h', 'box-one', '/bin/sh', '-c', 'hostname; echo $HOSTNAME'], { root });
   t.equal(short.code, 0, short.stderr);
-  t.equal(short.stdout, 'box-one\nbox-one\n');
+  t.equal(short.stdout, 'box-one\nbox-one\n', '-h box-one: hostname and $HOSTNAME');
   const long = await mydocker(['run', '--hostname=box.two', '/bin/hostname'], { root });
-  t.equal(long.stdout, 'box.two\n');
+  t.equal(long.stdout, 'box.two\n', '--hostname=box.two');
   t.equal(hostHostname(), host, "the host's hostname did not change");
 });
 
@@ -238,7 +243,7 @@ t.test('a hostname set inside does not change the host\'s', { skip: needsRoot },
   const host = hostHostname();
   const r = await mydocker(['run', '-h', 'first', '/bin/sh', '-c', 'hostname changed-inside && hostname && cat /proc/sys/kernel/hostname'], { root });
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, 'changed-inside\nchanged-inside\n');
+  t.equal(r.stdout, 'changed-inside\nchanged-inside\n', "hostname changed-inside took effect inside");
   t.equal(hostHostname(), host, "the host's hostname is unchanged");
 });
 
@@ -268,7 +273,7 @@ t.test('a mount made inside is invisible outside; the host\'s /proc still works'
   // the container mounted a new proc on /proc: it must not have replaced the host's
   t.equal(procMounts(), procBefore, 'the host has as many /proc mounts as before');
   t.equal(readlinkSync('/proc/self'), String(process.pid), "the host's /proc/self is this process");
-  t.match(readFileSync('/proc/self/status', 'utf8'), new RegExp(`\\nPid:\\s+${process.pid}\\n`));
+  t.match(readFileSync('/proc/self/status', 'utf8'), new RegExp(`\\nPid:\\s+${process.pid}\\n`), "the host's /proc/self/status is this process's");
   t.ok(readdirSync('/proc').includes(String(process.pid)), "the host's /proc lists host processes");
 });
 
@@ -296,6 +301,7 @@ t.test('a mount made inside does not propagate to a shared mount of the host', {
 t.test('only fds 0, 1 and 2 reach the command', { skip: needsRoot }, async (t) => {
   const hostDir = openSync(root, 'r'); // an fd to a host directory, inheritable
   t.teardown(() => closeSync(hostDir));
+  noteCommand(['--root', root, 'run', '/bin/sh', '-c', 'ls -l /proc/1/fd; exit 0']);
   const child = spawn(MYDOCKER, ['--root', root, 'run', '/bin/sh', '-c', 'ls -l /proc/1/fd; exit 0'], {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe', hostDir, 'pipe', hostDir],
   });
@@ -318,7 +324,7 @@ t.test('the container gets a fresh /proc of its own PID namespace', { skip: need
   const r = await mydocker(['run', '/bin/sh', '-c', 'readlink /proc/1/exe; cat /proc/1/cmdline | tr "\\0" " "'], { root });
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^\/(usr\/)?bin\/(da|ba)?sh\n/, "/proc/1 is the container's PID 1, the shell");
-  t.match(r.stdout, /\n\/bin\/sh -c /);
+  t.match(r.stdout, /\n\/bin\/sh -c /, "/proc/1/cmdline is the container's shell");
 });
 
 // ---------------------------------------------------------------------------
@@ -350,7 +356,7 @@ t.test('arguments round-trip byte for byte', { skip: needsRoot }, async (t) => {
   ];
   const r = await mydocker(['run', '/usr/bin/printf', '%s\\0', ...args], { root });
   t.equal(r.code, 0, r.stderr);
-  t.same(r.stdout.split('\0').slice(0, -1), args);
+  t.same(r.stdout.split('\0').slice(0, -1), args, 'every argument arrived byte for byte');
 });
 
 t.test('flags after COMMAND belong to the command: ls -la', { skip: needsRoot }, async (t) => {
@@ -372,12 +378,12 @@ t.test('flags after COMMAND belong to the command: -d 1, -t, -i, -e', { skip: ne
 t.test('exit status 0 and the container\'s own status', { skip: needsRoot }, async (t) => {
   const ok = await mydocker(['run', '/bin/true'], { root });
   t.equal(ok.code, 0, ok.stderr);
-  t.equal(ok.stderr, '');
+  t.equal(ok.stderr, '', 'nothing on stderr');
   const seven = await mydocker(['run', '/bin/sh', '-c', 'exit 7'], { root });
-  t.equal(seven.code, 7);
+  t.equal(seven.code, 7, 'exit 7 is the exit status of mydocker run');
   t.equal(seven.stderr, '', 'the status is the container\'s, not an error of mydocker');
   const high = await mydocker(['run', '/bin/sh', '-c', 'exit 255'], { root });
-  t.equal(high.code, 255);
+  t.equal(high.code, 255, 'exit 255 is the exit status of mydocker run');
 });
 
 t.test('126: the command cannot be executed', { skip: needsRoot }, async (t) => {
@@ -391,8 +397,8 @@ t.test('126: the command cannot be executed', { skip: needsRoot }, async (t) => 
 
 t.test('127: the command does not exist', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '/no/such/command', 'arg'], { root });
-  t.equal(r.code, 127);
-  t.equal(r.stdout, '');
+  t.equal(r.code, 127, '127: the command does not exist');
+  t.equal(r.stdout, '', 'nothing on stdout');
   oneLine(t, r.stderr, /\/no\/such\/command.*no such file or directory/);
 });
 
@@ -409,7 +415,7 @@ t.test('137: killed by SIGKILL; PID 1 ignores SIGTERM it has no handler for', { 
   process.kill(init, 'SIGKILL');
   const r = await live.done;
   t.equal(r.code, 137, '128 + 9');
-  t.notMatch(r.stdout.toString(), /survived/);
+  t.notMatch(r.stdout.toString(), /survived/, 'the container was killed before it could finish');
 });
 
 // ---------------------------------------------------------------------------
@@ -420,38 +426,38 @@ t.test('125: an unknown flag', async (t) => {
     const r = await mydocker(args, { root });
     t.equal(r.code, 125, args.join(' '));
     oneLine(t, r.stderr, /bogus|Z/);
-    t.equal(r.stdout, '');
+    t.equal(r.stdout, '', 'nothing on stdout');
   }
 });
 
 t.test('125: a flag without its value', async (t) => {
   const r = await mydocker(['run', '-e'], { root });
-  t.equal(r.code, 125);
+  t.equal(r.code, 125, 'run -e without a value: 125');
   oneLine(t, r.stderr, /-e|env/);
 });
 
 t.test('125: run without a command', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run'], { root });
-  t.equal(r.code, 125);
+  t.equal(r.code, 125, 'run without a command: 125');
   oneLine(t, r.stderr, /requires at least 1 argument/);
   const flagsOnly = await mydocker(['run', '-i', '-t'], { root });
-  t.equal(flagsOnly.code, 125);
+  t.equal(flagsOnly.code, 125, 'run -i -t without a command: 125');
   oneLine(t, flagsOnly.stderr, /requires at least 1 argument/);
 });
 
 t.test('125: an image that does not exist', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', `${NO_REGISTRY}/nosuchimage`, '/bin/true'], { root });
-  t.equal(r.code, 125);
+  t.equal(r.code, 125, 'an image that does not exist: 125');
   // chapter 01 has no images yet ("images arrive in chapter 03"); from chapter 03 on: docker's "Unable to find image"
   missingImageLines(t, r.stderr, /nosuchimage/);
 });
 
 t.test('125: bad values for -h and -e', { skip: needsRoot }, async (t) => {
   const host = await mydocker(['run', '-h', 'not_valid!', '/bin/true'], { root });
-  t.equal(host.code, 125);
+  t.equal(host.code, 125, '-h not_valid!: 125');
   oneLine(t, host.stderr, /hostname/);
   const env = await mydocker(['run', '-e', '=value', '/bin/true'], { root });
-  t.equal(env.code, 125);
+  t.equal(env.code, 125, '-e =value: 125');
   oneLine(t, env.stderr, /=value/);
 });
 
@@ -474,11 +480,11 @@ t.test('-D: the one-line error, then its causes', { skip: needsRoot }, async (t)
   writeFileSync(file, '');
   const args = ['--root', join(file, 'store'), 'run', '/bin/true'];
   const plain = await mydocker(args);
-  t.equal(plain.code, 125);
+  t.equal(plain.code, 125, '--root under a file: 125');
   oneLine(t, plain.stderr, /cannot use .* as the root directory: not a directory/);
   const debug = await mydocker(['-D', ...args]);
-  t.equal(debug.code, 125);
-  t.match(debug.stderr, /^mydocker: cannot use .* as the root directory: not a directory\ncaused by: ENOTDIR: not a directory, stat '[^\n]*store'\n/m);
+  t.equal(debug.code, 125, 'with -D: still 125');
+  t.match(debug.stderr, /^mydocker: cannot use .* as the root directory: not a directory\ncaused by: ENOTDIR: not a directory, stat '[^\n]*store'\n/m, '-D adds a caused-by line after the error line');
 });
 
 t.test('125: run needs root', async (t) => {
@@ -487,13 +493,14 @@ t.test('125: run needs root', async (t) => {
     ? await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         // env -i: without what tap adds to every child's environment (its loaders write files nobody may not)
         const argv = ['-i', `PATH=${process.env.PATH}`, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+        noteCommand(['--root', `${root}-nobody`, 'run', '/bin/true']); // as user nobody
         const p = spawn('env', [...argv, MYDOCKER, '--root', `${root}-nobody`, 'run', '/bin/true'], { stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         p.stderr.on('data', (d) => (stderr += d));
         p.on('close', (code) => resolve({ code, stderr }));
       })
     : await mydocker(['run', '/bin/true'], { root });
-  t.equal(r.code, 125);
+  t.equal(r.code, 125, 'run by a user who is not root: 125');
   oneLine(t, r.stderr, /root/);
   t.notOk(existsSync(`${root}-nobody`), 'nothing was created');
 });
@@ -507,13 +514,13 @@ const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 t.test("docker's default environment, and nothing from the host", { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '-h', 'envbox', '/usr/bin/env', '-0'], { root, env: { ...process.env, LEAK_ME: 'host-value' } });
   t.equal(r.code, 0, r.stderr);
-  t.same(envOf(r.stdout), ['HOSTNAME=envbox', DEFAULT_PATH]);
+  t.same(envOf(r.stdout), ['HOSTNAME=envbox', DEFAULT_PATH], 'PATH and HOSTNAME, nothing else (sorted)');
 });
 
 t.test('-t adds TERM=xterm', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '-t', '-h', 'envbox', '/usr/bin/env', '-0'], { root });
   t.equal(r.code, 0, r.stderr);
-  t.same(envOf(r.stdout), ['HOSTNAME=envbox', DEFAULT_PATH, 'TERM=xterm']);
+  t.same(envOf(r.stdout), ['HOSTNAME=envbox', DEFAULT_PATH, 'TERM=xterm'], 'PATH, HOSTNAME and TERM=xterm (sorted)');
 });
 
 t.test('-e sets, overrides and copies variables', { skip: needsRoot }, async (t) => {
@@ -535,7 +542,7 @@ t.test('-e sets, overrides and copies variables', { skip: needsRoot }, async (t)
     { root, env: { ...process.env, FROM_HOST: 'copied value', NOT_SET_ANYWHERE: undefined } },
   );
   t.equal(r.code, 0, r.stderr);
-  t.same(envOf(r.stdout), ['A=2', 'B=', 'C=x=y', 'D=two words', 'FROM_HOST=copied value', 'HOSTNAME=other', 'MULTI=line1\nline2', 'PATH=/bin']);
+  t.same(envOf(r.stdout), ['A=2', 'B=', 'C=x=y', 'D=two words', 'FROM_HOST=copied value', 'HOSTNAME=other', 'MULTI=line1\nline2', 'PATH=/bin'], '-e in order: set, override, copy from the caller (sorted)');
 });
 
 // ---------------------------------------------------------------------------
@@ -544,7 +551,7 @@ t.test('-e sets, overrides and copies variables', { skip: needsRoot }, async (t)
 t.test('-i: stdin is piped to the container', { skip: needsRoot }, async (t) => {
   const text = await mydocker(['run', '-i', '/bin/cat'], { root, input: 'hello\nworld\n' });
   t.equal(text.code, 0, text.stderr);
-  t.equal(text.stdout, 'hello\nworld\n');
+  t.equal(text.stdout, 'hello\nworld\n', 'cat echoed the piped input');
   const data = randomBytes(4 << 20);
   const live = start(['run', '-i', '/usr/bin/sha256sum']);
   live.write(data);
@@ -569,7 +576,7 @@ t.test('-i: the container reads until end-of-file and sees it', { skip: needsRoo
 t.test('without -i, stdin is /dev/null', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '/bin/sh', '-c', 'cat; readlink /proc/self/fd/0'], { root, input: 'must not arrive\n' });
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, '/dev/null\n');
+  t.equal(r.stdout, '/dev/null\n', "the container's stdin is /dev/null");
 });
 
 // ---------------------------------------------------------------------------
@@ -588,7 +595,7 @@ t.test('signals sent to the CLI reach PID 1', { skip: needsRoot }, async (t) => 
   process.kill(live.pid, 'SIGTERM');
   const r = await live.done;
   t.equal(r.code, 3, "SIGTERM ran the trap; the exit status is the trap's");
-  t.match(r.stdout.toString(), /got SIGTERM\n$/);
+  t.match(r.stdout.toString(), /got SIGTERM\n$/, 'the trap ran on the forwarded SIGTERM');
 });
 
 // ---------------------------------------------------------------------------
@@ -598,7 +605,7 @@ t.test('-t: the container has a terminal of its own: tty is /dev/pts/N', { skip:
   const r = await underPty(md(['run', '-t', '/bin/sh', '-c', 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-three']), { after: 'tty' });
   t.equal(r.code, 0, `the container's exit status: ${r.out}`);
   const [inside, all, outside] = r.out.trim().split('\n');
-  t.match(inside, /^\/dev\/pts\/\d+$/);
+  t.match(inside, /^\/dev\/pts\/\d+$/, 'tty inside names a /dev/pts device');
   t.equal(all, 'all-three', 'stdin, stdout and stderr are the terminal');
   t.match(outside, /^\/dev\/pts\/\d+$/, "the CLI's own terminal");
   t.not(inside, outside, "not the CLI's own terminal");
@@ -622,7 +629,7 @@ t.test('-t: stty size follows the outer terminal, also when it is resized', { sk
     cols: 57,
   });
   t.equal(r.code, 0, `the container's exit status: ${r.out}`);
-  t.equal(r.out, '13 57\n41 103\n');
+  t.equal(r.out, '13 57\n41 103\n', 'stty size: 13 57 at the start, 41 103 after the resize');
 });
 
 t.test('-ti: keystrokes reach the container and ^C interrupts it', { skip: needsRoot }, async (t) => {
@@ -661,9 +668,9 @@ t.test('-ti: the terminal is restored on every exit path', { skip: needsRoot }, 
 
 t.test('no output is lost at exit: without -t', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '/bin/sh', '-c', 'seq 1 200000; echo last-line; seq 1 1000 >&2'], { root });
-  t.equal(r.code, 0);
+  t.equal(r.code, 0, r.stderr.slice(-500));
   t.equal(r.stdout.split('\n').filter((l) => /^\d+$/.test(l)).length, 200000, 'every line of stdout arrived');
-  t.match(r.stdout, /\n200000\nlast-line\n$/);
+  t.match(r.stdout, /\n200000\nlast-line\n$/, 'the last lines arrived, in order');
   t.match(r.stderr, /^1\n[^]*\n1000\n$/, 'and of stderr');
 });
 
@@ -699,6 +706,7 @@ t.test('no output is lost at exit: with -t, to a terminal', { skip: needsRoot },
 // the same to a pipe whose reader is slow: the CLI's writes wait, the terminal fills
 t.test('no output is lost at exit: with -t, to a slow pipe', { skip: needsRoot }, async (t) => {
   for (let i = 1; i <= 3; i++) {
+    noteCommand(['--root', root, 'run', '-t', '/bin/sh', '-c', 'seq 1 50000; echo last-line']);
     const child = spawn(MYDOCKER, ['--root', root, 'run', '-t', '/bin/sh', '-c', 'seq 1 50000; echo last-line'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));

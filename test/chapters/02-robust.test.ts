@@ -34,7 +34,7 @@ t.test('--cpus: what docker accepts runs, what it refuses is 125', { skip: needs
     t.match(r.stderr, new RegExp(`^mydocker: invalid argument "${v}" for "--cpus" flag: failed to parse .* as a rational number\\n$`), `--cpus "${v}"`);
   }
   const precise = await mydocker(['run', '--cpus', '0.0000000001', '/bin/true'], { root });
-  t.match(precise.stderr, /value is too precise/);
+  t.match(precise.stderr, /value is too precise/, "docker's message for a --cpus value finer than 1/1e9");
   const big = await mydocker(['run', '--cpus', `${cpus + 1}/1`, '/bin/true'], { root });
   t.match(big.stderr, /^mydocker: Range of CPUs is from 0\.01 to/, 'a fraction over the machine: the range message');
 });

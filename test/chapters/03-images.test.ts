@@ -33,9 +33,9 @@ test('import: a rootfs tarball becomes an image; images lists it', async (t) => 
   const list = await mydocker(['images'], { root });
   t.equal(list.code, 0, list.stderr);
   const [header, ...rows] = list.stdout.trim().split('\n');
-  t.match(header, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
-  t.equal(rows.length, 1);
-  t.match(rows[0], new RegExp(`^busybox\\s+latest\\s+${id}\\s+(Less than a second|\\d+ seconds?) ago\\s+\\d(\\.\\d+)?MB$`));
+  t.match(header, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/, "images' header, docker's columns");
+  t.equal(rows.length, 1, 'one image listed');
+  t.match(rows[0], new RegExp(`^busybox\\s+latest\\s+${id}\\s+(Less than a second|\\d+ seconds?) ago\\s+\\d(\\.\\d+)?MB$`), 'the row: busybox, latest, the short id, created, size');
   const q = await mydocker(['images', '-q'], { root });
   t.equal(q.stdout, `${id}\n`, 'images -q');
   const run = await mydocker(['run', '--rm', 'busybox', 'cat', '/etc/passwd'], { root });
@@ -49,12 +49,12 @@ test('import from stdin, gzip; the same layer is stored once', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.same(ls(join(images, 'layers')), layersBefore, 'same uncompressed content, same layer (diff id)');
   const run = await mydocker(['run', '--rm', 'busybox:gz', 'echo', 'ok'], { root });
-  t.equal(run.stdout, 'ok\n');
+  t.equal(run.stdout, 'ok\n', 'the gzip-imported image runs');
 });
 
 test('import: modes, owners and absolute symlinks survive', async (t) => {
   const r = await mydocker(['run', '--rm', 'busybox', 'stat', '-c', '%a %u %n', '/tmp', '/bin/busybox', '/root'], { root });
-  t.equal(r.stdout, '1777 0 /tmp\n755 0 /bin/busybox\n700 0 /root\n');
+  t.equal(r.stdout, '1777 0 /tmp\n755 0 /bin/busybox\n700 0 /root\n', 'modes and owners as in the tarball');
   const link = await mydocker(['run', '--rm', 'busybox', 'readlink', '/bin/sh'], { root });
   t.equal(link.stdout, '/bin/busybox\n', 'an absolute symlink target stays absolute');
 });
@@ -158,7 +158,7 @@ test('commit: a file added and a file deleted survive into the new image', async
   t.equal(c.code, 0, c.stderr);
   const commit = await mydocker(['commit', '--change', 'CMD ["cat", "/added"]', name, 'snap:1'], { root });
   t.equal(commit.code, 0, commit.stderr);
-  t.match(commit.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  t.match(commit.stdout, /^sha256:[0-9a-f]{64}\n$/, 'commit prints the new image id');
   const cmd = await mydocker(['run', '--rm', 'snap:1'], { root });
   t.equal(cmd.stdout, 'added\n', 'the added file, and the CMD given with --change');
   const r = await mydocker(['run', '--rm', 'snap:1', 'sh', '-c', 'test -e /bin/ls; echo ls=$?; ls /usr/sbin; cat /etc/hostname'], { root });
@@ -166,7 +166,7 @@ test('commit: a file added and a file deleted survive into the new image', async
   const base = await mydocker(['run', '--rm', 'busybox', 'sh', '-c', 'test -e /bin/ls; echo ls=$?; test -e /added; echo added=$?'], { root });
   t.equal(base.stdout, 'ls=0\nadded=1\n', 'the original image is unchanged');
   const host = await mydocker(['commit', `/nonexistent-${unique}`, 'x'], { root });
-  t.equal(host.code, 125);
+  t.equal(host.code, 125, 'a bad commit argument: 125');
   oneLine(t, host.stderr);
 });
 
@@ -174,11 +174,11 @@ test('rmi: refuses while a container uses the image, -f untags, layers go with t
   const imported = await mydocker(['import', busyboxTarball(), 'victim'], { root });
   const id = imported.stdout.trim();
   const name = `${unique}-user`;
-  t.equal((await mydocker(['run', '--name', name, 'victim', 'true'], { root })).code, 0);
+  t.equal((await mydocker(['run', '--name', name, 'victim', 'true'], { root })).code, 0, 'a container of the image was made');
   const refused = await mydocker(['rmi', 'victim'], { root });
   t.equal(refused.code, 125, 'in use: refused');
   oneLine(t, refused.stderr);
-  t.match(refused.stderr, /container [0-9a-f]{12} is using/);
+  t.match(refused.stderr, /container [0-9a-f]{12} is using/, 'rmi names the container that uses the image');
   const forced = await mydocker(['rmi', '-f', 'victim'], { root });
   t.equal(forced.code, 0, forced.stderr);
   t.equal(forced.stdout, 'Untagged: victim:latest\n', 'untagged, kept for the container');
@@ -190,14 +190,14 @@ test('rmi: refuses while a container uses the image, -f untags, layers go with t
   // an unused image: its own layer goes, a shared one stays
   const file = join(fixtureDir(), 'own-layer.tar');
   writeFileSync(file, rawTar([{ path: 'only-here', data: 'x' }]));
-  t.equal((await mydocker(['import', file, 'lonely'], { root })).code, 0);
+  t.equal((await mydocker(['import', file, 'lonely'], { root })).code, 0, 'import lonely');
   const layers = ls(join(images, 'layers'));
   const gone = await mydocker(['rmi', 'lonely'], { root });
   t.equal(gone.code, 0, gone.stderr);
-  t.match(gone.stdout, /^Untagged: lonely:latest\nDeleted: sha256:[0-9a-f]{64}\n$/);
+  t.match(gone.stdout, /^Untagged: lonely:latest\nDeleted: sha256:[0-9a-f]{64}\n$/, 'rmi prints Untagged, then Deleted');
   t.equal(ls(join(images, 'layers')).length, layers.length - 1, 'its layer was deleted');
   const missing = await mydocker(['rmi', 'lonely'], { root });
-  t.equal(missing.code, 125);
+  t.equal(missing.code, 125, 'rmi of an image that is gone: 125');
   oneLine(t, missing.stderr);
   t.ok(ls(join(images, 'layers')).length >= 1, 'the busybox layer, shared by other images, stays');
   rmSync(file);

@@ -31,10 +31,10 @@ t.test('the container sees the image, not the host', { skip: needsRoot }, async 
 t.test('a command name is looked up in the PATH', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '--rm', 'busybox', 'echo', 'found'], { root });
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, 'found\n');
+  t.equal(r.stdout, 'found\n', 'the command was found in the PATH of the image');
   const missing = await mydocker(['run', '--rm', 'busybox', 'no-such-command'], { root });
   t.equal(missing.code, 127, 'not found in PATH: 127');
-  t.match(missing.stderr, /no-such-command/);
+  t.match(missing.stderr, /no-such-command/, 'the error names the command not found');
 });
 
 t.test('no way back to the host: /proc/1/root and /..', { skip: needsRoot }, async (t) => {
@@ -42,7 +42,7 @@ t.test('no way back to the host: /proc/1/root and /..', { skip: needsRoot }, asy
   t.equal(r.code, 0, r.stderr);
   const [a, b, pwd, c] = r.stdout.trim().split('\n');
   t.equal(b, a, '/proc/1/root is the container root');
-  t.equal(pwd, '/');
+  t.equal(pwd, '/', 'the working directory is the container root');
   t.equal(c, a, '/.. is /');
 });
 
@@ -84,7 +84,7 @@ t.test('no way out with the chroot escape (pivot_root, not chroot)', { skip: nee
 t.test('writes land in the container layer only', { skip: needsRoot }, async (t) => {
   const first = await mydocker(['run', '--name', `${unique}-w1`, 'busybox', 'sh', '-c', 'echo hello > /new-file; rm /bin/ls; cat /new-file'], { root });
   t.equal(first.code, 0, first.stderr);
-  t.equal(first.stdout, 'hello\n');
+  t.equal(first.stdout, 'hello\n', 'a file written in the container reads back');
   const second = await sh('test -e /new-file; echo new=$?; test -e /bin/ls; echo ls=$?');
   t.equal(second.stdout, 'new=1\nls=0\n', 'another container of the image sees the image unchanged');
 });
@@ -118,7 +118,7 @@ t.test('/proc: writes to the read-only paths are refused', { skip: needsRoot }, 
   const r = await sh('echo 1 > /proc/sysrq-trigger && echo sysrq-written; echo x > /proc/sys/kernel/hostname && echo sys-written; echo done');
   t.equal(r.code, 0, r.stderr);
   t.notMatch(r.stdout, /sysrq-written|sys-written/, 'no write went through');
-  t.match(r.stdout, /done\n$/);
+  t.match(r.stdout, /done\n$/, 'the script ran to its end');
 });
 
 // Harmless proof that /sys is read-only: its mount flag, and EROFS (not EACCES, which a
@@ -139,8 +139,9 @@ t.test('/dev has exactly the expected nodes', { skip: needsRoot }, async (t) => 
   t.same(
     names.trim().split(' ').sort(),
     ['core', 'fd', 'full', 'mqueue', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero'],
+    "/dev's entries, sorted",
   );
-  t.same(nodes, ['/dev/null 1:3 666', '/dev/zero 1:5 666', '/dev/full 1:7 666', '/dev/random 1:8 666', '/dev/urandom 1:9 666', '/dev/tty 5:0 666']);
+  t.same(nodes, ['/dev/null 1:3 666', '/dev/zero 1:5 666', '/dev/full 1:7 666', '/dev/random 1:8 666', '/dev/urandom 1:9 666', '/dev/tty 5:0 666'], 'the device nodes: major:minor and mode');
   const w = await sh('echo data > /dev/null && head -c 4 /dev/zero | wc -c && echo x > /dev/full; echo full=$?');
   t.match(w.stdout, /^4\nfull=1\n$/, 'null, zero and full behave');
 });
@@ -162,7 +163,7 @@ t.test('-t gives a terminal from the container\'s own /dev/pts', { skip: needsRo
     });
   });
   t.match(out, /^\/dev\/pts\/0\r*\n/, 'the first terminal of a new devpts instance');
-  t.match(out, /0 ptmx/);
+  t.match(out, /0 ptmx/, 'ptmx of its own devpts instance');
 });
 
 t.test('bind volumes: read-write and :ro; a missing host path is refused', { skip: needsRoot }, async (t) => {
@@ -171,16 +172,16 @@ t.test('bind volumes: read-write and :ro; a missing host path is refused', { ski
   writeFileSync(join(host, 'in'), 'from host\n');
   const rw = await sh('cat /data/in; echo from container > /data/out', ['-v', `${host}:/data`]);
   t.equal(rw.code, 0, rw.stderr);
-  t.equal(rw.stdout, 'from host\n');
+  t.equal(rw.stdout, 'from host\n', 'the container read the host file through the volume');
   t.equal(readFileSync(join(host, 'out'), 'utf8'), 'from container\n', 'the host sees the write');
   const ro = await sh('cat /data/in; echo x > /data/out2; echo rc=$?', ['-v', `${host}:/data:ro`]);
   t.match(ro.stdout, /^from host\nrc=1\n$/, 'a write to a :ro volume fails');
-  t.notOk(existsSync(join(host, 'out2')));
+  t.notOk(existsSync(join(host, 'out2')), 'nothing was written to the host through :ro');
   const containersBefore = readdirSync(join(root, 'containers')).length;
   const bad = await sh('true', ['-v', `/nonexistent-${unique}:/data`]);
-  t.equal(bad.code, 125);
+  t.equal(bad.code, 125, 'a missing host path: 125');
   t.equal(bad.stderr.trim().split('\n').length, 1, 'one line on stderr');
-  t.match(bad.stderr, /nonexistent/);
+  t.match(bad.stderr, /nonexistent/, 'the error names the missing path');
   t.equal(readdirSync(join(root, 'containers')).length, containersBefore, 'no container was recorded');
 });
 
@@ -188,12 +189,12 @@ t.test('a named volume keeps its data across containers', { skip: needsRoot }, a
   const w = await sh('echo kept > /v/file', ['-v', `${unique}-named:/v`]);
   t.equal(w.code, 0, w.stderr);
   const r = await sh('cat /v/file', ['-v', `${unique}-named:/v`]);
-  t.equal(r.stdout, 'kept\n');
+  t.equal(r.stdout, 'kept\n', "the named volume kept the first container's data");
 });
 
 t.test('generated /etc files: hostname, hosts, resolv.conf', { skip: needsRoot }, async (t) => {
   const r = await sh('cat /etc/hostname; hostname; grep -c localhost /etc/hosts; test -s /etc/resolv.conf && echo resolv', ['-h', 'box1']);
-  t.equal(r.stdout, 'box1\nbox1\n2\nresolv\n');
+  t.equal(r.stdout, 'box1\nbox1\n2\nresolv\n', '/etc/hostname, hostname, two localhost lines in /etc/hosts, a resolv.conf');
 });
 
 t.test('names are unique; --rm removes the container', { skip: needsRoot }, async (t) => {
@@ -202,14 +203,14 @@ t.test('names are unique; --rm removes the container', { skip: needsRoot }, asyn
   t.equal(a.code, 0, a.stderr);
   const b = await mydocker(['run', '--name', name, 'busybox', 'true'], { root });
   t.equal(b.code, 125, 'a name in use is refused');
-  t.match(b.stderr, /already in use/);
+  t.match(b.stderr, /already in use/, "docker's message for a name in use");
   const count = () => readdirSync(join(root, 'containers')).filter((f) => /^[0-9a-f]{64}$/.test(f)).length;
   const n = count();
   const c = await mydocker(['run', '--rm', 'busybox', 'true'], { root });
-  t.equal(c.code, 0);
+  t.equal(c.code, 0, 'run --rm');
   t.equal(count(), n, '--rm left no container behind');
   const d = await mydocker(['run', 'busybox', 'true'], { root });
-  t.equal(d.code, 0);
+  t.equal(d.code, 0, 'run without --rm');
   t.equal(count(), n + 1, 'without --rm the container stays');
 });
 
@@ -227,7 +228,7 @@ t.test('the image config applies; flags override it', { skip: needsRoot }, async
 
 t.test('a missing image is a 125 that names it', { skip: needsRoot }, async (t) => {
   const r = await mydocker(['run', '--rm', `${NO_REGISTRY}/no-such-image-${UNIQUE}`, 'true'], { root });
-  t.equal(r.code, 125);
+  t.equal(r.code, 125, 'a missing image: 125');
   missingImageLines(t, r.stderr, new RegExp(`no-such-image-${UNIQUE}`));
 });
 

@@ -110,7 +110,7 @@ t.test('[caps] /sys, /proc/sys and the masks cannot be remounted or removed', { 
       'umount /proc/keys && echo keys-unmasked; umount /sys/firmware && echo firmware-unmasked; ' +
       'mkdir /p; mount -t proc proc /p && echo proc-mounted; echo done',
   );
-  t.match(r.stdout, /done\n$/);
+  t.match(r.stdout, /done\n$/, 'the script ran to its end');
   for (const what of ['sys-rw', 'procsys-rw', 'keys-unmasked', 'firmware-unmasked', 'proc-mounted']) t.notMatch(r.stdout, new RegExp(what), `refused: ${what}`);
 });
 

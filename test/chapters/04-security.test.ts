@@ -206,7 +206,7 @@ t.test('seccomp filter mode 2 by default, no_new_privs only on request', { skip:
   const off = await caps(t, ['--security-opt', 'no-new-privileges=false']);
   t.equal(off.nnp, '0', 'no-new-privileges=false: NoNewPrivs 0');
   const bad = await run(['--security-opt', 'no-new-privileges=maybe'], 'echo ran');
-  t.equal(bad.code, 125);
+  t.equal(bad.code, 125, '--security-opt with a bad value: 125');
   t.match(bad.stderr, /^mydocker: .*no-new-privileges=maybe.*\n$/, 'a bad value: one line naming it');
 });
 
@@ -236,7 +236,7 @@ t.test('no-new-privileges: a setuid-root binary no longer raises the euid', { sk
 t.test('privileged operations fail: dmesg, mount, sethostname; mknod without CAP_MKNOD', { skip: needsRoot }, async (t) => {
   const r = await run([], 'dmesg >/dev/null 2>&1; echo dmesg=$?; mkdir -p /m; mount -t proc proc /m 2>/dev/null; echo mount=$?; hostname other 2>/dev/null; echo hostname=$?');
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, 'dmesg=1\nmount=1\nhostname=1\n');
+  t.equal(r.stdout, 'dmesg=1\nmount=1\nhostname=1\n', 'dmesg, mount and sethostname all fail (status 1)');
   const mknod = await run(['--cap-drop', 'MKNOD'], 'mknod /tmp/null c 1 3 2>&1; echo mknod=$?');
   t.match(mknod.stdout, /Operation not permitted\nmknod=1\n$/, 'mknod: EPERM');
   const add = await run(['--cap-add', 'SYS_ADMIN'], 'mkdir -p /m && mount -t tmpfs none /m && echo mounted');
@@ -270,13 +270,13 @@ t.test("docker's seccomp profile blocks what it blocks, and a busybox session st
   for (const n of BLOCKED) t.not(privileged[n], EPERM, `${n}: with --privileged, not EPERM (the arguments are harmless)`);
   const session = await run([], 'ls / >/dev/null && ps >/dev/null && sh -c "echo sub" && wget --help 2>&1 | head -1 | grep -q BusyBox && cat /etc/passwd | wc -l >/dev/null && echo session-ok');
   t.equal(session.code, 0, session.stderr);
-  t.equal(session.stdout, 'sub\nsession-ok\n');
+  t.equal(session.stdout, 'sub\nsession-ok\n', 'a busybox session runs under the profile');
 });
 
 t.test('--security-opt seccomp=unconfined lifts the filter', { skip: needsRoot }, async (t) => {
   const r = await run(['--security-opt', 'seccomp=unconfined'], 'grep ^Seccomp: /proc/self/status; /t/syscalls unshare keyctl');
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /^Seccomp:\s+0\n/);
+  t.match(r.stdout, /^Seccomp:\s+0\n/, 'no seccomp filter (mode 0)');
   const e = errnos(r.stdout);
   t.equal(e.unshare, 0, 'unshare(0) needs no capability: it works');
   t.not(e.keyctl, EPERM, 'keyctl reaches the kernel');
@@ -300,14 +300,14 @@ t.test('--security-opt seccomp=FILE: a profile in docker\'s format is obeyed', {
   );
   const r = await run(['--security-opt', `seccomp=${profile}`], 'grep ^Seccomp: /proc/self/status; /t/syscalls mkdirat unshare keyctl');
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /^Seccomp:\s+2\n/);
+  t.match(r.stdout, /^Seccomp:\s+2\n/, 'a filter is loaded (mode 2)');
   t.same(errnos(r.stdout), { mkdirat: 13, unshare: 0, keyctl: errnos(r.stdout).keyctl }, 'mkdirat: the profile\'s EACCES; unshare: its rule needs CAP_SYS_BOOT, so it is allowed');
   t.not(errnos(r.stdout).keyctl, EPERM, 'keyctl: allowed by the default action');
   const boot = await run(['--cap-add', 'SYS_BOOT', '--security-opt', `seccomp=${profile}`], '/t/syscalls unshare');
   t.same(errnos(boot.stdout), { unshare: 22 }, 'with CAP_SYS_BOOT the conditional rule applies');
   const missing = await run(['--security-opt', `seccomp=${join(dir, 'nope.json')}`], 'echo ran');
-  t.equal(missing.code, 125);
-  t.match(missing.stderr, /^mydocker: opening seccomp profile .*nope\.json.*\n$/);
+  t.equal(missing.code, 125, 'a missing profile file: 125');
+  t.match(missing.stderr, /^mydocker: opening seccomp profile .*nope\.json.*\n$/, 'one line naming the profile file');
 });
 
 t.test('the shocker exploit (open_by_handle_at) cannot reach a host file', { skip: needsRoot }, async (t) => {
@@ -329,7 +329,7 @@ t.test('--user UID:GID: that user, no capabilities left', { skip: needsRoot }, a
   const r = await run(['--user', '1000:1000'], 'id; grep -E "^Cap(Eff|Prm|Bnd):" /proc/self/status');
   t.equal(r.code, 0, r.stderr);
   const [id, ...lines] = r.stdout.trim().split('\n');
-  t.equal(id, 'uid=1000 gid=1000 groups=1000');
+  t.equal(id, 'uid=1000 gid=1000 groups=1000', 'uid, gid and groups as --user 1000:1000 asked');
   const c = Object.fromEntries(lines.map((l) => l.split(/:\s+/)));
   t.equal(c.CapEff, '0000000000000000', 'CapEff 0: execve as a non-root user drops them');
   t.equal(c.CapPrm, '0000000000000000', 'CapPrm 0');
@@ -351,12 +351,12 @@ t.test("--user NAME and --group-add: resolved in the container's /etc/passwd and
   const gids = added.stdout.trim().split(' ').map(Number).sort((a, b) => a - b);
   t.same(gids, [777, 2345, 3456, 4567], '--group-add by name and by number');
   const unknown = await run([...etc, '--user', 'mallory'], 'echo ran');
-  t.equal(unknown.code, 125);
-  t.equal(unknown.stdout, '');
-  t.match(unknown.stderr, /^mydocker: .*unable to find user mallory.*\n$/);
+  t.equal(unknown.code, 125, 'an unknown user: 125');
+  t.equal(unknown.stdout, '', 'nothing on stdout');
+  t.match(unknown.stderr, /^mydocker: .*unable to find user mallory.*\n$/, "docker's message: unable to find user");
   const badGroup = await run([...etc, '--group-add', 'nogroup-here'], 'echo ran');
-  t.equal(badGroup.code, 125);
-  t.match(badGroup.stderr, /unable to find group nogroup-here/);
+  t.equal(badGroup.code, 125, 'an unknown group: 125');
+  t.match(badGroup.stderr, /unable to find group nogroup-here/, "docker's message: unable to find group");
 });
 
 t.test("the image's USER is the default user; --user wins", { skip: needsRoot }, async (t) => {
@@ -366,7 +366,7 @@ t.test("the image's USER is the default user; --user wins", { skip: needsRoot },
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, '65534\n', "busybox's nobody");
   const over = await mydocker(['run', '--rm', '--user', '0', 'busybox-nobody', 'id', '-u'], { root });
-  t.equal(over.stdout, '0\n');
+  t.equal(over.stdout, '0\n', "--user 0 wins over the image's USER");
 });
 
 noLeaks(t, before);

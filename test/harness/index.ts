@@ -1,11 +1,14 @@
 // Black-box test harness: drives whatever binary MYDOCKER names (default bin/mydocker),
 // so a learner can run these tests against an implementation in any language.
+import { noteCommand } from './steps.js'; // first: it wraps t.test before a test file registers any
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+export { noteCommand };
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MYDOCKER = resolve(process.env.MYDOCKER ?? join(REPO, 'bin', 'mydocker'));
@@ -53,6 +56,7 @@ export interface RunOpts {
 /** run the CLI with its own --root; resolves with exit status and output */
 export function mydocker(args: string[], o: RunOpts = {}): Promise<Result> {
   const argv = o.root ? ['--root', o.root, ...args] : args;
+  noteCommand(argv);
   const limit = o.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
     const [file, fileArgs] = o.netns ? ['ip', ['netns', 'exec', o.netns, MYDOCKER, ...argv]] : [MYDOCKER, argv];
