@@ -14,6 +14,8 @@
 // `<!-- code: native/FILE.cc#NAME -->` shows a top-level C++ function or struct of the
 // addon (the syscalls where they live) as it stands at the end of the book file's
 // chapter: native/ carries the same markers, in C++ comments.
+// `<!-- code: native/binding.gyp#NAME -->` shows the build target NAME (its markers are
+// in `#` comments).
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -360,11 +362,40 @@ function cppExcerpt(repo, fileRel, target, num, cache) {
 }
 
 /**
+ * `native/binding.gyp#NAME`: the target whose "target_name" is NAME (its `{ … }`), as it
+ * stands at the end of chapter `num` (binding.gyp carries the markers in `#` comments)
+ */
+function gypExcerpt(repo, fileRel, target, num, cache) {
+  const src = loadSource(repo, fileRel, cache);
+  if (!src) return { error: `no such file ${fileRel}` };
+  if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
+  const name = target.trim();
+  const at = src.lines.findIndex((l) => l.includes(`"target_name": "${name}"`));
+  if (at < 0) return { error: `no target "${name}" in ${fileRel}` };
+  const indent = (l) => /^\s*/.exec(l)[0].length;
+  let a = at;
+  while (a > 0 && !(src.lines[a].trim() === '{' && indent(src.lines[a]) < indent(src.lines[at]))) a--;
+  let b = at;
+  while (b < src.lines.length - 1 && !(src.lines[b].trim().startsWith('}') && indent(src.lines[b]) === indent(src.lines[a]))) b++;
+  const part = [];
+  const shown = [];
+  for (let i = a; i <= b; i++) {
+    const l = viewLine(src, i, num);
+    if (l === null) continue;
+    part.push(l);
+    shown.push(i);
+  }
+  if (!viewLine(src, at, num)) return { error: `${fileRel}#${name} is not in the code at the end of chapter ${num}` };
+  return { text: dedent(part).join('\n'), lines: shown, lang: 'python' };
+}
+
+/**
  * The text a directive stands for, as of chapter `num` (null: final code):
  * { text, lines, lang } where lines are the 0-based src lines shown, or { error }.
  */
 export function excerpt(repo, fileRel, target, num, cache = new Map()) {
   if (isCpp(fileRel)) return cppExcerpt(repo, fileRel, target, num, cache);
+  if (fileRel.endsWith('.gyp')) return gypExcerpt(repo, fileRel, target, num, cache);
   const src = loadSource(repo, fileRel, cache);
   if (!src) return { error: `no such file ${fileRel}` };
   if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
