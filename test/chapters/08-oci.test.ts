@@ -117,7 +117,7 @@ t.test('create leaves the command waiting in its namespaces; start runs it; stat
   t.equal((await runc(['exec', '--process', join(work, 'no-such.json'), id])).code === 0, false, 'exec of a missing process file fails');
   const del = await runc(['delete', id]);
   t.not(del.code, 0, 'delete refuses a running container');
-  t.match(del.stderr, /running/);
+  t.match(del.stderr, /running/, 'delete without --force says the container is running');
 
   t.equal((await runc(['kill', id, 'KILL'])).code, 0, 'kill ID KILL');
   await waitFor(async () => (await state(id))?.status === 'stopped', 10_000, 'stopped');
@@ -249,8 +249,8 @@ t.test("errors: one line on stderr, runc's JSON log line with --log; unsupported
   const r = await runc(['--log', log, '--log-format', 'json', 'state', 'nosuch']);
   t.not(r.code, 0, 'state of an unknown id fails');
   const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
-  t.equal(last.level, 'error');
-  t.match(last.msg, /does not exist/);
+  t.equal(last.level, 'error', "the JSON log line's level is error");
+  t.match(last.msg, /does not exist/, 'its msg says the container does not exist');
   t.ok(!Number.isNaN(Date.parse(last.time)), 'with its time');
   t.not((await runc(['--systemd-cgroup', 'state', 'x'])).code, 0, '--systemd-cgroup is refused');
 
