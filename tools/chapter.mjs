@@ -23,6 +23,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -268,25 +269,32 @@ export function nativeTree(chapter, { repo = REPO, index = loadIndex(repo) } = {
 /**
  * The chapter's native/ written to build/native/<hash of its sources>/ and built there
  * by node-gyp (tools/build-native.mjs), once: chapters whose native code is the same
- * share the build. Returns { dir, ok, output, ms }.
+ * share the build. It is built aside and renamed into place, so two runs at once never
+ * see half a build. Returns { dir, ok, output, ms }.
  */
-export function buildNative(ntree, { repo = REPO, build = true } = {}) {
+export function buildNative(ntree, { repo = REPO } = {}) {
   const hash = createHash('sha256');
   for (const [rel, { text }] of [...ntree].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${rel}\0${text}\0`);
   const dir = join(repo, 'build', 'native', hash.digest('hex').slice(0, 16));
   const done = join(dir, 'build', 'Release', '.built');
   if (existsSync(done)) return { dir, ok: true, output: '', ms: 0 };
-  rmSync(dir, { recursive: true, force: true });
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
   for (const [rel, { text }] of ntree) {
-    mkdirSync(dirname(join(dir, rel)), { recursive: true });
-    writeFileSync(join(dir, rel), text);
+    mkdirSync(dirname(join(tmp, rel)), { recursive: true });
+    writeFileSync(join(tmp, rel), text);
   }
-  if (!build) return { dir, ok: true, output: '', ms: 0 };
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [join(repo, 'tools', 'build-native.mjs'), dir], { cwd: repo, encoding: 'utf8' });
-  const ok = r.status === 0;
-  if (ok) writeFileSync(done, '');
-  return { dir, ok, output: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim(), ms: Date.now() - t0 };
+  const r = spawnSync(process.execPath, [join(repo, 'tools', 'build-native.mjs'), tmp], { cwd: repo, encoding: 'utf8' });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.status !== 0) return { dir: tmp, ok: false, output, ms: Date.now() - t0 };
+  writeFileSync(join(tmp, 'build', 'Release', '.built'), '');
+  if (existsSync(done)) rmSync(tmp, { recursive: true, force: true }); // another run finished first
+  else {
+    rmSync(dir, { recursive: true, force: true }); // what a killed run left
+    renameSync(tmp, dir);
+  }
+  return { dir, ok: true, output, ms: Date.now() - t0 };
 }
 
 export function chapterDir(chapter, repo = REPO) {
@@ -341,8 +349,10 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
     if (existsSync(join(repo, shared))) symlinkSync(join(up, shared), join(dir, shared));
   }
   // the chapter's own addon, built from its native/ (src/native.ts loads
-  // ../native/build/Release/mydocker.node from dist/)
-  const native = buildNative(ntree, { repo, build });
+  // ../native/build/Release/mydocker.node from dist/), also without `build` (only tsc
+  // is skipped then: the known-wrong copies compile their TypeScript themselves)
+  const native = buildNative(ntree, { repo });
+  if (!native.ok && !build) throw new Error(`chapter ${chapter.id}: its native/ does not build (node-gyp in ${relative(repo, native.dir)}):\n${native.output.split('\n').slice(-40).join('\n')}`);
   symlinkSync(relative(dir, native.dir), join(dir, 'native'));
   // the tests of chapters 1..N and their harness, so that `npm test` there checks this code
   mkdirSync(join(dir, 'test', 'chapters'), { recursive: true });
