@@ -239,7 +239,8 @@ test('a container reference is a full id, then a name, then an id prefix (docker
     const before = new Set(ls(containers));
     const r = await mydocker(['run', '--name', name, 'busybox', 'sh', '-c', `echo ${letter} > /who`], { root });
     t.equal(r.code, 0, `mydocker run --name ${name}: ${r.stderr.trim()}`);
-    return ls(containers).find((id) => !before.has(id)) ?? '';
+    // a container's folder is its 64-hex id (the store may hold other files, such as its lock)
+    return ls(containers).find((id) => /^[0-9a-f]{64}$/.test(id) && !before.has(id)) ?? '';
   };
   /** commit ref and read /who from the new image */
   const whoIs = async (ref: string) => {
