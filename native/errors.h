@@ -1,3 +1,4 @@
+// chapter: 01-namespaces
 // Every wrapper fails the same way: a JS Error whose .code is the errno name
 // ("EPERM"), .errno its number and .syscall the call, just like Node's own.
 #pragma once

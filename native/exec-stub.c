@@ -1,3 +1,4 @@
+// chapter: 05-lifecycle
 // mydocker-exec-stub (chapter 05-lifecycle): the last hop of `mydocker exec` (and of
 // mydocker-runc exec). The process that joins a container is a clone of the CLI
 // (native/exec.cc), so until it execs, its /proc/self/exe is the host's node binary

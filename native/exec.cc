@@ -1,3 +1,4 @@
+// chapter: 05-lifecycle
 // Chapter 05 (lifecycle): `mydocker exec`, the syscalls. A process that joins a
 // running container: its cgroups, every namespace of its PID 1, its credentials and
 // seccomp filter, then execve. No policy here: which namespaces (as fds the caller

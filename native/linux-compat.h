@@ -1,3 +1,4 @@
+// chapter: 01-namespaces
 /* Kernel constants newer than some C libraries' headers (shared by the addon and the monitor). */
 #pragma once
 

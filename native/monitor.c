@@ -1,3 +1,4 @@
+// chapter: 05-lifecycle
 // mydocker-monitor (chapter 05-lifecycle): the parent of one detached container (conmon's role, in ~300
 // lines of C so that it costs ~1 MiB, not a Node process's 40). `mydocker run -d`
 // starts it; it clones the container's init (the re-exec'd node of chapter 01) into
@@ -49,12 +50,14 @@ static int ncgroups;
 static char* envp[MAX_LIST + 1];
 static int nenv;
 static int log_fd = -1;
+// <chapter 06-network>
 // chapter 06 (network): the exit command (conmon's --exit-command): run once the
 // container has ended, before its folder goes, to release what it held (its address,
 // its ports' rules); argv[0] is the file the init was started from (the runtime)
 static const char* exit_file_exec;
 static char* exit_argv[MAX_LIST + 1];
 static int nexit;
+// </chapter 06-network>
 
 // ---------------------------------------------------------------- the log
 static void now_rfc3339(char* out, size_t size) {
@@ -172,6 +175,7 @@ static void cleanup(void) {
   for (int i = ncgroups - 1; i >= 0; i--) {
     for (int tries = 0; tries < 100 && rmdir(cgroups[i]) < 0 && errno == EBUSY; tries++) usleep(10000);
   }
+  // <chapter 06-network>
   if (nexit) {
     pid_t pid = fork();
     if (pid == 0) {
@@ -183,6 +187,7 @@ static void cleanup(void) {
       while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
       }
   }
+  // </chapter 06-network>
   if (!rm_dir) return;
   // --rm: under the store's lock, as every command changes the store; FTW_MOUNT: never
   // into a mount (the container's own mounts died with its mount namespace)
@@ -234,14 +239,24 @@ static int take_terminal(int control) {
 }
 
 static void usage(void) {
+  // <replaced-by 06-network>
+  //~ fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-o OOMFILE] [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... -- FILE ARGV...\n");
+  // </replaced-by 06-network>
+  // <chapter 06-network>
   fprintf(stderr, "usage: mydocker-monitor -x EXITFILE -l LOGFILE -f CLONEFLAGS [-i] [-o OOMFILE] [-c CGROUP]... [-r DIR -L LOCK] [-e ENV]... [-X ARG]... -- FILE ARGV...\n");
+  // </chapter 06-network>
   exit(2);
 }
 
 int main(int argc, char** argv) {
   const char* log_file = NULL;
   int clone_flags = 0, open_stdin = 0, opt;
+  // <replaced-by 06-network>
+  //~ while ((opt = getopt(argc, argv, "+x:l:f:io:c:r:L:e:")) != -1) {
+  // </replaced-by 06-network>
+  // <chapter 06-network>
   while ((opt = getopt(argc, argv, "+x:l:f:io:c:r:L:e:X:")) != -1) {
+  // </chapter 06-network>
     switch (opt) {
       case 'x': exit_file = optarg; break;
       case 'l': log_file = optarg; break;
@@ -252,14 +267,18 @@ int main(int argc, char** argv) {
       case 'r': rm_dir = optarg; break;
       case 'L': lock_file = optarg; break;
       case 'e': if (nenv < MAX_LIST) envp[nenv++] = optarg; break;
+      // <chapter 06-network>
       case 'X': if (nexit < MAX_LIST) exit_argv[nexit++] = optarg; break;
+      // </chapter 06-network>
       default: usage();
     }
   }
   if (!exit_file || !log_file || optind >= argc || (rm_dir && !lock_file)) usage();
   char** init_argv = argv + optind + 1;
   const char* init_file = argv[optind];
+  // <chapter 06-network>
   exit_file_exec = init_file;
+  // </chapter 06-network>
 
   setsid();  // no terminal, no process group of the CLI's: a ^C there is not for us
   if (chdir("/") < 0) return 1;  // pin no directory

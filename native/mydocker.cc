@@ -1,3 +1,4 @@
+// chapter: 01-namespaces
 // Chapter 01 — the syscalls Node lacks, as thin wrappers with no policy.
 // Every failure throws a JS Error whose .code is the errno name ("EPERM") and
 // whose .syscall names the call, just like Node's own fs errors.
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "linux-compat.h"
+// <chapter 04-security>
 // Chapter 04: the new mount API (Linux 5.2 open_tree, 5.12 mount_setattr)
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
@@ -39,18 +41,26 @@
 struct MountAttr {  // struct mount_attr of <linux/mount.h>
   unsigned long long attr_set, attr_clr, propagation, userns_fd;
 };
+// </chapter 04-security>
 
+// <chapter 04-security>
 // chapter 04 (security): capabilities, no_new_privs, users, seccomp (native/security.cc)
 void InitSecurity(Napi::Env env, Napi::Object exports);
+// </chapter 04-security>
+// <chapter 05-lifecycle>
 // chapter 05 (lifecycle): exec's join of a running container (native/exec.cc)
 void InitExec(Napi::Env env, Napi::Object exports);
+// </chapter 05-lifecycle>
+// <chapter 06-network>
 // chapter 06 (network): a netlink socket in a chosen network namespace (native/network.cc)
 void InitNetwork(Napi::Env env, Napi::Object exports);
+// </chapter 06-network>
+// <chapter 08-oci>
 // chapter 08 (oci): ambient capabilities, the console socket (native/oci.cc)
 void InitOci(Napi::Env env, Napi::Object exports);
+// </chapter 08-oci>
 
 namespace {
-
 
 // An optional string argument: undefined or null become nullptr.
 bool OptString(const Napi::Value& v, std::string* out) {
@@ -106,6 +116,7 @@ struct SpawnArgs {
   std::vector<int> fds;  // fds[i] becomes fd i in the child; -1 closes it
   int pdeathsig = 0;     // sent to the child when the thread that spawned it ends
   int tmp[kMaxFds];
+  // <chapter 08-oci>
   // chapter 08 (oci): the namespaces to join (setns) before the clone, and a new user
   // namespace's mappings, written by the first stage before the child goes on
   std::vector<std::pair<int, int>> join;  // (fd, nstype), in this order
@@ -116,6 +127,7 @@ struct SpawnArgs {
   pid_t initPid = 0;
   bool becomeRoot = false;
   void* stack2 = nullptr;
+  // </chapter 08-oci>
   // filled by the child on failure (shared memory: CLONE_VM)
   int err = 0;
   const char* step = nullptr;
@@ -129,6 +141,7 @@ struct SpawnArgs {
 
 int ChildMain(void* p) {
   SpawnArgs* a = static_cast<SpawnArgs*>(p);
+  // <chapter 08-oci>
   if (a->syncRead >= 0) {
     // a new user namespace: wait until the first stage has written our mappings
     close(a->syncWrite);
@@ -141,6 +154,7 @@ int ChildMain(void* p) {
     if (setresgid(0, 0, 0) < 0) ChildFail(a, "setresgid");
     if (setresuid(0, 0, 0) < 0) ChildFail(a, "setresuid");
   }
+  // </chapter 08-oci>
   DefaultDispositions();  // signals stay blocked (the parent blocked them) until right before execve
   // survives execve (unless set-uid): the container dies with the process that runs it
   if (a->pdeathsig && prctl(PR_SET_PDEATHSIG, a->pdeathsig) < 0) ChildFail(a, "prctl(PR_SET_PDEATHSIG)");
@@ -166,6 +180,7 @@ int ChildMain(void* p) {
   ChildFail(a, "execve");
 }
 
+// <chapter 08-oci>
 // Chapter 08 (oci): the first stage of a spawn that joins namespaces. setns(2) of a mount
 // or user namespace needs a single-threaded caller (Node is not one) and setns of a PID
 // namespace moves only the caller's children: this short-lived process joins, then clones
@@ -267,8 +282,9 @@ Napi::Value SpawnStaged(Napi::Env env, SpawnArgs& a, void* stack, size_t stackSi
   r.Set("pidfd", pidfd);
   return r;
 }
+// </chapter 08-oci>
 
-// spawn({file, argv, env, cloneFlags, fds, parentDeathSignal, join, uidMap, gidMap}) -> {pid, pidfd}
+// spawn(options) -> {pid, pidfd}: the options are SpawnOptions in src/native.ts
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].As<Napi::Object>();
@@ -287,6 +303,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   if (o.Get("parentDeathSignal").IsNumber()) a.pdeathsig = o.Get("parentDeathSignal").As<Napi::Number>().Int32Value();
   int flags = o.Get("cloneFlags").IsNumber() ? o.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
+  // <chapter 08-oci>
   if (o.Get("join").IsArray()) {
     Napi::Array join = o.Get("join").As<Napi::Array>();
     for (uint32_t i = 0; i < join.Length(); i++) {
@@ -300,11 +317,14 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   a.becomeRoot = (flags & CLONE_NEWUSER) != 0;
   for (auto& j : a.join) a.becomeRoot = a.becomeRoot || j.second == CLONE_NEWUSER;
   bool staged = !a.join.empty() || (flags & CLONE_NEWUSER);
+  // </chapter 08-oci>
 
   const size_t stackSize = 256 * 1024;
   void* stack = mmap(nullptr, stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return ThrowErrno(env, "mmap", errno);
+  // <chapter 08-oci>
   if (staged) return SpawnStaged(env, a, stack, stackSize, file);
+  // </chapter 08-oci>
 
   // posix_spawn's trick: the child shares our memory and we sleep until it
   // execs (CLONE_VFORK). Block signals so no handler of ours runs in the child.
@@ -433,18 +453,22 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// <chapter 03-rootfs>
 Napi::Value Umount2(const Napi::CallbackInfo& info) {
   std::string target = info[0].As<Napi::String>().Utf8Value();
   int flags = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
   if (umount2(target.c_str(), flags) < 0) return ThrowErrno(info.Env(), "umount2", errno, target);
   return info.Env().Undefined();
 }
+// </chapter 03-rootfs>
 
+// <chapter 03-rootfs>
 Napi::Value PivotRoot(const Napi::CallbackInfo& info) {
   std::string n = info[0].As<Napi::String>().Utf8Value(), o = info[1].As<Napi::String>().Utf8Value();
   if (syscall(SYS_pivot_root, n.c_str(), o.c_str()) < 0) return ThrowErrno(info.Env(), "pivot_root", errno, n);
   return info.Env().Undefined();
 }
+// </chapter 03-rootfs>
 
 Napi::Value Sethostname(const Napi::CallbackInfo& info) {
   std::string name = info[0].As<Napi::String>().Utf8Value();
@@ -484,6 +508,7 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// <chapter 05-lifecycle>
 // pidfd_open(2): a pidfd for a process that is not our child (run -d: the monitor's)
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   int fd = static_cast<int>(syscall(SYS_pidfd_open, info[0].As<Napi::Number>().Int32Value(), 0));
@@ -491,12 +516,15 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   fcntl(fd, F_SETFD, FD_CLOEXEC);
   return Napi::Number::New(info.Env(), fd);
 }
+// </chapter 05-lifecycle>
 
+// <chapter 03-rootfs>
 Napi::Value Flock(const Napi::CallbackInfo& info) {
   if (flock(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()) < 0)
     return ThrowErrno(info.Env(), "flock", errno);
   return info.Env().Undefined();
 }
+// </chapter 03-rootfs>
 
 Napi::Value CloseRange(const Napi::CallbackInfo& info) {
   unsigned first = info[0].As<Napi::Number>().Uint32Value(), last = info[1].As<Napi::Number>().Uint32Value();
@@ -515,6 +543,7 @@ Napi::Value Pipe2(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// <chapter 03-rootfs>
 Napi::Value Mknod(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
   mode_t mode = info[1].As<Napi::Number>().Uint32Value();
@@ -522,6 +551,7 @@ Napi::Value Mknod(const Napi::CallbackInfo& info) {
   if (mknod(path.c_str(), mode, dev) < 0) return ThrowErrno(info.Env(), "mknod", errno, path);
   return info.Env().Undefined();
 }
+// </chapter 03-rootfs>
 
 // pidfdGetfd(pidfd, fd): a copy of another process's fd (the init's pty master)
 Napi::Value PidfdGetfd(const Napi::CallbackInfo& info) {
@@ -561,6 +591,7 @@ Napi::Value SetControllingTty(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// <chapter 03-rootfs>
 // lsetxattr(path, name, value): never follows a symlink (overlay's opaque marker)
 Napi::Value Lsetxattr(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value(), name = info[1].As<Napi::String>().Utf8Value();
@@ -581,7 +612,9 @@ Napi::Value Lgetxattr(const Napi::CallbackInfo& info) {
   }
   return Napi::String::New(info.Env(), buf, static_cast<size_t>(n));
 }
+// </chapter 03-rootfs>
 
+// <chapter 04-security>
 // Chapter 04 — openTree(path, flags) -> fd: open_tree(2); with OPEN_TREE_CLONE a
 // detached copy of the mount at path (a bind mount attached to no namespace)
 Napi::Value OpenTree(const Napi::CallbackInfo& info) {
@@ -602,6 +635,7 @@ Napi::Value MountSetattr(const Napi::CallbackInfo& info) {
     return ThrowErrno(info.Env(), "mount_setattr", errno);
   return info.Env().Undefined();
 }
+// </chapter 04-security>
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
@@ -610,32 +644,42 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resetForExec", Napi::Function::New(env, ResetForExec));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   exports.Set("mount", Napi::Function::New(env, Mount));
-  exports.Set("umount2", Napi::Function::New(env, Umount2));
-  exports.Set("pivotRoot", Napi::Function::New(env, PivotRoot));
   exports.Set("sethostname", Napi::Function::New(env, Sethostname));
   exports.Set("unshare", Napi::Function::New(env, Unshare));
   exports.Set("openpty", Napi::Function::New(env, Openpty));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
-  exports.Set("flock", Napi::Function::New(env, Flock));
-  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("closeRange", Napi::Function::New(env, CloseRange));
   exports.Set("pipe2", Napi::Function::New(env, Pipe2));
-  exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd));
   exports.Set("isatty", Napi::Function::New(env, Isatty));
   exports.Set("dup2", Napi::Function::New(env, Dup2));
   exports.Set("dupCloexec", Napi::Function::New(env, DupCloexec));
   exports.Set("setsid", Napi::Function::New(env, Setsid));
   exports.Set("setControllingTty", Napi::Function::New(env, SetControllingTty));
+  // <chapter 03-rootfs>
+  exports.Set("umount2", Napi::Function::New(env, Umount2));
+  exports.Set("pivotRoot", Napi::Function::New(env, PivotRoot));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("mknod", Napi::Function::New(env, Mknod));
   exports.Set("lsetxattr", Napi::Function::New(env, Lsetxattr));
   exports.Set("lgetxattr", Napi::Function::New(env, Lgetxattr));
+  // </chapter 03-rootfs>
+  // <chapter 04-security>
   exports.Set("openTree", Napi::Function::New(env, OpenTree));
   exports.Set("mountSetattr", Napi::Function::New(env, MountSetattr));
-  InitSecurity(env, exports);  // chapter 04 (security)
-  InitExec(env, exports);      // chapter 05 (lifecycle)
-  InitNetwork(env, exports);   // chapter 06 (network)
-  InitOci(env, exports);  // chapter 08 (oci)
+  InitSecurity(env, exports);  // native/security.cc
+  // </chapter 04-security>
+  // <chapter 05-lifecycle>
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  InitExec(env, exports);  // native/exec.cc
+  // </chapter 05-lifecycle>
+  // <chapter 06-network>
+  InitNetwork(env, exports);  // native/network.cc
+  // </chapter 06-network>
+  // <chapter 08-oci>
+  InitOci(env, exports);  // native/oci.cc
+  // </chapter 08-oci>
   return exports;
 }
 

@@ -1,3 +1,4 @@
+// chapter: 06-network
 // Chapter 06 (network): a netlink socket, and nothing more. What to say to the
 // kernel (RTM_NEWLINK, RTM_NEWADDR, …) is encoded in TypeScript (src/network/
 // netlink.ts); this file only opens the socket, in the network namespace asked

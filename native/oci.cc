@@ -1,3 +1,4 @@
+// chapter: 08-oci
 // Chapter 08 (oci): what an OCI runtime needs beyond chapters 01-05. Mechanism only:
 // the policy is in src/oci/.
 #include <napi.h>

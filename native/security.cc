@@ -1,3 +1,4 @@
+// chapter: 04-security
 // Chapter 04 (security): thin wrappers over the kernel's credential calls and over
 // libseccomp. No policy here: which capabilities, which user, which syscalls is
 // decided in TypeScript (src/security/); this file only turns those decisions into

@@ -14,7 +14,10 @@
 // A NAME the file only adds to another module (`declare module '../x.js' { interface
 // NAME { … } }`, interface merging) shows that whole `declare module` block.
 // `<!-- code: native/FILE.cc#NAME -->` shows a top-level C++ function or struct of the
-// addon (the syscalls where they live), as it stands now: native/ has no chapter markers.
+// addon (the syscalls where they live) as it stands at the end of the book file's
+// chapter: native/ carries the same markers, in C++ comments.
+// `<!-- code: native/binding.gyp#NAME -->` shows the build target NAME (its markers are
+// in `#` comments).
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -276,7 +279,7 @@ function cppDeclRe(name) {
  * The ranges (0-based, inclusive lines) of the top-level C++ definitions named `name`
  * in text, each with the comment lines right above it, or { error }.
  */
-export function cppRanges(text, name, rel = '<input>') {
+export function cppRanges(text, name, rel = '<input>', info = null) {
   if (!/^[A-Za-z_]\w*$/.test(name)) return { error: `"${name}" is not a C++ name (native/ excerpts take a top-level function or struct)` };
   const lines = text.split('\n');
   const { depth, inComment, code } = cppScan(text);
@@ -321,6 +324,7 @@ export function cppRanges(text, name, rel = '<input>') {
     // the comments right above: `//` lines (up to a ruler, `// ---- spawn`) and /* */ blocks
     for (;;) {
       const above = (lines[start - 1] ?? '').trim();
+      if (info?.[start - 1]?.marker) break; // a chapter marker: what is above belongs to something else
       if (above.startsWith('//') && !/^\/\/\s*-{4,}/.test(above)) start--;
       else if (above.endsWith('*/')) {
         let j = start - 1;
@@ -336,16 +340,57 @@ export function cppRanges(text, name, rel = '<input>') {
   return { ranges };
 }
 
-function cppExcerpt(repo, fileRel, target) {
-  const abs = join(repo, fileRel);
-  if (!existsSync(abs) || !statSync(abs).isFile()) return { error: `no such file ${fileRel}` };
-  if (/^chapter\b/.test(target.trim())) return { error: `${fileRel} has no chapter blocks (native/ is shown as it stands)` };
-  const text = readFileSync(abs, 'utf8');
-  const r = cppRanges(text, target.trim(), fileRel);
+function cppExcerpt(repo, fileRel, target, num, cache) {
+  const src = loadSource(repo, fileRel, cache);
+  if (!src) return { error: `no such file ${fileRel}` };
+  if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
+  if (num !== null && src.header && src.header.num > num)
+    return { error: `${fileRel} arrives in chapter ${src.header.id}, after this chapter` };
+  if (/^chapter\b/.test(target.trim())) return { error: `${fileRel}: native/ excerpts take a function or struct; its chapter blocks show inside them` };
+  const r = cppRanges(src.text, target.trim(), fileRel, src.info);
   if (r.error) return r;
-  const lines = text.split('\n');
-  const parts = r.ranges.map(([a, b]) => lines.slice(a, b + 1).map((l) => l.trimEnd()).join('\n'));
-  return { text: parts.join('\n\n'), lines: r.ranges.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, k) => a + k)), lang: 'cpp' };
+  const shown = [];
+  const parts = [];
+  for (const [a, b] of r.ranges) {
+    const part = [];
+    for (let i = a; i <= b; i++) {
+      const l = viewLine(src, i, num);
+      if (l === null) continue;
+      part.push(l.trimEnd());
+      shown.push(i);
+    }
+    if (part.some((l) => l.trim() && !l.trim().startsWith('//'))) parts.push(part.join('\n'));
+  }
+  if (!parts.length) return { error: `${fileRel}#${target} is not in the code at the end of chapter ${num}` };
+  return { text: parts.join('\n\n'), lines: shown, lang: 'cpp' };
+}
+
+/**
+ * `native/binding.gyp#NAME`: the target whose "target_name" is NAME (its `{ … }`), as it
+ * stands at the end of chapter `num` (binding.gyp carries the markers in `#` comments)
+ */
+function gypExcerpt(repo, fileRel, target, num, cache) {
+  const src = loadSource(repo, fileRel, cache);
+  if (!src) return { error: `no such file ${fileRel}` };
+  if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
+  const name = target.trim();
+  const at = src.lines.findIndex((l) => l.includes(`"target_name": "${name}"`));
+  if (at < 0) return { error: `no target "${name}" in ${fileRel}` };
+  const indent = (l) => /^\s*/.exec(l)[0].length;
+  let a = at;
+  while (a > 0 && !(src.lines[a].trim() === '{' && indent(src.lines[a]) < indent(src.lines[at]))) a--;
+  let b = at;
+  while (b < src.lines.length - 1 && !(src.lines[b].trim().startsWith('}') && indent(src.lines[b]) === indent(src.lines[a]))) b++;
+  const part = [];
+  const shown = [];
+  for (let i = a; i <= b; i++) {
+    const l = viewLine(src, i, num);
+    if (l === null) continue;
+    part.push(l);
+    shown.push(i);
+  }
+  if (!viewLine(src, at, num)) return { error: `${fileRel}#${name} is not in the code at the end of chapter ${num}` };
+  return { text: dedent(part).join('\n'), lines: shown, lang: 'python' };
 }
 
 /**
@@ -353,7 +398,8 @@ function cppExcerpt(repo, fileRel, target) {
  * { text, lines, lang } where lines are the 0-based src lines shown, or { error }.
  */
 export function excerpt(repo, fileRel, target, num, cache = new Map()) {
-  if (isCpp(fileRel)) return cppExcerpt(repo, fileRel, target);
+  if (isCpp(fileRel)) return cppExcerpt(repo, fileRel, target, num, cache);
+  if (fileRel.endsWith('.gyp')) return gypExcerpt(repo, fileRel, target, num, cache);
   const src = loadSource(repo, fileRel, cache);
   if (!src) return { error: `no such file ${fileRel}` };
   if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };

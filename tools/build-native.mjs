@@ -1,5 +1,6 @@
-// Builds native/ with node-gyp against the running Node's headers (offline):
-// node-gyp would otherwise try to download them.
+// Builds native/ (or the folder given: a chapter's native code, tools/chapter.mjs) with
+// node-gyp against the running Node's headers (offline): node-gyp would otherwise try
+// to download them.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,7 +8,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const prefix = dirname(dirname(process.execPath));
-const args = [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--directory', 'native'];
+const args = [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--directory', process.argv[2] ?? 'native'];
 const env = { ...process.env };
 if (existsSync(join(prefix, 'include', 'node', 'node.h'))) {
   args.push(`--nodedir=${prefix}`);

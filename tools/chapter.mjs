@@ -1,8 +1,9 @@
 // The chapter splitter: `npm run chapter -- N [--diff] [--no-build]` writes the complete
 // runnable code as it stands at the end of chapter N to build/chapters/NN-name/ (its own
-// package: src/, tsconfig, bin/mydocker, the chapter's tests; node_modules and the built
-// addon are symlinks to the repo's), builds it with tsc, and prints what changed since
-// chapter N-1. N is 1, 01 or 01-namespaces.
+// package: src/, tsconfig, bin/mydocker, the chapter's tests; node_modules is a symlink to
+// the repo's), builds its own addon from the chapter's native/ (build/native/<hash>/,
+// linked as native/) and its TypeScript with tsc, and prints what changed since chapter
+// N-1. N is 1, 01 or 01-namespaces.
 //
 // The chapters and their tests are listed in chapters/index.json, one entry a chapter:
 //   { "id": "03-rootfs", "title": "…", "tests": ["test/chapters/03-rootfs.test.ts", …],
@@ -12,6 +13,7 @@
 //
 // The marker grammar (chapters/README.md) is applied by chapterSource(), a pure function.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -21,6 +23,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -33,10 +36,27 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ID_RE = /^(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const STEP_RE = /^(\d+)\.(\d+)$/;
-const HEADER_RE = /^\/\/ chapter: (\S+)(?: step (\S+))?\s*$/;
-const MARKER_RE = /^\s*\/\/ <(\/?)(chapter|step|replaced-by) (\S+)(?: from (\S+))?>\s*$/;
-const MARKERISH_RE = /^\s*\/\/\s*<\/?\s*(chapter|step|replaced-by)\b/;
-const COMMENTED_RE = /^(\s*)\/\/~(?: (.*))?$/;
+
+/**
+ * The grammar's regular expressions for one comment syntax: `//` (TypeScript, C, C++)
+ * or `#` (native/binding.gyp, a Python literal)
+ */
+function grammar(comment = '//') {
+  const c = comment.replace(/[/#]/g, '\\$&');
+  return {
+    header: new RegExp(`^${c} chapter: (\\S+)(?: step (\\S+))?\\s*$`),
+    marker: new RegExp(`^\\s*${c} <(\\/?)(chapter|step|replaced-by) (\\S+)(?: from (\\S+))?>\\s*$`),
+    markerish: new RegExp(`^\\s*${c}\\s*<\\/?\\s*(chapter|step|replaced-by)\\b`),
+    commented: new RegExp(`^(\\s*)${c}~(?: (.*))?$`),
+  };
+}
+
+/** the comment syntax of a file the grammar applies to, by its name; null: no markers (copied as is) */
+export function commentOf(file) {
+  if (/\.(ts|c|cc|h)$/.test(file)) return '//';
+  if (file.endsWith('.gyp')) return '#';
+  return null;
+}
 
 export class MarkerError extends Error {
   name = 'MarkerError';
@@ -131,7 +151,8 @@ export function chapterSource(text, at, options = {}) {
  * uncommented). Throws MarkerError (file:line) at the first malformed, unbalanced or
  * unknown marker.
  */
-export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
+export function parseMarkers(text, { file = '<input>', knownIds, comment = commentOf(file) ?? '//' } = {}) {
+  const { header: HEADER_RE, marker: MARKER_RE, markerish: MARKERISH_RE, commented: COMMENTED_RE } = grammar(comment);
   const src = text.split('\n');
   const fail = (i, msg) => new MarkerError(msg, { file, line: i + 1 });
   const checkId = (id, i, kind = 'chapter') => {
@@ -143,7 +164,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
     return chapterNumber(id);
   };
   const header = HEADER_RE.exec(src[0] ?? '');
-  if (!header) throw fail(0, 'the first line must be the header "// chapter: NN-name" (or "// chapter: NN-name step N.M")');
+  if (!header) throw fail(0, `the first line must be the header "${comment} chapter: NN-name" (or "${comment} chapter: NN-name step N.M")`);
   const lines = [{ text: src[0], marker: true, block: null }];
   const headerNum = checkId(header[1], 0);
   if (header[2] && checkId(header[2], 0, 'step') !== headerNum) throw fail(0, `step ${header[2]} is not a step of chapter ${header[1]}`);
@@ -154,7 +175,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
     const line = src[i];
     const m = MARKER_RE.exec(line);
     if (!m && MARKERISH_RE.test(line)) {
-      throw fail(i, `malformed marker "${line.trim()}" (expected "// <chapter NN-name>", "// <step N.M>", "// </replaced-by NN-name>", …)`);
+      throw fail(i, `malformed marker "${line.trim()}" (expected "${comment} <chapter NN-name>", "${comment} <step N.M>", "${comment} </replaced-by NN-name>", …)`);
     }
     if (m) {
       const [, close, kind, id, from] = m;
@@ -170,7 +191,7 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
       } else {
         if (!block) throw fail(i, `"${line.trim()}" closes a block that was never opened`);
         if (block.kind !== kind || block.id !== id) {
-          throw fail(i, `"${line.trim()}" does not close "// <${block.kind} ${block.id}>" (line ${block.start + 1})`);
+          throw fail(i, `"${line.trim()}" does not close "${comment} <${block.kind} ${block.id}>" (line ${block.start + 1})`);
         }
         block = null;
       }
@@ -182,12 +203,12 @@ export function parseMarkers(text, { file = '<input>', knownIds } = {}) {
       const c = COMMENTED_RE.exec(line);
       if (c) code = c[2] ? c[1] + c[2] : '';
       else if (line.trim() !== '') {
-        throw fail(i, 'a line inside a replaced-by block must start with "//~ " (the earlier chapters\' code, commented out)');
+        throw fail(i, `a line inside a replaced-by block must start with "${comment}~ " (the earlier chapters' code, commented out)`);
       }
-    } else if (COMMENTED_RE.test(line)) throw fail(i, 'a "//~" line outside a replaced-by block');
+    } else if (COMMENTED_RE.test(line)) throw fail(i, `a "${comment}~" line outside a replaced-by block`);
     lines.push({ text: line, marker: false, block, code });
   }
-  if (block) throw fail(block.start, `"// <${block.kind} ${block.id}>" is never closed`);
+  if (block) throw fail(block.start, `"${comment} <${block.kind} ${block.id}>" is never closed`);
   return { header: { id: header[1], num: headerNum, at: headerAt }, lines };
 }
 
@@ -273,6 +294,62 @@ export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo), at 
   return tree;
 }
 
+/**
+ * every native/ file of `chapter` → { text, lines }: the addon's C/C++ (`//` markers) and
+ * binding.gyp (`#` markers), by the same grammar; a file of a later chapter is left out
+ */
+export function nativeTree(chapter, { repo = REPO, index = loadIndex(repo), at = chapter.id } = {}) {
+  const knownIds = new Set(index.flatMap((c) => [c.id, ...(c.steps ?? []).map((s) => s.id)]));
+  const tree = new Map();
+  const problems = [];
+  const dir = join(repo, 'native');
+  for (const rel of existsSync(dir) ? walk(dir).filter((f) => !f.startsWith('build/')) : []) {
+    const file = join('native', rel);
+    const comment = commentOf(rel);
+    if (!comment) continue; // what node-gyp leaves (config.gypi, Makefile) is not source
+    try {
+      const r = chapterSource(readFileSync(join(repo, file), 'utf8'), at, { file, knownIds, comment });
+      if (r) tree.set(rel, r);
+    } catch (e) {
+      if (!(e instanceof MarkerError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length) throw new MarkerError(problems.join('\n'));
+  return tree;
+}
+
+/**
+ * The chapter's native/ written to build/native/<hash of its sources>/ and built there
+ * by node-gyp (tools/build-native.mjs), once: chapters whose native code is the same
+ * share the build. It is built aside and renamed into place, so two runs at once never
+ * see half a build. Returns { dir, ok, output, ms }.
+ */
+export function buildNative(ntree, { repo = REPO } = {}) {
+  const hash = createHash('sha256');
+  for (const [rel, { text }] of [...ntree].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${rel}\0${text}\0`);
+  const dir = join(repo, 'build', 'native', hash.digest('hex').slice(0, 16));
+  const done = join(dir, 'build', 'Release', '.built');
+  if (existsSync(done)) return { dir, ok: true, output: '', ms: 0 };
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  for (const [rel, { text }] of ntree) {
+    mkdirSync(dirname(join(tmp, rel)), { recursive: true });
+    writeFileSync(join(tmp, rel), text);
+  }
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [join(repo, 'tools', 'build-native.mjs'), tmp], { cwd: repo, encoding: 'utf8' });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.status !== 0) return { dir: tmp, ok: false, output, ms: Date.now() - t0 };
+  writeFileSync(join(tmp, 'build', 'Release', '.built'), '');
+  if (existsSync(done)) rmSync(tmp, { recursive: true, force: true }); // another run finished first
+  else {
+    rmSync(dir, { recursive: true, force: true }); // what a killed run left
+    renameSync(tmp, dir);
+  }
+  return { dir, ok: true, output, ms: Date.now() - t0 };
+}
+
 export function chapterDir(chapter, repo = REPO, at = chapter.id) {
   return at === chapter.id ? join(repo, 'build', 'chapters', chapter.id) : join(repo, 'build', 'steps', at);
 }
@@ -283,6 +360,7 @@ export function chapterDir(chapter, repo = REPO, at = chapter.id) {
  */
 export function generate(chapter, { repo = REPO, index = loadIndex(repo), build = true, at = chapter.id, dir = chapterDir(chapter, repo, at) } = {}) {
   const tree = chapterTree(chapter, { repo, index, at });
+  const ntree = nativeTree(chapter, { repo, index, at });
   rmSync(dir, { recursive: true, force: true }); // symlinks go, their targets stay
   mkdirSync(dir, { recursive: true });
   for (const [rel, { text }] of tree) {
@@ -318,12 +396,17 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
     copyFileSync(join(repo, 'bin', 'mydocker-runc'), join(dir, 'bin', 'mydocker-runc'));
     chmodSync(join(dir, 'bin', 'mydocker-runc'), 0o755);
   }
-  // shared with the repo: the npm packages, the built addon (src/native.ts loads
-  // ../native/build/Release/mydocker.node from dist/), the fixture scripts
+  // shared with the repo: the npm packages, the fixture scripts
   const up = relative(dir, repo);
-  for (const shared of ['node_modules', 'native', 'scripts']) {
+  for (const shared of ['node_modules', 'scripts']) {
     if (existsSync(join(repo, shared))) symlinkSync(join(up, shared), join(dir, shared));
   }
+  // the chapter's own addon, built from its native/ (src/native.ts loads
+  // ../native/build/Release/mydocker.node from dist/), also without `build` (only tsc
+  // is skipped then: the known-wrong copies compile their TypeScript themselves)
+  const native = buildNative(ntree, { repo });
+  if (!native.ok && !build) throw new Error(`chapter ${chapter.id}: its native/ does not build (node-gyp in ${relative(repo, native.dir)}):\n${native.output.split('\n').slice(-40).join('\n')}`);
+  symlinkSync(relative(dir, native.dir), join(dir, 'native'));
   // the tests of chapters 1..N and their harness, so that `npm test` there checks this code
   mkdirSync(join(dir, 'test', 'chapters'), { recursive: true });
   cpSync(join(repo, 'test', 'harness'), join(dir, 'test', 'harness'), { recursive: true });
@@ -351,7 +434,10 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
       `${nn} against this code\n` +
       '```\n',
   );
-  return { dir, tree, build: build ? compile(dir, tree, repo) : null };
+  if (!build) return { dir, tree, build: null };
+  if (!native.ok) return { dir, tree, build: { ok: false, output: `native/ (node-gyp in ${relative(repo, native.dir)}):\n${native.output.split('\n').slice(-40).join('\n')}`, ms: native.ms } };
+  const ts = compile(dir, tree, repo);
+  return { dir, tree, build: { ...ts, ms: ts.ms + native.ms } };
 }
 
 /** tsc in the generated folder; errors are mapped back to the lines of the repo's src/ */
@@ -378,7 +464,7 @@ function laterImportHint(line, file, tree, repo) {
   const target = join(dirname(file), `${m[1]}.ts`);
   const path = join(repo, 'src', target);
   if (tree.has(target) || !existsSync(path)) return '';
-  const header = HEADER_RE.exec(readFileSync(path, 'utf8').split('\n')[0]);
+  const header = grammar().header.exec(readFileSync(path, 'utf8').split('\n')[0]);
   return `: it imports src/${target}, which arrives in chapter ${header?.[1] ?? '?'}; wrap the import and its uses in "// <chapter ${header?.[1] ?? 'NN-name'}>" markers`;
 }
 

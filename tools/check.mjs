@@ -287,10 +287,22 @@ export const HOST_CHECKS = [
         : { ok: false, detail: '/bin/busybox is dynamically linked (package busybox); install: apt-get install busybox-static' };
     },
   },
-  tool('ip', 'iproute2', 5, 'networks: bridges, veths, addresses'),
-  tool('iptables', 'iptables', 5, 'networks: NAT and port mapping'),
-  tool('docker-registry', 'docker-registry', 6, 'the image tests pull from a local registry'),
-  tool('skopeo', 'skopeo', 6, 'the image tests push fixtures to the registry'),
+  tool('ip', 'iproute2', 6, 'networks: bridges, veths, addresses'),
+  tool('iptables', 'iptables', 6, 'networks: NAT and port mapping'),
+  tool('docker-registry', 'docker-registry', 7, 'the image tests pull from a local registry'),
+  tool('skopeo', 'skopeo', 7, 'the image tests push fixtures to the registry'),
+  tool('containerd', 'containerd', 8, 'chapter 08: a private containerd drives mydocker-runc'),
+  tool('go', 'golang-go', 8, 'chapter 08: the OCI validation suite is built with Go'),
+  {
+    name: 'runtime-tools',
+    chapter: 8,
+    check: () => {
+      const r = spawnSync(join(REPO, 'scripts', 'oci-validate.sh'), ['--where'], { encoding: 'utf8' });
+      return r.status === 0
+        ? { ok: true, detail: `the OCI validation suite's source: ${r.stdout.trim()}` }
+        : { ok: false, detail: 'no source of the OCI validation suite (runtime-tools 260e151): scripts/oci-validate.sh --where says where to put it' };
+    },
+  },
   tool('runc', 'runc', 'bench', 'the benchmarks compare with runc'),
   tool('hyperfine', 'hyperfine', 'bench', 'the benchmarks time with hyperfine'),
   tool('qemu-system-x86_64', 'qemu-system-x86', 'vm', 'npm run test:vm boots a cgroup v2 kernel'),

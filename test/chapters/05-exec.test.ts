@@ -97,7 +97,7 @@ t.test('exec joins the container\'s cgroups (seen from the host), its capabiliti
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^CapEff:\s+00000000a80425fb$/m, "CapEff: docker's 14 capabilities");
   t.match(r.stdout, /^Seccomp:\s+2$/m, 'seccomp mode 2 inside');
-  t.equal(status(p, 'Seccomp'), '2');
+  t.equal(status(p, 'Seccomp'), '2', "seen from the host: the exec'd process is in seccomp mode 2");
 
   // --cap-drop and no-new-privileges follow the container
   const { ctr: c2, pid: pid2 } = await sleeper(t, 'nnp', ['--cap-drop', 'NET_RAW', '--security-opt', 'no-new-privileges']);

@@ -70,9 +70,9 @@ t.test('run -d: the container outlives its run; its PID 1 is the child of a moni
   t.match((await mydocker(['ps', '-q', '--no-trunc'], { root })).stdout, new RegExp(`^${id}$`, 'm'), 'ps -q --no-trunc: the full id');
   t.equal(await inspect(id.slice(0, 10), '{{.State.Status}} {{.State.Running}} {{.Name}}'), `running true /${ctr}`, 'inspect by id prefix');
   const json = JSON.parse((await mydocker(['inspect', ctr], { root })).stdout);
-  t.equal(json[0].Id, id);
-  t.same(json[0].Config.Cmd, ['sleep', '1000']);
-  t.equal((await rmf(ctr)).code, 0);
+  t.equal(json[0].Id, id, "inspect's Id is the full id run -d printed");
+  t.same(json[0].Config.Cmd, ['sleep', '1000'], "inspect's Config.Cmd is the command");
+  t.equal((await rmf(ctr)).code, 0, 'rm -f: exit 0');
   await waitFor(() => !procAlive(pid) && !procAlive(parent), 10_000, 'the container and its monitor to end');
 });
 
@@ -85,13 +85,13 @@ t.test('exit codes: 0, 3, and 137 after kill', { skip: needsRoot }, async (t) =>
   await detached(t, killed, ['sleep', '1000']);
   await exitedWith(t, zero, 0);
   await exitedWith(t, three, 3);
-  t.match(await psStatus(killed), /^Up /);
+  t.match(await psStatus(killed), /^Up /, 'the one to kill is Up before the kill');
   const k = await mydocker(['kill', killed], { root });
   t.equal(k.code, 0, k.stderr);
   await exitedWith(t, killed, 137);
-  t.equal(await inspect(three, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 3');
+  t.equal(await inspect(three, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 3', 'inspect: status exited, exit code 3');
   t.notMatch((await mydocker(['ps'], { root })).stdout, new RegExp(`${zero}|${three}|${killed}`), 'ps without -a: only running ones');
-  t.equal((await mydocker(['rm', zero, three, killed], { root })).code, 0);
+  t.equal((await mydocker(['rm', zero, three, killed], { root })).code, 0, 'rm of three exited containers: exit 0');
 });
 
 
@@ -128,14 +128,14 @@ t.test("stop: SIGTERM first, the trap's own status; a PID 1 without a TERM handl
   await waitFor(() => readLog(trap).includes('ready'), 10_000, 'the trap to be set');
   const s = await mydocker(['stop', trap], { root });
   t.equal(s.code, 0, s.stderr);
-  t.equal(s.stdout, `${trap}\n`);
+  t.equal(s.stdout, `${trap}\n`, 'stop prints the name it was given');
   await exitedWith(t, trap, 42);
   const start = Date.now();
   const s2 = await mydocker(['stop', '-t', '1', deaf], { root });
   t.equal(s2.code, 0, s2.stderr);
   t.ok(Date.now() - start >= 1000, 'waited the grace period (the kernel ignores SIGTERM for a PID 1 without a handler)');
   await exitedWith(t, deaf, 137);
-  t.equal((await mydocker(['rm', trap, deaf], { root })).code, 0);
+  t.equal((await mydocker(['rm', trap, deaf], { root })).code, 0, 'rm of both stopped containers: exit 0');
 });
 
 /** the raw json-file log of a container, as logs shows it */
@@ -173,9 +173,9 @@ t.test('logs: stdout and stderr apart and in order; --tail, -t; -f follows until
   const f = await mydocker(['logs', '-f', live], { root, timeoutMs: 30_000 });
   t.equal(f.code, 0, f.stderr);
   t.equal(f.stdout, '1\n2\n3\n', '-f: every line written while it ran');
-  t.equal(f.stderr, 'bye\n');
+  t.equal(f.stderr, 'bye\n', "-f: stderr's line on stderr");
   t.match(await inspect(live, '{{.State.Status}}'), 'exited', '-f ended once the container had exited');
-  t.equal((await mydocker(['rm', ctr, live], { root })).code, 0);
+  t.equal((await mydocker(['rm', ctr, live], { root })).code, 0, 'rm of both containers: exit 0');
 });
 
 t.test('rm: a running container needs -f; rm leaves no process, cgroup, log or record', { skip: needsRoot }, async (t) => {
@@ -184,17 +184,17 @@ t.test('rm: a running container needs -f; rm leaves no process, cgroup, log or r
   const pid = Number(await inspect(ctr, '{{.State.Pid}}'));
   const r = await mydocker(['rm', ctr], { root });
   t.equal(r.code, 125, 'a running container: 125');
-  t.match(r.stderr, /You cannot remove a running container/);
+  t.match(r.stderr, /You cannot remove a running container/, "docker's message for a running container");
   t.ok(procAlive(pid), 'still running');
   const f = await rmf(ctr);
   t.equal(f.code, 0, f.stderr);
-  t.equal(f.stdout, `${ctr}\n`);
+  t.equal(f.stdout, `${ctr}\n`, 'rm -f prints the name it was given');
   t.notOk(procAlive(pid), 'its process is gone');
   t.notOk(existsSync(join(root, 'containers', id)), 'its folder (record, log, layer) is gone');
   t.same(leftUnder(cgroupParent).filter((d) => d.endsWith(id)), [], 'its cgroups are gone');
   t.equal((await mydocker(['inspect', ctr], { root })).code, 125, 'inspect: no such container');
   const gone = await mydocker(['rm', ctr], { root });
-  t.match(gone.stderr, /No such container/);
+  t.match(gone.stderr, /No such container/, 'rm of a removed container: No such container');
 
   const auto = name('auto');
   const autoId = await detached(t, auto, ['true'], ['--rm']);
@@ -215,10 +215,10 @@ t.test('kill -9 of the monitor: the status is true, rm -f still removes everythi
   const running = await inspect(ctr, '{{.State.Running}}');
   if (procAlive(pid)) {
     t.match(status, /^Up /, 'alive: ps says Up');
-    t.equal(running, 'true');
+    t.equal(running, 'true', 'alive: inspect says Running true');
   } else {
     t.match(status, /^Exited \(\d+\)/, 'dead: ps says Exited');
-    t.equal(running, 'false');
+    t.equal(running, 'false', 'dead: inspect says Running false');
   }
   const f = await rmf(ctr);
   t.equal(f.code, 0, f.stderr);
@@ -247,7 +247,7 @@ t.test('50 concurrent run -d, then rm -f of all (5 at once): unique ids and name
   const dup = name('dup');
   const same = await Promise.all(Array.from({ length: 5 }, () => mydocker(['run', '-d', '--name', dup, '--cgroup-parent', cgroupParent, 'busybox', 'sleep', '1000'], { root, timeoutMs: 60_000 })));
   t.equal(same.filter((r) => r.code === 0).length, 1, 'one name, one container');
-  for (const r of same.filter((r) => r.code !== 0)) t.match(r.stderr, /Conflict\. The container name/);
+  for (const r of same.filter((r) => r.code !== 0)) t.match(r.stderr, /Conflict\. The container name/, "the losers: docker's name conflict");
 
   // five rm -f at once, ten containers each: concurrent removals, without 51 CLIs
   const all = [...names, dup];

@@ -73,7 +73,7 @@ t.test('start: the same container again, its writable layer intact; restart; sta
 
   const r = await md(['restart', '-t', '1', ctr]);
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, `${ctr}\n`);
+  t.equal(r.stdout, `${ctr}\n`, 'restart prints the name it was given');
   const pid3 = Number(await inspect(ctr, '{{.State.Pid}}'));
   t.ok(pid3 !== pid2 && procAlive(pid3) && !procAlive(pid2), 'restart: the old process ended, a new one runs');
   await waitFor(async () => (await md(['logs', ctr])).stdout.includes('runs: 3'), 10_000, 'the third run to print');
@@ -90,17 +90,17 @@ t.test('create: a container in state "created"; start -a runs it attached and ex
   const c = await md(['create', '--name', ctr, '--cgroup-parent', cgroupParent, 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
   t.equal(c.code, 0, c.stderr);
   t.match(c.stdout, /^[0-9a-f]{64}\n$/, 'create prints the full id');
-  t.equal(await inspect(ctr, '{{.State.Status}} {{.State.Running}} {{.State.Pid}}'), 'created false 0');
+  t.equal(await inspect(ctr, '{{.State.Status}} {{.State.Running}} {{.State.Pid}}'), 'created false 0', 'created: status created, not running, no pid');
   t.equal((await psRows(['-a'], [ctr])).get(ctr), 'Created', 'ps -a: Created');
   t.notOk((await psRows([], [ctr])).has(ctr), 'ps: not running');
   const a = await md(['start', '-a', ctr]);
   t.equal(a.code, 3, "start -a: the container's exit status");
-  t.equal(a.stdout, 'out\n');
-  t.equal(a.stderr, 'err\n');
-  t.equal(await inspect(ctr, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 3');
+  t.equal(a.stdout, 'out\n', "start -a: the container's stdout");
+  t.equal(a.stderr, 'err\n', "start -a: the container's stderr");
+  t.equal(await inspect(ctr, '{{.State.Status}} {{.State.ExitCode}}'), 'exited 3', 'inspect: exited with 3');
   const bad = await md(['create', '--name', name('bad'), 'no-such-image', 'true']);
   t.equal(bad.code, 125, 'create checks what run checks: an unknown image is 125');
-  t.equal((await md(['rm', ctr])).code, 0);
+  t.equal((await md(['rm', ctr])).code, 0, 'rm of the created container: exit 0');
 });
 
 t.test('stop returns once the container has exited; --stop-signal; kill -s by name and number', { skip: needsRoot }, async (t) => {
@@ -122,14 +122,14 @@ t.test('stop returns once the container has exited; --stop-signal; kill -s by na
   t.equal((await md(['wait', usr])).stdout, '12\n', 'kill -s 12: SIGUSR2 by number');
   await md(['start', usr]);
   await waitFor(async () => (await md(['logs', usr])).stdout.split('ready').length === 4, 10_000, 'the traps a third time');
-  t.equal((await md(['kill', '-s', 'TERM', usr])).code, 0);
+  t.equal((await md(['kill', '-s', 'TERM', usr])).code, 0, 'kill -s TERM by name: exit 0');
   t.equal((await md(['wait', usr])).stdout, '13\n', 'kill -s TERM: by name');
   const bad = await md(['kill', '-s', 'NOPE', usr]);
   t.equal(bad.code, 125, 'an unknown signal: 125');
-  t.match(bad.stderr, /Invalid signal: NOPE/);
+  t.match(bad.stderr, /Invalid signal: NOPE/, "docker's message names the signal");
   const badRun = await md(['run', '-d', '--stop-signal', 'NOPE', 'busybox', 'true']);
   t.equal(badRun.code, 125, 'run --stop-signal NOPE: 125');
-  t.equal((await md(['rm', usr])).code, 0);
+  t.equal((await md(['rm', usr])).code, 0, 'rm of the container: exit 0');
 });
 
 t.test('ps: -f status= and name= (one key: any value; keys: all), -q, --no-trunc; bad filters are 125', { skip: needsRoot }, async (t) => {
@@ -156,9 +156,9 @@ t.test('ps: -f status= and name= (one key: any value; keys: all), -q, --no-trunc
   for (const bad of ['status=sleepy', 'colour=red', 'status']) {
     const r = await md(['ps', '-f', bad]);
     t.equal(r.code, 125, `-f ${bad}: 125`);
-    t.match(r.stderr, /^mydocker: (invalid filter|bad format of filter)/);
+    t.match(r.stderr, /^mydocker: (invalid filter|bad format of filter)/, "one line: docker's filter error");
   }
-  t.equal((await md(['rm', '-f', up, done, made])).code, 0);
+  t.equal((await md(['rm', '-f', up, done, made])).code, 0, 'rm -f of the three: exit 0');
 });
 
 t.test('logs --since and --until: durations, Unix times, RFC 3339', { skip: needsRoot }, async (t) => {
@@ -166,7 +166,7 @@ t.test('logs --since and --until: durations, Unix times, RFC 3339', { skip: need
   await detached(t, ctr, ['sh', '-c', 'echo early; sleep 1.5; echo late']);
   await md(['wait', ctr]);
   const stamped = (await md(['logs', '-t', ctr])).stdout.trim().split('\n');
-  t.equal(stamped.length, 2);
+  t.equal(stamped.length, 2, 'logs -t: one line per line logged');
   const [earlyTime, lateTime] = stamped.map((l) => l.split(' ')[0]);
   const logs = async (...flags: string[]) => {
     const r = await md(['logs', ...flags, ctr]);
@@ -182,7 +182,7 @@ t.test('logs --since and --until: durations, Unix times, RFC 3339', { skip: need
   t.equal(await logs('--tail', '1', '--since', '1h'), 'late\n', 'with --tail');
   const bad = await md(['logs', '--since', 'yesterday', ctr]);
   t.equal(bad.code, 125, 'a time it cannot read: 125');
-  t.equal((await md(['rm', ctr])).code, 0);
+  t.equal((await md(['rm', ctr])).code, 0, 'rm: exit 0');
 });
 
 t.test('rename; rm -v; container prune: "Deleted Containers:" and the space reclaimed', { skip: needsRoot }, async (t) => {
@@ -198,14 +198,14 @@ t.test('rename; rm -v; container prune: "Deleted Containers:" and the space recl
   t.equal((await md(['inspect', old])).code, 125, 'the old one does not');
   const clash = await md(['rename', fresh, keep]);
   t.equal(clash.code, 125, 'a name in use: 125');
-  t.match(clash.stderr, /Conflict\. The container name "\/.*" is already in use/);
+  t.match(clash.stderr, /Conflict\. The container name "\/.*" is already in use/, "docker's conflict message");
 
   const made = name('made');
   const idMade = (await md(['create', '--name', made, '--cgroup-parent', cgroupParent, 'busybox', 'true'])).stdout.trim();
   const p = await md(['container', 'prune', '-f']);
   t.equal(p.code, 0, p.stderr);
   const [head, ...ids] = p.stdout.split('\n\n')[0].split('\n');
-  t.equal(head, 'Deleted Containers:');
+  t.equal(head, 'Deleted Containers:', "prune's first line is docker's");
   t.same(ids.filter((id) => [idOld, idMade, idKeep].includes(id)).sort(), [idOld, idMade].sort(), 'the stopped and the created ones, by full id; not the running one');
   t.match(p.stdout, /\n\nTotal reclaimed space: 5kB\n$/, 'their writable layers: the 5000-byte file');
   t.notOk(existsSync(join(root, 'containers', idOld)), 'gone');
@@ -215,7 +215,7 @@ t.test('rename; rm -v; container prune: "Deleted Containers:" and the space recl
 
   const v = await md(['rm', '-v', '-f', keep]);
   t.equal(v.code, 0, `rm -v: ${v.stderr}`);
-  t.notOk(existsSync(join(root, 'containers', idKeep)));
+  t.notOk(existsSync(join(root, 'containers', idKeep)), "rm -v removed the container's folder");
 });
 
 t.test('--root: ps, inspect, logs and wait never make a missing root, nor change a folder that is not a store', { skip: needsRoot }, async (t) => {

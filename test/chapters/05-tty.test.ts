@@ -63,7 +63,7 @@ t.test('run -dt: the log is what the terminal printed (\\r\\n endings, a /dev/pt
   t.match(l.stdout, /\n\/dev\/pts\/\d+\r\n/, 'tty names the container\'s terminal');
   t.match(l.stdout, /err\r\n/, 'stderr goes to the same terminal: one stream');
   t.equal(l.stderr, '', 'nothing logged as stderr');
-  t.equal((await md(['rm', ctr])).code, 0);
+  t.equal((await md(['rm', ctr])).code, 0, 'rm: exit 0');
 });
 
 t.test('run -di cat: its stdin stays open (the monitor holds the other end), also after start', { skip: needsRoot }, async (t) => {
@@ -74,11 +74,11 @@ t.test('run -di cat: its stdin stays open (the monitor holds the other end), als
   t.equal(await status(ctr), 'running 0', 'cat waits for input that never comes');
   const fd0 = await md(['exec', ctr, 'readlink', '/proc/1/fd/0']);
   t.match(fd0.stdout, /^pipe:\[\d+\]\n$/, 'its stdin is a pipe');
-  t.equal((await md(['stop', '-t', '1', ctr])).code, 0);
-  t.equal((await md(['start', ctr])).code, 0);
+  t.equal((await md(['stop', '-t', '1', ctr])).code, 0, 'stop -t 1: exit 0');
+  t.equal((await md(['start', ctr])).code, 0, 'start of the stopped container: exit 0');
   await sleep(1000);
   t.equal(await status(ctr), 'running 0', 'started again in the background: stdin open again');
-  t.equal((await md(['rm', '-f', ctr])).code, 0);
+  t.equal((await md(['rm', '-f', ctr])).code, 0, 'rm -f: exit 0');
 });
 
 noLeaks(t, before);

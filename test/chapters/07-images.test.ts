@@ -130,28 +130,28 @@ test('pull: a Docker v2 schema 2 image and an OCI image, with docker progress li
   const r = await md(['pull', `${plain.host}/bb:v2s2`], root);
   t.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  t.equal(lines[0], 'v2s2: Pulling from bb');
+  t.equal(lines[0], 'v2s2: Pulling from bb', "the first line: 'TAG: Pulling from REPO'");
   const layer = /^([0-9a-f]{12}): Pulling fs layer$/.exec(lines[1])?.[1];
   t.ok(layer, `a layer line: ${lines[1]}`);
   t.ok(lines.includes(`${layer}: Download complete`) && lines.includes(`${layer}: Pull complete`), 'Download complete, Pull complete');
   t.ok(lines.indexOf(`${layer}: Verifying Checksum`) < lines.indexOf(`${layer}: Pull complete`), 'verified before complete');
   t.equal(lines.at(-3), `Digest: ${await servedDigest(plain, 'bb', 'v2s2')}`, 'Digest: the sha256 of the manifest the registry serves');
-  t.equal(lines.at(-2), `Status: Downloaded newer image for ${plain.host}/bb:v2s2`);
-  t.equal(lines.at(-1), `${plain.host}/bb:v2s2`);
+  t.equal(lines.at(-2), `Status: Downloaded newer image for ${plain.host}/bb:v2s2`, 'the Status line: the image was downloaded');
+  t.equal(lines.at(-1), `${plain.host}/bb:v2s2`, 'the last line: the full reference');
   t.notMatch(r.stdout, /\x1b\[/, 'plain lines when stdout is not a terminal');
 
   const oci = await md(['pull', `${plain.host}/bb:oci`], root);
   t.equal(oci.code, 0, oci.stderr);
   t.match(oci.stdout, /: Already exists\n/, 'the same layer blob is not fetched again');
-  t.match(oci.stdout, `Digest: ${await servedDigest(plain, 'bb', 'oci')}\n`);
+  t.match(oci.stdout, `Digest: ${await servedDigest(plain, 'bb', 'oci')}\n`, 'OCI image: Digest: the sha256 of the manifest the registry serves');
 
   const again = await md(['pull', `${plain.host}/bb:oci`], root);
-  t.match(again.stdout, `Status: Image is up to date for ${plain.host}/bb:oci\n`);
+  t.match(again.stdout, `Status: Image is up to date for ${plain.host}/bb:oci\n`, 'a second pull: Status: Image is up to date');
   const q = await md(['pull', '-q', `${plain.host}/bb:oci`], root);
   t.equal(q.stdout, `${plain.host}/bb:oci\n`, '-q prints only the reference');
 
   const images = await md(['images'], root);
-  t.match(images.stdout, new RegExp(`${plain.host.replace(/\./g, '\\.')}/bb\\s+v2s2`));
+  t.match(images.stdout, new RegExp(`${plain.host.replace(/\./g, '\\.')}/bb\\s+v2s2`), 'images lists the pulled image with its tag');
   const run = await md(['run', '--rm', `${plain.host}/bb:v2s2`, 'cat', '/etc/passwd'], root);
   t.match(run.stdout, /^root:x:0:0:/, "the container runs in the pulled image's files");
   const z = await md(['run', '--rm', `${plain.host}/bb:zstd`, 'cat', '/etc/passwd'], root);
@@ -179,8 +179,8 @@ test('a two-platform index: the host platform by default, --platform picks the o
   t.equal(byDigest.code, 0, byDigest.stderr);
   t.equal(byDigest.stdout, 'amd64\n', 'NAME@DIGEST of an index');
   const none = await md(['pull', '--platform', 'linux/s390x', `${plain.host}/multi:oci`], root);
-  t.equal(none.code, 125);
-  t.match(none.stderr, /no matching manifest for linux\/s390x/);
+  t.equal(none.code, 125, 'no image for linux/s390x: exit 125');
+  t.match(none.stderr, /no matching manifest for linux\/s390x/, 'the error names the platform that has no manifest');
 });
 
 test('run --pull never / missing / always', async (t) => {
@@ -195,21 +195,21 @@ test('run --pull never / missing / always', async (t) => {
   const always = await md(['run', '--rm', '--pull', 'always', `${plain.host}/bb:oci`, 'true'], root);
   t.match(always.stderr, /Image is up to date/, 'always: asks the registry every time');
   const bad = await md(['run', '--rm', '--pull', 'sometimes', `${plain.host}/bb:oci`, 'true'], root);
-  t.equal(bad.code, 125);
+  t.equal(bad.code, 125, '--pull sometimes: exit 125');
 });
 
 test('errors: unknown image, unknown registry, bad reference — exit 125, one line', async (t) => {
   const root = tmpRoot(t);
   const unknown = await md(['pull', `${plain.host}/nothing:here`], root);
-  t.equal(unknown.code, 125);
-  t.match(unknown.stderr, /^mydocker: Error response from registry: manifest for .*nothing:here not found/m);
+  t.equal(unknown.code, 125, 'an unknown image: exit 125');
+  t.match(unknown.stderr, /^mydocker: Error response from registry: manifest for .*nothing:here not found/m, "docker's error for a manifest the registry does not have");
   const port = await freePort();
   const down = await md(['pull', `127.0.0.1:${port}/x:1`], root);
-  t.equal(down.code, 125);
-  t.match(down.stderr, /Error response from registry/);
+  t.equal(down.code, 125, 'a registry that is not there: exit 125');
+  t.match(down.stderr, /Error response from registry/, 'the error says the registry did not answer');
   const ref = await md(['pull', 'UPPER/Case'], root);
-  t.equal(ref.code, 125);
-  t.match(ref.stderr, /invalid reference format/);
+  t.equal(ref.code, 125, 'a bad reference: exit 125');
+  t.match(ref.stderr, /invalid reference format/, "docker's error for a reference it cannot parse");
   t.same(storeState(root), { layers: [], blobs: [], tmp: [] }, 'nothing stored');
 });
 
@@ -298,20 +298,20 @@ test('Basic auth: refused without login; login writes config.json as docker does
   const cfg = dockerConfig();
   const e = env({ DOCKER_CONFIG: cfg });
   const anon = await md(['pull', `${basic.host}/private:1`], root, { env: e });
-  t.equal(anon.code, 125);
-  t.match(anon.stderr, /Error response from registry: .*(unauthorized|denied)/);
+  t.equal(anon.code, 125, 'without login: exit 125');
+  t.match(anon.stderr, /Error response from registry: .*(unauthorized|denied)/, "the registry's refusal, as docker words it");
   const wrong = await md(['login', '-u', USER.user, '--password-stdin', basic.host], root, { env: e, input: 'nope\n' });
   t.equal(wrong.code, 125, 'a wrong password is refused');
   t.notOk(existsSync(join(cfg, 'config.json')), 'and not stored');
   const login = await md(['login', '-u', USER.user, '--password-stdin', basic.host], root, { env: e, input: `${USER.password}\n` });
   t.equal(login.code, 0, login.stderr);
-  t.match(login.stdout, 'Login Succeeded');
+  t.match(login.stdout, 'Login Succeeded', 'login prints Login Succeeded');
   const config = JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8'));
   t.same(config.auths[basic.host], { auth: Buffer.from(`${USER.user}:${USER.password}`).toString('base64') }, 'auths.<registry>.auth: base64 of user:password');
   const pull = await md(['pull', `${basic.host}/private:1`], root, { env: e });
   t.equal(pull.code, 0, pull.stderr);
   const logout = await md(['logout', basic.host], root, { env: e });
-  t.equal(logout.code, 0);
+  t.equal(logout.code, 0, 'logout: exit 0');
   t.notOk(JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8')).auths?.[basic.host], 'logout removes the entry');
 });
 
@@ -326,7 +326,7 @@ test('token auth: an anonymous token per scope, refused without access, a token 
   t.same(tokens.requests.filter((r) => r.scope.includes(scope)).map((r) => r.user), [undefined], 'one anonymous token for the scope, reused for every request');
   const denied = await md(['pull', `${token.host}/private/bb:1`], root, { env: e });
   t.equal(denied.code, 125, 'a token without access: refused');
-  t.match(denied.stderr, /Error response from registry: .*(denied|unauthorized)/);
+  t.match(denied.stderr, /Error response from registry: .*(denied|unauthorized)/, "the registry's refusal, as docker words it");
   const login = await md(['login', '-u', USER.user, '--password-stdin', token.host], root, { env: e, input: USER.password });
   t.equal(login.code, 0, login.stderr);
   tokens.requests.length = 0;
@@ -365,10 +365,10 @@ test('TLS: a registry with a certificate of an unknown CA is refused; with the C
   const root = tmpRoot(t);
   const untrusted = await md(['pull', `${tls.host}/secure:1`], root);
   t.equal(untrusted.code, 125, 'unknown CA: refused (no fall back to plain HTTP)');
-  t.match(untrusted.stderr, /Error response from registry: .*(certificate|self.signed|issuer)/i);
+  t.match(untrusted.stderr, /Error response from registry: .*(certificate|self.signed|issuer)/i, 'the error names the certificate problem');
   const r = await md(['pull', `${tls.host}/secure:1`], root, { env: env({ MYDOCKER_EXTRA_CA_CERTS: tls.ca }) });
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /Status: Downloaded newer image/);
+  t.match(r.stdout, /Status: Downloaded newer image/, 'with the CA trusted: the image is pulled');
 });
 
 test('two pulls of the same image at once both succeed', async (t) => {
@@ -376,7 +376,7 @@ test('two pulls of the same image at once both succeed', async (t) => {
   const [a, b] = await Promise.all([md(['pull', `${plain.host}/multi:oci`], root), md(['pull', `${plain.host}/multi:oci`], root)]);
   t.equal(a.code, 0, a.stderr);
   t.equal(b.code, 0, b.stderr);
-  t.equal(a.stdout.trim().split('\n').at(-1), `${plain.host}/multi:oci`);
+  t.equal(a.stdout.trim().split('\n').at(-1), `${plain.host}/multi:oci`, "the first pull's last line is the full reference");
   const images = await md(['images', '-q'], root);
   t.equal(images.stdout.trim().split('\n').length, 1, 'one image');
   t.same(storeState(root).tmp, [], 'no scratch left');
@@ -392,13 +392,13 @@ test('round trip: pull → run → commit → push → rmi → pull → run', as
   t.equal(commit.code, 0, commit.stderr);
   const push = await md(['push', name], root);
   t.equal(push.code, 0, push.stderr);
-  t.match(push.stdout, `The push refers to repository [${plain.host}/trip]`);
+  t.match(push.stdout, `The push refers to repository [${plain.host}/trip]`, 'push names the repository it pushes to');
   const pushed = /^1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(push.stdout)?.[1];
   t.ok(pushed, 'TAG: digest: … size: …');
   t.equal(pushed, await servedDigest(plain, 'trip', '1'), 'the registry serves the manifest under the printed digest');
   const again = await md(['push', name], root);
   t.match(again.stdout, /Layer already exists/, 'a second push uploads nothing');
-  t.equal((await md(['rmi', name], root)).code, 0);
+  t.equal((await md(['rmi', name], root)).code, 0, 'rmi of the pushed image: exit 0');
   const fresh = tmpRoot(t);
   const pull = await md(['pull', name], fresh);
   t.equal(pull.code, 0, pull.stderr);
@@ -408,7 +408,7 @@ test('round trip: pull → run → commit → push → rmi → pull → run', as
   t.equal(tag.code, 0, tag.stderr);
   const ids = await Promise.all([name, 'local/copy:2'].map((n) => md(['images', '-q', n], fresh)));
   t.equal(ids[0].stdout, ids[1].stdout, 'tag names the same image');
-  t.match(ids[0].stdout, /^[0-9a-f]{12}\n$/);
+  t.match(ids[0].stdout, /^[0-9a-f]{12}\n$/, 'images -q prints a short id: twelve hex digits');
 });
 
 // --platform with an image already here: the image's own config must say that platform

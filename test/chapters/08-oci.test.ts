@@ -3,8 +3,8 @@
 // `mydocker-runc` next to MYDOCKER (bin/mydocker-runc of the implementation).
 //   1. the lifecycle by hand: create leaves the command waiting, start runs it, state
 //      tells the truth, kill, delete, the pid file, errors as runc's JSON log lines
-//   2. the OCI runtime-tools validation suite (../shared/bin/oci-validate, or
-//      OCI_VALIDATE): every test runc 1.1.5 passes on this host, one assertion each
+//   2. the OCI runtime-tools validation suite (scripts/oci-validate.sh, or OCI_VALIDATE):
+//      every test runc 1.1.5 passes on this host, one assertion each
 //   3. a private containerd: `ctr run --rm --runc-binary mydocker-runc` of busybox,
 //      `ctr task exec`, `ctr task kill`, and nothing left afterwards
 import t, { type Test } from 'tap';
@@ -117,7 +117,7 @@ t.test('create leaves the command waiting in its namespaces; start runs it; stat
   t.equal((await runc(['exec', '--process', join(work, 'no-such.json'), id])).code === 0, false, 'exec of a missing process file fails');
   const del = await runc(['delete', id]);
   t.not(del.code, 0, 'delete refuses a running container');
-  t.match(del.stderr, /running/);
+  t.match(del.stderr, /running/, 'delete without --force says the container is running');
 
   t.equal((await runc(['kill', id, 'KILL'])).code, 0, 'kill ID KILL');
   await waitFor(async () => (await state(id))?.status === 'stopped', 10_000, 'stopped');
@@ -249,8 +249,8 @@ t.test("errors: one line on stderr, runc's JSON log line with --log; unsupported
   const r = await runc(['--log', log, '--log-format', 'json', 'state', 'nosuch']);
   t.not(r.code, 0, 'state of an unknown id fails');
   const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
-  t.equal(last.level, 'error');
-  t.match(last.msg, /does not exist/);
+  t.equal(last.level, 'error', "the JSON log line's level is error");
+  t.match(last.msg, /does not exist/, 'its msg says the container does not exist');
   t.ok(!Number.isNaN(Date.parse(last.time)), 'with its time');
   t.not((await runc(['--systemd-cgroup', 'state', 'x'])).code, 0, '--systemd-cgroup is refused');
 
@@ -317,10 +317,18 @@ const RUNC_PASSES = [
 ];
 /** passed here, failed by runc 1.1.5 on this host */
 const BEYOND_RUNC = ['delete', 'hooks_stdin', 'linux_cgroups_devices', 'linux_cgroups_relative_devices', 'linux_rootfs_propagation', 'linux_seccomp', 'misc_props'];
-const OCI_VALIDATE = process.env.OCI_VALIDATE ?? resolve(REPO, '..', 'shared', 'bin', 'oci-validate');
+// scripts/oci-validate.sh builds the suite from its source at the pinned commit (../shared/runtime-tools
+// here; build/runtime-tools or $OCI_RUNTIME_TOOLS elsewhere) and runs it; OCI_VALIDATE names another runner
+const OCI_VALIDATE = process.env.OCI_VALIDATE ?? resolve(REPO, 'scripts', 'oci-validate.sh');
 const CGROUPTEST_LOCK = '/tmp/mydocker-oci-validate-cgrouptest.lock';
 
-t.test('the OCI validation suite: every test runc passes here, and more', { skip: needsRoot || (!existsSync(OCI_VALIDATE) && `no ${OCI_VALIDATE} (set OCI_VALIDATE)`) }, async (t) => {
+t.test('the OCI validation suite: every test runc passes here, and more', { skip: needsRoot || (!existsSync(OCI_VALIDATE) && `no ${OCI_VALIDATE} (OCI_VALIDATE names a missing file)`) }, async (t) => {
+  if (!process.env.OCI_VALIDATE) {
+    // not a skip: without the suite's source this test fails, saying where to put it
+    const where = spawnSync(OCI_VALIDATE, ['--where'], { encoding: 'utf8' });
+    t.equal(where.status, 0, `the suite's source is found (scripts/oci-validate.sh --where)${where.status === 0 ? '' : `:\n${where.stderr.trim()}`}`);
+    if (where.status !== 0) return;
+  }
   const tests = [...RUNC_PASSES, ...BEYOND_RUNC];
   // most of a validation test is its polls (1 s apart): four runs side by side; the tests
   // that use a cgroup path share one (runtime-tools' "cgrouptest"), so they stay in one run

@@ -104,8 +104,8 @@ t.test('hooks: createRuntime, then createContainer in the container before pivot
   t.equal(started.length, 2, 'startContainer once, the command once');
   t.match(started[0], /^startContainer oci \{/, "startContainer: before the command, in the container (its uts namespace; its path resolved in the container's root)");
   t.match(JSON.parse(started[0].slice(started[0].indexOf('{'))), { id, bundle: dir }, 'startContainer: the state on stdin');
-  t.equal(started[1], 'command');
-  t.match(await state(id), { status: 'running' });
+  t.equal(started[1], 'command', 'the command ran after startContainer');
+  t.match(await state(id), { status: 'running' }, 'state says running');
   t.equal((await runc(['delete', '--force', id])).code, 0, 'delete --force');
 });
 
@@ -198,8 +198,8 @@ t.test('pause stops every process (state "paused"), resume lets them go on; upda
 
 t.test('features lists the hooks inside the container', async (t) => {
   const f = await runc(['features']);
-  t.equal(f.code, 0);
-  t.same(JSON.parse(f.stdout).hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+  t.equal(f.code, 0, 'features: exit 0');
+  t.same(JSON.parse(f.stdout).hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'], 'features lists every kind of hook the runtime runs, createContainer and startContainer included');
 });
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;

@@ -169,7 +169,8 @@ t.test("book/README.md's contents link every chapter file, and only existing one
 
 // ---- native/: the syscalls where they live ----------------------------------------
 
-const ADDON_CC = `// the addon: thin wrappers
+const ADDON_CC = `// chapter: 01-start
+// the addon: thin wrappers
 #include <napi.h>
 
 namespace {
@@ -267,7 +268,42 @@ t.test('a native/ excerpt goes stale when the C++ changes, and a missing name da
   t.match(r.out, /^book\/03-demo\.md:\d+: stale excerpt native\/addon\.cc#Fail/m);
   t.notMatch(r.out, /stale excerpt native\/addon\.cc#Spawn/, 'only the changed function is stale');
   t.match(r.out, /dangling directive native\/addon\.cc#Nothing: no top-level function or struct "Nothing" in native\/addon\.cc/);
-  t.match(r.out, /dangling directive native\/addon\.cc#chapter 03-demo: native\/addon\.cc has no chapter blocks/);
+  t.match(r.out, /dangling directive native\/addon\.cc#chapter 03-demo: native\/addon\.cc: native\/ excerpts take a function or struct/);
+});
+
+t.test('native/ has the chapter markers too: each chapter sees its own C++', async (t) => {
+  const cc = `// chapter: 01-start
+struct Args {
+  const char* file;
+  // <chapter 03-demo>
+  int uidMap;  // chapter 03's field
+  // </chapter 03-demo>
+};
+
+// <chapter 03-demo>
+// Stage: chapter 03's first stage
+int Stage(void* p) {
+  return 0;
+}
+// </chapter 03-demo>
+`;
+  const dir = fixture(t);
+  writeFileSync(join(dir, 'book/01-start.md'), BOOK01 + '\n<!-- code: native/addon.cc#Args -->\n```cpp\n```\n');
+  writeFileSync(join(dir, 'book/03-demo.md'), BOOK('\n<!-- code: native/addon.cc#Args -->\n```cpp\n```\n\n<!-- code: native/addon.cc#Stage -->\n```cpp\n```\n'));
+  mkdirSync(join(dir, 'native'));
+  writeFileSync(join(dir, 'native/addon.cc'), cc);
+  const fill = tool(dir);
+  t.equal(fill.code, 0, fill.out);
+  const md01 = readFileSync(join(dir, 'book/01-start.md'), 'utf8');
+  const md03 = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
+  t.equal(cppBlock(md01, 'native/addon.cc#Args'), 'struct Args {\n  const char* file;\n};', "chapter 01's struct has no chapter 03 field and no marker line");
+  t.equal(cppBlock(md03, 'native/addon.cc#Args'), "struct Args {\n  const char* file;\n  int uidMap;  // chapter 03's field\n};", 'chapter 03 sees its field');
+  t.equal(cppBlock(md03, 'native/addon.cc#Stage'), "// Stage: chapter 03's first stage\nint Stage(void* p) {\n  return 0;\n}", 'the comment above, not the marker above it');
+  writeFileSync(join(dir, 'book/01-start.md'), BOOK01 + '\n<!-- code: native/addon.cc#Stage -->\n```cpp\n```\n');
+  const r = tool(dir, '--check');
+  t.match(r.out, /book\/01-start\.md:\d+: dangling directive native\/addon\.cc#Stage: .*not in the code at the end of chapter 1/, 'chapter 01 cannot show a function of chapter 03');
+  writeFileSync(join(dir, 'native/addon.cc'), cc.replace('// chapter: 01-start\n', ''));
+  t.match(tool(dir, '--check').out, /native\/addon\.cc has broken chapter markers .*header/, 'a native file without its header is an error');
 });
 
 t.test("a name a file adds to another module's interface shows its declare module block", async (t) => {

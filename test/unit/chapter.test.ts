@@ -116,6 +116,16 @@ t.test('malformed or unbalanced markers are errors that name the line', async (t
   t.equal(at(['// chapter: 01-a', '// <chapter 02-b>', 'x', '// </chapter 02-b>'], 2, { knownIds: known })!.text, 'x', 'known ids pass');
 });
 
+t.test('the same grammar in C++ comments and in binding.gyp (# comments)', async (t) => {
+  const cc = ['// chapter: 01-namespaces', 'int a;', '// <chapter 08-oci>', 'int staged;', '// </chapter 08-oci>', '// <replaced-by 06-network>', '//~ const char* opts = "x:";', '// </replaced-by 06-network>', '// <chapter 06-network>', 'const char* opts = "x:X:";', '// </chapter 06-network>'];
+  t.equal(at(cc, 1, { file: 'native/a.cc' })!.text, 'int a;\nconst char* opts = "x:";', 'chapter 01: no later field, the old option string');
+  t.equal(at(cc, 8, { file: 'native/a.cc' })!.text, 'int a;\nint staged;\nconst char* opts = "x:X:";', 'chapter 08: all of it');
+  const gyp = ['# chapter: 01-namespaces', '"sources": [', '  "a.cc",', '  # <chapter 04-security>', '  "security.cc",', '  # </chapter 04-security>', '],'];
+  t.equal(at(gyp, 1, { file: 'native/binding.gyp' })!.text, '"sources": [\n  "a.cc",\n],', 'binding.gyp of chapter 01: its sources only');
+  t.equal(at(gyp, 4, { file: 'native/binding.gyp' })!.text, '"sources": [\n  "a.cc",\n  "security.cc",\n],', 'chapter 04 adds security.cc');
+  t.throws(() => at(['// chapter: 01-namespaces', 'x'], 1, { file: 'native/binding.gyp' }), /must be the header "# chapter: NN-name"/, 'binding.gyp takes # markers only');
+});
+
 t.test('chapter arguments: 1, 01, 01-name', async (t) => {
   const index = [{ id: '01-namespaces', title: '', tests: [] }, { id: '03-rootfs', title: '', tests: [] }];
   t.equal(findChapter(index, '1').id, '01-namespaces');
