@@ -6,6 +6,9 @@
 //      nothing its tests can see. The index may excuse a file, with the reason:
 //      "exceptions": { "failsOnPrevious": "reason" | { "test/chapters/FILE": "reason" } }
 //      on chapter N+1's entry.
+// A chapter whose code src/ splits by steps (step markers, chapters/README.md) is proved
+// step by step in 2. (with --own): the starter N.0 builds and fails step N.1's tests; each
+// step's code builds, passes its own tests and fails the next step's.
 // Prints one line per chapter, the failures' details under it, and the closing line
 // `N passed, N failed` (counting chapters). Test output goes to build/chapters/course-logs/.
 //   --chapter N   only chapter N (1, 01 or 01-namespaces)
@@ -16,7 +19,7 @@
 //                 of all chapters' test times once per chapter (over an hour at eight
 //                 chapters on a 2-core machine); the full check stays one command away.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChapter, generate, loadIndex, MarkerError, REPO } from './chapter.mjs';
@@ -81,9 +84,18 @@ export async function checkChapter(index, chapter, { lock, own = false } = {}) {
   mkdirSync(LOGS, { recursive: true });
   let ok = true;
 
-  // 2. the tests of chapters 1..N pass
+  // 2. the tests of chapters 1..N pass. A chapter whose code is split by steps (src/ has
+  // step markers for it) proves it step by step instead, each test once, against the code
+  // of its own step (--own: its tests are then not run again against the chapter's end)
   const last = index.indexOf(chapter) === index.length - 1;
-  const mine = own && last ? { files: [], missing: [] } : testFiles(index, chapter, { latestOnly: own });
+  const stepwise = own && !last && stepsMarked(chapter);
+  if (stepwise) {
+    const r = await checkSteps(index, chapter, { lock });
+    what.push(r.what);
+    details.push(...r.details);
+    if (!r.ok) ok = false;
+  }
+  const mine = (own && last) || stepwise ? { files: [], missing: [] } : testFiles(index, chapter, { latestOnly: own });
   if (own && last) what.push('tests: run by npm test (this code is src/)');
   for (const m of mine.missing) details.push(`chapter ${m.chapter}: test file ${m.file} does not exist (yet)`);
   if (mine.files.length) {
@@ -132,6 +144,72 @@ export async function checkChapter(index, chapter, { lock, own = false } = {}) {
     }
   }
   return done(ok, what);
+}
+
+/** does src/ (or native/) mark code by the steps of `chapter`? Then each step has code of its own to check */
+export function stepsMarked(chapter, repo = REPO) {
+  const ids = new Set((chapter.steps ?? []).map((s) => s.id));
+  if (!ids.size) return false;
+  const re = /(?:^\/\/ chapter: \S+ step |^\s*\/\/ <\/?(?:step|replaced-by) )(\d+\.\d+)/gm;
+  const scan = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) return e.name !== 'build' && scan(p);
+      return /\.(ts|cc|c|h)$/.test(e.name) && [...readFileSync(p, 'utf8').matchAll(re)].some((m) => ids.has(m[1]));
+    });
+  return scan(join(repo, 'src')) || scan(join(repo, 'native'));
+}
+
+/** the test files of one step (the keys of its "tests"), and the env that selects its tests in them */
+const stepRun = (step) => ({ files: Object.keys(step.tests ?? {}), env: { MYDOCKER_STEPS: step.id } });
+
+/**
+ * A chapter split by steps: the starter (N.0) builds and fails step N.1's tests; each step's
+ * code builds, passes its own tests and fails the next step's (the last step's code is the
+ * chapter's end, which the next chapter's tests are run against). Returns { ok, what, details }.
+ */
+async function checkSteps(index, chapter, { lock }) {
+  const steps = chapter.steps;
+  const n = chapter.id.slice(0, 2).replace(/^0/, '');
+  const points = [`${n}.0`, ...steps.map((s) => s.id)];
+  const details = [];
+  let tests = 0;
+  for (const [i, at] of points.entries()) {
+    const g = generate(chapter, { index, at });
+    if (!g.build.ok) {
+      details.push(`step ${at}: does not build`, ...g.build.output.split('\n').slice(0, 20));
+      return { ok: false, what: `steps: ${at} does not build`, details };
+    }
+    const impl = join(g.dir, 'bin', 'mydocker');
+    if (i > 0) {
+      const own = stepRun(steps[i - 1]);
+      const r = await runTests(own.files, impl, { lock, quiet: true, env: own.env });
+      writeFileSync(join(LOGS, `step-${at}.log`), r.output);
+      tests += r.pass + r.fail;
+      if (r.code !== 0 || r.pass === 0) {
+        details.push(`step ${at}: its own tests fail against its code: ${r.pass} passed, ${r.fail} failed`, ...failures(r.output), `(log: ${relative(process.cwd(), join(LOGS, `step-${at}.log`))})`);
+        return { ok: false, what: `steps: ${at}'s tests fail`, details };
+      }
+    }
+    const next = steps[i];
+    if (next) {
+      const theirs = stepRun(next);
+      let failing = false;
+      let output = '';
+      for (const f of theirs.files) {
+        const r = await runTests([f], impl, { lock, quiet: true, env: theirs.env, args: ['--bail'] });
+        output += r.output;
+        if (r.files.get(f) !== true) failing = true; // with --bail a failing file may not get its own line
+        if (failing) break;
+      }
+      writeFileSync(join(LOGS, `step-${at}.next.log`), output);
+      if (!failing) {
+        details.push(`step ${next.id}'s tests pass against step ${at}'s code: step ${next.id} teaches nothing its tests can see (log: ${relative(process.cwd(), join(LOGS, `step-${at}.next.log`))})`);
+        return { ok: false, what: `steps: ${next.id} passes on ${at}`, details };
+      }
+    }
+  }
+  return { ok: true, what: `steps ${points[0]}…${points[points.length - 1]}: each builds, passes its own tests (${tests} assertions) and fails the next step's`, details };
 }
 
 async function main(argv) {

@@ -661,7 +661,7 @@ t.test('-ti: the terminal is restored on every exit path', { skip: needsRoot }, 
   const missing = await check(['run', '-ti', '/no/such/command']);
   t.equal(missing.code, 127, 'command not found: 127');
   t.match(missing.out, /restored\n$/, 'restored after the command was not found');
-  const bad = await check(['run', '-ti', '-h', 'bad_name!', '/bin/true']);
+  const bad = await check(['run', '-ti', '--no-such-flag', '/bin/true']);
   t.equal(bad.code, 125, 'a usage error: 125');
   t.match(bad.out, /restored\n$/, 'restored after a usage error');
 });
