@@ -109,7 +109,7 @@ export function containerRoutes(root: string): Route[] {
       path: '/containers/{id}/json',
       handler(call) {
         const c = inspectContainers(root, [call.params.id])[0] as { Id: string; HostConfig: Record<string, unknown> };
-        c.HostConfig = { NetworkMode: 'default', ...c.HostConfig, AutoRemove: c.HostConfig.AutoRemove === true || isAutoRemove(root, c.Id) };
+        c.HostConfig = { NetworkMode: 'default', LogConfig: { Type: 'json-file', Config: {} }, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, ...c.HostConfig, AutoRemove: c.HostConfig.AutoRemove === true || isAutoRemove(root, c.Id) };
         reply(call, 200, { Platform: 'linux', Driver: 'overlay', Mounts: [], ...c });
       },
     },
