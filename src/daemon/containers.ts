@@ -18,7 +18,7 @@ import { parseTimestamp } from '../lifecycle/since.js';
 import { holdWhile, isAutoRemove, markAutoRemove, removedExits, removeWhenEnded } from './autoremove.js';
 import { runArgs } from './create.js';
 import { outputWriter, upgrade, type StreamName } from './frames.js';
-import { flag, open, readBody, reply, type Out, type Route } from './router.js';
+import { flag, open, readBody, reply, type Call, type Out, type Route } from './router.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** the state of the container now (swept), or undefined once it is gone */
@@ -85,6 +85,62 @@ function apiTime(q: URLSearchParams, name: string): number | undefined {
   return parseTimestamp(v, name);
 }
 
+/** POST /containers/{id}/wait: the headers at once, the exit code once the condition holds */
+async function wait(root: string, call: Call): Promise<void> {
+  const condition = call.query.get('condition') || 'not-running';
+  if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new RuntimeError(`invalid condition: "${condition}"`, 'usage');
+  const c = getContainer(root, call.params.id);
+  const id = c.config.id;
+  const first = c.state;
+  // the answer starts now (200, headers flushed): the client knows its wait is in place before it starts the container
+  const out = open(call, 200, { 'Content-Type': 'application/json' });
+  let last = first;
+  const s = await until(root, id, out, (s) => {
+    last = s;
+    if (condition === 'not-running') return s.status !== 'running';
+    if (condition === 'next-exit') return s.status === 'exited' && !(first.status === 'exited' && s.startedAt === first.startedAt);
+    return false; // removed: until the record is gone
+  });
+  const code = s ? (s.exitCode ?? 0) : (removedExits.get(id) ?? last.exitCode ?? 0);
+  out.write(`${JSON.stringify({ Error: null, StatusCode: code })}\n`);
+  out.end();
+}
+
+/** POST /containers/{id}/attach: the connection taken over (101), the container's output framed on it until it ends */
+async function attach(root: string, call: Call): Promise<void> {
+  const c = getContainer(root, call.params.id); // a 404 comes before the upgrade
+  const id = c.config.id;
+  const since = Date.now();
+  const wanted = streams(call.query);
+  let out: Out;
+  if (call.socket) {
+    const socket = call.socket;
+    upgrade(socket);
+    socket.resume(); // stdin is not read yet (a later slice): it is drained, and its end noticed
+    out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return socket.destroyed; } };
+  } else out = open(call, 200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
+  const write = outputWriter(out, c.config.tty);
+  const show = (e: { log: string; stream: StreamName }) => {
+    if (out.closed) throw new Error('the client went away');
+    if (wanted.has(e.stream)) write(e.stream, Buffer.from(e.log));
+  };
+  const reading = (async () => {
+    const logs = flag(call.query, 'logs');
+    if (!flag(call.query, 'stream')) return logs ? readLogs(root, id, { follow: false }, show) : undefined;
+    // attach comes before start (docker run): follow from the container's (next) start
+    const started = await until(root, id, out, (s) => s.status === 'running' || s.startedAt !== c.state.startedAt);
+    if (!started || out.closed) return;
+    await readLogs(root, id, { follow: true, since: logs ? undefined : since }, show);
+  })();
+  holdWhile(id, reading);
+  try {
+    await reading;
+  } catch {
+    // the client left, or the container went: the stream just ends
+  }
+  out.end();
+}
+
 export function containerRoutes(root: string): Route[] {
   return [
     {
@@ -127,62 +183,12 @@ export function containerRoutes(root: string): Route[] {
     {
       method: 'POST',
       path: '/containers/{id}/wait',
-      async handler(call) {
-        const condition = call.query.get('condition') || 'not-running';
-        if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new RuntimeError(`invalid condition: "${condition}"`, 'usage');
-        const c = getContainer(root, call.params.id);
-        const id = c.config.id;
-        const first = c.state;
-        // the answer starts now (200, headers flushed): the client knows its wait is in place before it starts the container
-        const out = open(call, 200, { 'Content-Type': 'application/json' });
-        let last = first;
-        const s = await until(root, id, out, (s) => {
-          last = s;
-          if (condition === 'not-running') return s.status !== 'running';
-          if (condition === 'next-exit') return s.status === 'exited' && !(first.status === 'exited' && s.startedAt === first.startedAt);
-          return false; // removed: until the record is gone
-        });
-        const code = s ? (s.exitCode ?? 0) : (removedExits.get(id) ?? last.exitCode ?? 0);
-        out.write(`${JSON.stringify({ Error: null, StatusCode: code })}\n`);
-        out.end();
-      },
+      handler: (call) => wait(root, call),
     },
     {
       method: 'POST',
       path: '/containers/{id}/attach',
-      async handler(call) {
-        const c = getContainer(root, call.params.id); // a 404 comes before the upgrade
-        const id = c.config.id;
-        const since = Date.now();
-        const wanted = streams(call.query);
-        let out: Out;
-        if (call.socket) {
-          const socket = call.socket;
-          upgrade(socket);
-          socket.resume(); // stdin is not read yet (a later slice): it is drained, and its end noticed
-          out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return socket.destroyed; } };
-        } else out = open(call, 200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
-        const write = outputWriter(out, c.config.tty);
-        const show = (e: { log: string; stream: StreamName }) => {
-          if (out.closed) throw new Error('the client went away');
-          if (wanted.has(e.stream)) write(e.stream, Buffer.from(e.log));
-        };
-        const reading = (async () => {
-          const logs = flag(call.query, 'logs');
-          if (!flag(call.query, 'stream')) return logs ? readLogs(root, id, { follow: false }, show) : undefined;
-          // attach comes before start (docker run): follow from the container's (next) start
-          const started = await until(root, id, out, (s) => s.status === 'running' || s.startedAt !== c.state.startedAt);
-          if (!started || out.closed) return;
-          await readLogs(root, id, { follow: true, since: logs ? undefined : since }, show);
-        })();
-        holdWhile(id, reading);
-        try {
-          await reading;
-        } catch {
-          // the client left, or the container went: the stream just ends
-        }
-        out.end();
-      },
+      handler: (call) => attach(root, call),
     },
     {
       method: 'GET',

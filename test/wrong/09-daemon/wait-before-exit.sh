@@ -7,6 +7,6 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/daemon/containers.ts" \
-  "          last = s;" \
-  "          last = s;
-          if (last) return true; // WRONG: does not wait for the end"
+  "    last = s;" \
+  "    last = s;
+    if (last) return true; // WRONG: does not wait for the end"
