@@ -230,6 +230,8 @@ test('docker pull, images, run --rm (output, exit status, gone after), run with 
   const init = await docker(['run', '--rm', '--init', 'busybox', 'true']);
   t.equal(init.code, 125, `a HostConfig field mydocker cannot do (Init) is refused: ${said(init, 'Create: the same flags')}`);
   t.match(init.stderr, /Error response from daemon: HostConfig\.Init is not supported/, `with one clear line: ${said(init, 'Create: the same flags')}`);
+  const stdin = await docker(['run', '--rm', '-i', 'busybox', 'cat']);
+  t.match(stdin.stderr, /Error response from daemon: attaching stdin .* is not supported by mydockerd yet/, `stdin through attach (a later slice) is refused, not a run that hangs: ${said(stdin, 'What is not built yet')}`);
   const rmi = await docker(['rmi', image]);
   t.match(rmi.stdout, new RegExp(`Untagged: ${image}`), `docker rmi: ${said(rmi, 'Images')}`);
   const after = await docker(['image', 'inspect', image]);
