@@ -30,7 +30,12 @@ export const isAutoRemove = (root: string, id: string) => existsSync(marker(root
 export function holdWhile(id: string, reading: Promise<unknown>): void {
   const set = readers.get(id) ?? new Set();
   readers.set(id, set.add(reading));
-  void reading.finally(() => set.delete(reading)).catch(() => {});
+  void reading
+    .finally(() => {
+      set.delete(reading);
+      if (set.size === 0) readers.delete(id);
+    })
+    .catch(() => {});
 }
 
 const watched = new Set<string>();
@@ -43,6 +48,7 @@ export async function removeWhenEnded(root: string, id: string): Promise<void> {
     const s = await waitState(root, id, (s) => s.status === 'exited', Infinity);
     if (!s) return; // removed by someone else
     removedExits.set(id, s.exitCode ?? 0);
+    setTimeout(() => removedExits.delete(id), 60_000).unref(); // a waiter asks within moments, not a minute later
     await Promise.allSettled([...(readers.get(id) ?? [])]);
     for await (const o of removeContainers(root, [id], true)) if (o.error) log.warn(`auto-remove ${id}: ${o.error.message}`);
   } finally {

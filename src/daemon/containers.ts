@@ -18,7 +18,7 @@ import { parseTimestamp } from '../lifecycle/since.js';
 import { holdWhile, isAutoRemove, markAutoRemove, removedExits, removeWhenEnded } from './autoremove.js';
 import { runArgs } from './create.js';
 import { outputWriter, upgrade, type StreamName } from './frames.js';
-import { flag, open, readBody, reply, type Call, type Out, type Route } from './router.js';
+import { flag, open, queryFilters, readBody, reply, type Call, type Out, type Route } from './router.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** the state of the container now (swept), or undefined once it is gone */
@@ -60,18 +60,6 @@ function psRow(c: Container): Record<string, unknown> {
   };
 }
 
-/** ?filters={"status":["exited"]} (or the old {"status":{"exited":true}}) as ps's -f key=value */
-function filters(q: URLSearchParams): string[] {
-  const raw = q.get('filters');
-  if (!raw) return [];
-  let parsed: Record<string, string[] | Record<string, boolean>>;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new RuntimeError(`invalid filter: ${raw}`, 'usage');
-  }
-  return Object.entries(parsed).flatMap(([key, values]) => (Array.isArray(values) ? values : Object.keys(values)).map((v) => `${key}=${v}`));
-}
 
 /** the streams a client asked for: ?stdout=1&stderr=1 */
 function streams(q: URLSearchParams): Set<StreamName> {
@@ -158,7 +146,11 @@ export function containerRoutes(root: string): Route[] {
     {
       method: 'GET',
       path: '/containers/json',
-      handler: (call) => reply(call, 200, psList(root, { all: flag(call.query, 'all'), filters: filters(call.query) }).map(psRow)),
+      handler(call) {
+        const limit = Number(call.query.get('limit') ?? -1); // docker ps -n N, -l (the last one)
+        const list = psList(root, { all: flag(call.query, 'all') || limit > 0, filters: queryFilters(call.query) });
+        reply(call, 200, (limit > 0 ? list.slice(0, limit) : list).map(psRow));
+      },
     },
     {
       method: 'GET',

@@ -7,7 +7,7 @@ import { RuntimeError } from '../errors.js';
 import { listImages, removeImages } from '../image/commands.js';
 import { pullImage } from '../image/registry/pull.js';
 import { openImageStore, type Image } from '../image/store.js';
-import { flag, open, reply, type Call, type Out, type Route } from './router.js';
+import { flag, open, queryFilters, reply, type Call, type Out, type Route } from './router.js';
 
 /** one progress line of the pull ("3f4d90098f5b: Pull complete") as dockerd's JSON message */
 function progressMessage(line: string): Record<string, unknown> {
@@ -88,8 +88,14 @@ export function imageRoutes(root: string): Route[] {
       method: 'GET',
       path: '/images/json',
       handler(call) {
+        // docker images NAME: filters={"reference":{"NAME":true}}; no other filter yet
+        const refs = queryFilters(call.query).map((f) => {
+          const [key, value] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+          if (key !== 'reference') throw new RuntimeError(`invalid filter '${key}' (mydockerd has only reference yet)`, 'usage');
+          return value;
+        });
         const byId = new Map<string, Image>();
-        for (const row of listImages(root)) byId.set(row.image.id, row.image);
+        for (const ref of refs.length ? refs : [undefined]) for (const row of listImages(root, ref)) byId.set(row.image.id, row.image);
         reply(
           call,
           200,

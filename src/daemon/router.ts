@@ -96,6 +96,19 @@ export function flag(q: URLSearchParams, name: string): boolean {
   return v !== null && !['', '0', 'false', 'False', 'FALSE'].includes(v);
 }
 
+/** ?filters={"status":["exited"]} (or the old {"status":{"exited":true}}) as the CLI's -f key=value */
+export function queryFilters(q: URLSearchParams): string[] {
+  const raw = q.get('filters');
+  if (!raw) return [];
+  let parsed: Record<string, string[] | Record<string, boolean>>;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new RuntimeError(`invalid filter: ${raw}`, 'usage');
+  }
+  return Object.entries(parsed).flatMap(([key, values]) => (Array.isArray(values) ? values : Object.keys(values)).map((v) => `${key}=${v}`));
+}
+
 interface Compiled extends Route {
   re: RegExp;
   keys: string[];

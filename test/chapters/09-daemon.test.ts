@@ -213,6 +213,8 @@ test('docker pull, images, run --rm (output, exit status, gone after), run with 
   t.match(pull.stdout, /Pull complete|Already exists|Image is up to date/, `docker renders the progress stream: ${said(pull, 'Images')}`);
   const images = await docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
   t.match(images.stdout, new RegExp(`^${registry.host}/seed/hello:latest$`, 'm'), `docker images lists it: ${said(images, 'Images')}`);
+  const only = await docker(['images', '--format', '{{.Repository}}', 'busybox']);
+  t.equal(only.stdout, 'busybox\n', `docker images NAME: that image only (filters=reference): ${said(only, 'Images')}`);
   const inspect = await docker(['image', 'inspect', '-f', '{{.Os}}', image]);
   t.equal(inspect.stdout.trim(), 'linux', `docker image inspect: ${said(inspect, 'Images')}`);
 
@@ -244,6 +246,8 @@ test('run -d, ps, logs -f -t, inspect, wait (the real exit code), stop, kill, rm
   t.match(d.stdout.trim(), /^[0-9a-f]{64}$/, `docker run -d prints the id: ${said(d, 'docker run, step by step')}`);
   const ps = await docker(['ps', '--format', '{{.Names}} {{.Status}}']);
   t.match(ps.stdout, new RegExp(`^${name} Up `, 'm'), `docker ps shows it running: ${said(ps, 'One core, two front doors')}`);
+  const last = await docker(['ps', '-a', '-l', '--format', '{{.Names}}']);
+  t.equal(last.stdout, `${name}\n`, `docker ps -l: the newest container only (limit=1): ${said(last, 'One core, two front doors')}`);
   const cliPs = await mydocker(['ps'], { root: s.root });
   t.match(cliPs.stdout, new RegExp(name), `mydocker ps (the daemonless CLI) shows the daemon's container: ${cliPs.stdout} (${BOOK}, "One core, two front doors")`);
   const logs = await docker(['logs', name]);
