@@ -45,7 +45,7 @@ export async function removeWhenEnded(root: string, id: string): Promise<void> {
   if (watched.has(id)) return;
   watched.add(id);
   try {
-    const s = await waitState(root, id, (s) => s.status === 'exited', Infinity);
+    const s = await waitState(root, id, (s) => s.status !== 'running', Infinity); // ended (or its start failed)
     if (!s) return; // removed by someone else
     removedExits.set(id, s.exitCode ?? 0);
     setTimeout(() => removedExits.delete(id), 60_000).unref(); // a waiter asks within moments, not a minute later

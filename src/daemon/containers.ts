@@ -105,7 +105,9 @@ async function attach(root: string, call: Call): Promise<void> {
     const socket = call.socket;
     upgrade(socket);
     socket.resume(); // stdin is not read yet (a later slice): it is drained, and its end noticed
-    out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return socket.destroyed; } };
+    let ended = false; // no stdin is attached, so the client's end of the connection means it has gone
+    socket.once('end', () => (ended = true));
+    out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return ended || socket.destroyed; } };
   } else out = open(call, 200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
   const write = outputWriter(out, c.config.tty);
   const show = (e: { log: string; stream: StreamName }) => {
@@ -116,7 +118,8 @@ async function attach(root: string, call: Call): Promise<void> {
     const logs = flag(call.query, 'logs');
     if (!flag(call.query, 'stream')) return logs ? readLogs(root, id, { follow: false }, show) : undefined;
     // attach comes before start (docker run): follow from the container's (next) start
-    const started = await until(root, id, out, (s) => s.status === 'running' || s.startedAt !== c.state.startedAt);
+    // (or a start that failed: its record has a new end, and no new start)
+  const started = await until(root, id, out, (s) => s.status === 'running' || s.startedAt !== c.state.startedAt || s.finishedAt !== c.state.finishedAt);
     if (!started || out.closed) return;
     await readLogs(root, id, { follow: true, since: logs ? undefined : since }, show);
   })();
@@ -167,8 +170,11 @@ export function containerRoutes(root: string): Route[] {
       async handler(call) {
         const c = getContainer(root, call.params.id);
         if (isRunning(c.state)) return reply(call, 304);
-        for await (const o of startContainers(root, [c.config.id], { attach: false, interactive: false })) if (o.error) throw o.error;
-        if (isAutoRemove(root, c.config.id)) void removeWhenEnded(root, c.config.id);
+        try {
+          for await (const o of startContainers(root, [c.config.id], { attach: false, interactive: false })) if (o.error) throw o.error;
+        } finally {
+          if (isAutoRemove(root, c.config.id)) void removeWhenEnded(root, c.config.id); // a start that failed too: the record says exited
+        }
         reply(call, 204);
       },
     },

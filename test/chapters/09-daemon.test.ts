@@ -226,6 +226,15 @@ test('docker pull, images, run --rm (output, exit status, gone after), run with 
   const gone = await docker(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}']);
   t.equal(gone.stdout, '', `--rm: the container is gone once run returns: ${said(gone, 'docker run, step by step')}`);
 
+  const missing = await docker(['run', '--rm', 'busybox', 'no-such-command']);
+  t.equal(missing.code, 127, `a command that is not there: docker's 127: ${said(missing, 'docker run, step by step')}`);
+  t.match(missing.stderr, /Error response from daemon: .*no-such-command.*not found/, `with the start's error: ${said(missing, 'docker run, step by step')}`);
+  const kept = s.name('failed');
+  await docker(['create', '--name', kept, 'busybox', 'no-such-command']);
+  const failedStart = await docker(['start', kept]);
+  t.not(failedStart.code, 0, `docker start of a command that is not there fails: ${said(failedStart, 'docker run, step by step')}`);
+  const rmFailed = await docker(['rm', kept], 8_000);
+  t.equal(rmFailed.code, 0, `and the container it leaves can be removed at once (no owner left at work): ${said(rmFailed, 'docker run, step by step')}`);
   const tty = await docker(['run', '--rm', '-t', 'busybox', 'sh', '-c', 'tty; echo in-a-terminal']);
   t.equal(tty.stdout.replace(/\/dev\/pts\/\d+/, 'PTS'), 'PTS\r\nin-a-terminal\r\n', `docker run -t: a terminal inside, its bytes raw: ${said(tty, 'The hijacked stream')}`);
 
