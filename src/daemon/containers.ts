@@ -104,10 +104,10 @@ async function attach(root: string, call: Call): Promise<void> {
   if (call.socket) {
     const socket = call.socket;
     upgrade(socket);
-    socket.resume(); // stdin is not read yet (a later slice): it is drained, and its end noticed
-    let ended = false; // no stdin is attached, so the client's end of the connection means it has gone
-    socket.once('end', () => (ended = true));
-    out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return ended || socket.destroyed; } };
+    // stdin is not read yet (a later slice): it is drained. The client's end of its half
+    // (docker closes its write side at once when it sends no stdin) is not its leaving
+    socket.resume();
+    out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return socket.destroyed; } };
   } else out = open(call, 200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
   const write = outputWriter(out, c.config.tty);
   const show = (e: { log: string; stream: StreamName }) => {
