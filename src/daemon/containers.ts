@@ -20,6 +20,9 @@ import { runArgs } from './create.js';
 import { outputWriter, upgrade, type StreamName } from './frames.js';
 import { flag, open, queryFilters, readBody, reply, type Call, type Out, type Route } from './router.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Duplex } from 'node:stream';
+import { resizeTerminal, terminalOf } from '../lifecycle/terminal.js';
+const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** the state of the container now (swept), or undefined once it is gone */
 function stateNow(root: string, id: string): ContainerState | undefined {
@@ -104,9 +107,11 @@ async function attach(root: string, call: Call): Promise<void> {
   if (call.socket) {
     const socket = call.socket;
     upgrade(socket);
-    // stdin is not read yet (a later slice): it is drained. The client's end of its half
-    // (docker closes its write side at once when it sends no stdin) is not its leaving
-    socket.resume();
+    // stdin: typed into the container's terminal (-t); without one it is drained (a later
+    // slice). The client's end of its half (docker closes its write side at once when it
+    // sends no stdin) is not its leaving
+    if (flag(call.query, 'stdin') && c.config.tty) typeInto(root, id, socket);
+    else socket.resume();
     out = { write: (b) => void socket.write(b), end: () => socket.end(), get closed() { return socket.destroyed; } };
   } else out = open(call, 200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
   const write = outputWriter(out, c.config.tty);
@@ -130,6 +135,31 @@ async function attach(root: string, call: Call): Promise<void> {
     // the client left, or the container went: the stream just ends
   }
   out.end();
+}
+
+/** the client's bytes into the container's terminal, once it runs (what came before waits) */
+function typeInto(root: string, id: string, socket: Duplex): void {
+  let master: number | undefined;
+  const pending: Buffer[] = [];
+  const write = (d: Buffer) => {
+    try {
+      writeSync(master!, d);
+    } catch {
+      // the terminal is gone: the container has ended
+    }
+  };
+  socket.on('data', (d: Buffer) => (master === undefined ? pending.push(d) : write(d)));
+  socket.once('close', () => master !== undefined && closeSync(master));
+  void (async () => {
+    for (let i = 0; i < 600 && master === undefined && !socket.destroyed; i++) {
+      try {
+        master = terminalOf(getContainer(root, id));
+      } catch {
+        await sleep(50); // not started yet
+      }
+    }
+    pending.splice(0).forEach(write);
+  })();
 }
 
 export function containerRoutes(root: string): Route[] {
@@ -245,8 +275,18 @@ export function containerRoutes(root: string): Route[] {
         reply(call, 204);
       },
     },
+    {
+      method: 'POST',
+      path: '/containers/{id}/resize',
+      handler(call) {
+        const [h, w] = [Number(call.query.get('h')), Number(call.query.get('w'))];
+        if (!(h > 0 && w > 0 && h < 65536 && w < 65536)) throw new RuntimeError('resize: h and w must be numbers from 1 to 65535', 'usage');
+        resizeTerminal(getContainer(root, call.params.id), h, w);
+        reply(call, 200);
+      },
+    },
     // later slices
-    ...['/containers/{id}/resize', '/containers/{id}/restart', '/containers/{id}/pause', '/containers/{id}/unpause', '/containers/{id}/rename', '/containers/{id}/update', '/containers/prune', '/containers/{id}/exec', '/exec/{id}/start', '/exec/{id}/resize', '/commit'].map(
+    ...['/containers/{id}/restart', '/containers/{id}/pause', '/containers/{id}/unpause', '/containers/{id}/rename', '/containers/{id}/update', '/containers/prune', '/containers/{id}/exec', '/exec/{id}/start', '/exec/{id}/resize', '/commit'].map(
       (path) => ({ method: 'POST', path }),
     ),
     ...['/containers/{id}/top', '/containers/{id}/stats', '/containers/{id}/changes', '/containers/{id}/export', '/containers/{id}/archive', '/exec/{id}/json'].map((path) => ({ method: 'GET', path })),

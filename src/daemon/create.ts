@@ -47,8 +47,10 @@ export function runArgs(body: Json, name: string | null): string[] {
   const logType = ((h.LogConfig ?? {}) as Json).Type;
   if (isSet(logType) && logType !== 'json-file') throw new RuntimeError(`HostConfig.LogConfig.Type "${String(logType)}" is not supported by mydockerd: its logs are json-file`, 'usage');
 
-  // the monitor keeps a -i container's stdin open but cannot be written to (chapter 05): refused, never a run that hangs
-  if (body.AttachStdin === true) throw new RuntimeError('attaching stdin (docker run -i without -d) is not supported by mydockerd yet: docker run -d -i keeps a container\'s stdin open', 'usage');
+  // with -t, stdin is typed into the container's terminal; without, the monitor keeps a -i
+  // container's stdin pipe open but nothing can write to it yet: refused, never a run that hangs
+  if (body.AttachStdin === true && body.Tty !== true)
+    throw new RuntimeError('attaching stdin without a TTY (docker run -i without -t or -d) is not supported by mydockerd yet: docker run -d -i keeps a container\'s stdin open', 'usage');
   const image = text(body.Image, 'Image');
   if (!image) throw new RuntimeError('Config cannot be empty in order to create a container', 'usage');
   if (image.startsWith('/') || image.startsWith('-')) throw new RuntimeError(`invalid reference format: "${image}"`, 'usage');

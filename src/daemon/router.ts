@@ -153,7 +153,7 @@ export function router(routes: Route[]): (req: IncomingMessage, res?: ServerResp
 export function fail(call: Call, e: unknown): void {
   const status = e instanceof RuntimeError ? ERROR_KINDS[e.kind].http : 500;
   const message = e instanceof Error ? e.message : String(e);
-  if (status === 500) log.debug(`500: ${(e as Error)?.stack ?? message}`);
+  log.debug(`${call.method} ${call.path}: ${status} ${status === 500 ? ((e as Error)?.stack ?? message) : message}`);
   if (call.res?.headersSent) return void call.res.destroy();
   if (call.socket?.destroyed) return;
   try {

@@ -53,6 +53,31 @@ const curl = (args: string[], timeoutMs = 60_000) => run('curl', ['-sS', '--unix
 /** what a failure message says about a command: what ran, how it ended, where the book explains it */
 const said = (r: Ran, section: string) => `\`${r.cmd.slice(0, 300)}\` (${BOOK}, "${section}"): exit ${r.code}, stdout ${JSON.stringify(r.stdout.slice(-400))}, stderr ${JSON.stringify(r.stderr.slice(-400))}`;
 
+/**
+ * a command under script(1), a terminal of its own (docker run -it wants one): each line
+ * of `lines` typed once the shell's prompt is there, one after the other
+ */
+function interactive(command: string, lines: string[], timeoutMs = 60_000): Promise<Ran> {
+  return new Promise((done) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: dockerEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let prompts = 0;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const seen = stdout.split('/ # ').length - 1; // busybox sh's prompt
+      while (prompts < seen && prompts < lines.length) child.stdin.write(`${lines[prompts++]}\n`);
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.on('error', () => {});
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout: stdout.replace(/\0/g, ''), stderr, cmd: `script -qec '${command}' (typing ${JSON.stringify(lines)})` });
+    });
+  });
+}
+
 let daemon: ChildProcess | undefined;
 let daemonLog = '';
 
@@ -241,6 +266,18 @@ test('docker pull, images, run --rm (output, exit status, gone after), run with 
   const init = await docker(['run', '--rm', '--init', 'busybox', 'true']);
   t.equal(init.code, 125, `a HostConfig field mydocker cannot do (Init) is refused: ${said(init, 'Create: the same flags')}`);
   t.match(init.stderr, /Error response from daemon: HostConfig\.Init is not supported/, `with one clear line: ${said(init, 'Create: the same flags')}`);
+  // -it: what is typed reaches the container's shell (the hijacked stream's other way), the terminal has the client's size
+  const it = await interactive(`stty cols 100 rows 30; ${DOCKER} run -it --rm busybox sh`, ['stty size; echo typed-$((6*7))', 'exit 5']);
+  t.equal(it.code, 5, `docker run -it: the shell's exit status: ${said(it, 'The hijacked stream')}`);
+  t.match(it.stdout, /30 100\r?\n(.*\n)?typed-42\r?\n/, `what was typed ran, in a terminal of the client's size (resize): ${said(it, 'The hijacked stream')}`);
+  const sized = s.name('resize');
+  await docker(['run', '-d', '-t', '--name', sized, 'busybox', 'sh', '-c', 'sleep 1.5; stty size']);
+  const resize = await curl(['-X', 'POST', '-w', '%{http_code}', `http://d/v1.41/containers/${sized}/resize?h=33&w=111`]);
+  t.equal(resize.stdout, '200', `resize: 200: ${said(resize, 'The hijacked stream')}`);
+  await docker(['wait', sized]);
+  const sizedLogs = await docker(['logs', sized]);
+  t.equal(sizedLogs.stdout, '33 111\r\n', `the container's terminal has the new size: ${said(sizedLogs, 'The hijacked stream')}`);
+  await docker(['rm', sized]);
   const stdin = await docker(['run', '--rm', '-i', 'busybox', 'cat']);
   t.match(stdin.stderr, /Error response from daemon: attaching stdin .* is not supported by mydockerd yet/, `stdin through attach (a later slice) is refused, not a run that hangs: ${said(stdin, 'What is not built yet')}`);
   const rmi = await docker(['rmi', image]);
