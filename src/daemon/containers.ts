@@ -4,6 +4,9 @@
 // daemon holds no container logic and no state of its own. A container is started
 // under its monitor (chapter 05), as `run -d` does, so it outlives the daemon; its
 // output is the monitor's json-file log, which attach and logs read.
+const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
+import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseOptions } from '../toolkit/args.js';
 import { runOptions, runOptionsFrom } from '../cli/run-options.js';
 import type { ContainerState } from '../container/state.js';
@@ -15,14 +18,11 @@ import { readLogs } from '../lifecycle/logs.js';
 import { killContainers, stopContainer } from '../lifecycle/signal.js';
 import { createContainer, startContainers } from '../lifecycle/start.js';
 import { parseTimestamp } from '../lifecycle/since.js';
+import { resizeTerminal, terminalOf } from '../lifecycle/terminal.js';
 import { holdWhile, isAutoRemove, markAutoRemove, removedExits, removeWhenEnded } from './autoremove.js';
 import { runArgs } from './create.js';
 import { outputWriter, upgrade, type StreamName } from './frames.js';
 import { flag, open, queryFilters, readBody, reply, type Call, type Out, type Route } from './router.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Duplex } from 'node:stream';
-import { resizeTerminal, terminalOf } from '../lifecycle/terminal.js';
-const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** the state of the container now (swept), or undefined once it is gone */
 function stateNow(root: string, id: string): ContainerState | undefined {
