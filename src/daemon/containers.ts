@@ -162,14 +162,15 @@ function typeInto(root: string, id: string, socket: Duplex): void {
   })();
 }
 
-export function containerRoutes(root: string): Route[] {
+/** cgroupParent: the daemon's --cgroup-parent, for a container that names none */
+export function containerRoutes(root: string, cgroupParent?: string): Route[] {
   return [
     {
       method: 'POST',
       path: '/containers/create',
       async handler(call) {
         const body = await readBody<Record<string, unknown>>(call);
-        const { opts, rest } = parseOptions(runArgs(body, call.query.get('name')), runOptions);
+        const { opts, rest } = parseOptions(runArgs(body, call.query.get('name'), cgroupParent), runOptions);
         const o = runOptionsFrom(opts, rest);
         const id = await createContainer(root, o);
         if ((body.HostConfig as { AutoRemove?: boolean } | undefined)?.AutoRemove === true) markAutoRemove(root, id);

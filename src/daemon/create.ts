@@ -35,7 +35,7 @@ function num(v: unknown, field: string): number | undefined {
 }
 
 /** the request as `mydocker run -d` flags, then `--`, the image and its command; name: the ?name= query */
-export function runArgs(body: Json, name: string | null): string[] {
+export function runArgs(body: Json, name: string | null, defaultCgroupParent?: string): string[] {
   const h = (body.HostConfig ?? {}) as Json;
   if (typeof h !== 'object' || Array.isArray(h)) throw new RuntimeError('json: HostConfig must be an object', 'usage');
   for (const key of UNSUPPORTED) {
@@ -104,7 +104,7 @@ export function runArgs(body: Json, name: string | null): string[] {
   opt('--cpuset-mems', text(h.CpusetMems, 'HostConfig.CpusetMems'));
   const pids = num(h.PidsLimit, 'HostConfig.PidsLimit');
   if (pids) opt('--pids-limit', pids);
-  opt('--cgroup-parent', text(h.CgroupParent, 'HostConfig.CgroupParent'));
+  opt('--cgroup-parent', text(h.CgroupParent, 'HostConfig.CgroupParent') ?? defaultCgroupParent); // dockerd's --cgroup-parent
 
   each('--cap-add', strings(h.CapAdd, 'HostConfig.CapAdd'));
   each('--cap-drop', strings(h.CapDrop, 'HostConfig.CapDrop'));

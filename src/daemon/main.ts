@@ -26,6 +26,7 @@ const options: OptSpec[] = [
   { long: 'root', value: 'dir', desc: 'Where mydocker keeps its state, shared with the CLI (env MYDOCKER_ROOT, default /var/lib/mydocker)' },
   { long: 'pidfile', short: 'p', value: 'file', desc: 'Path for the daemon PID file (default /run/mydockerd.pid)' },
   { long: 'group', short: 'G', value: 'group', desc: 'Group that may use the unix socket (default docker; without it only root)' },
+  { long: 'cgroup-parent', value: 'path', desc: 'Parent cgroup for containers that name none (default mydocker)' },
   { long: 'bridge', short: 'b', value: 'name', desc: '"none": containers get no network unless they ask for one' },
   { long: 'insecure-registry', value: 'host[:port]', repeat: true, desc: 'A registry that may be reached over plain HTTP' },
   { long: 'debug', short: 'D', desc: 'Enable debug mode' },
@@ -114,7 +115,7 @@ async function main(argv: string[]): Promise<void> {
   lockStore(root);
   restoreAutoRemove(root);
 
-  const server = apiServer(root);
+  const server = apiServer(root, str(opts['cgroup-parent']));
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

@@ -16,8 +16,8 @@ const later: Route[] = [
   ...['/networks/{id}', '/volumes/{name}'].map((path) => ({ method: 'DELETE', path })),
 ];
 
-export function apiServer(root: string): Server {
-  const handle = router([...systemRoutes(root), ...containerRoutes(root), ...imageRoutes(root), ...later]);
+export function apiServer(root: string, cgroupParent?: string): Server {
+  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...imageRoutes(root), ...later]);
   const server = createServer((req, res) => void handle(req, res));
   // HTTP upgrade (attach): the connection is the handler's from here on
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -83,7 +83,10 @@ let daemonLog = '';
 
 /** start mydockerd on this file's socket and store; resolves once /_ping answers */
 async function startDaemon(extra: string[] = []): Promise<ChildProcess> {
-  const child = spawn(MYDOCKERD, ['--root', s.root, '-H', HOST, '--pidfile', pidfile, '--bridge=none', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!existsSync(MYDOCKERD)) throw new Error(`no daemon at ${MYDOCKERD} (MYDOCKERD, default bin/mydockerd beside MYDOCKER): ${BOOK}, "Running mydockerd"`);
+  // its containers' cgroups under this file's own parent (dockerd's --cgroup-parent): the suite removes it
+  const child = spawn(MYDOCKERD, ['--root', s.root, '-H', HOST, '--pidfile', pidfile, '--bridge=none', '--cgroup-parent', s.cgroupParent, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.on('error', (e) => (daemonLog += `\n[spawn failed: ${e.message}]`)); // reported by the /_ping loop below
   child.stdout!.on('data', (d) => (daemonLog += d));
   child.stderr!.on('data', (d) => (daemonLog += d));
   const end = Date.now() + 20_000;
@@ -119,8 +122,13 @@ t.teardown(async () => {
   if (ids.length) await mydocker(['rm', '-f', ...ids], { root: s.root });
 });
 
-function test(name: string, fn: (t: Test) => Promise<void>) {
-  t.test(name, { skip: needsRoot || (!existsSync(DOCKER) && `no docker CLI at ${DOCKER}: scripts/setup-host.sh installs docker.io`) }, fn);
+/** why the file's daemon (or registry) did not start: every test fails with it, at once */
+let setupError: string | undefined;
+
+function test(name: string, fn: (t: Test) => Promise<void>, skip: string | false = false) {
+  t.test(name, { skip: needsRoot || skip || (!existsSync(DOCKER) && `no docker CLI at ${DOCKER}: scripts/setup-host.sh installs docker.io`) }, (t) =>
+    setupError ? Promise.resolve(void t.fail(setupError)) : fn(t),
+  );
 }
 
 /** split a hijacked stream into docker's frames: [stream, payload]; undefined when it is not framed */
@@ -140,9 +148,13 @@ let registry: Registry;
 
 t.before(async () => {
   if (needsRoot) return;
-  registry = await startRegistry();
-  await skopeo([`tarball:${busyboxTarball()}`, `docker://${registry.host}/seed/hello:latest`]);
-  await startDaemon();
+  try {
+    registry = await startRegistry();
+    await skopeo([`tarball:${busyboxTarball()}`, `docker://${registry.host}/seed/hello:latest`]);
+    await startDaemon();
+  } catch (e) {
+    setupError = (e as Error).message;
+  }
 });
 t.teardown(() => registry?.stop());
 
@@ -336,7 +348,7 @@ test('run -d, ps, logs -f -t, inspect, wait (the real exit code), stop, kill, rm
 
   // the other way round: made by the CLI, seen and removed by the daemon's clients
   const c = s.name('cli');
-  const made = await mydocker(['run', '-d', '--name', c, 'busybox', 'sleep', '300'], { root: s.root });
+  const made = await mydocker(['run', '-d', '--cgroup-parent', s.cgroupParent, '--name', c, 'busybox', 'sleep', '300'], { root: s.root });
   t.equal(made.code, 0, `mydocker run -d: ${made.stderr}`);
   const seen = await docker(['ps', '--format', '{{.Names}}']);
   t.match(seen.stdout, new RegExp(`^${c}$`, 'm'), `docker ps shows the CLI's container: ${said(seen, 'One core, two front doors')}`);
@@ -346,7 +358,7 @@ test('run -d, ps, logs -f -t, inspect, wait (the real exit code), stop, kill, rm
   t.notMatch(noMore.stdout, new RegExp(c), 'and the CLI no longer sees it');
 });
 
-t.test('python3-docker: images.pull, containers.run (output, remove), run detached, logs, wait', { skip: needsRoot || (spawnSync(PYTHON, ['-c', 'import docker']).status !== 0 && `no python3-docker for ${PYTHON}: scripts/setup-host.sh installs it`) }, async (t) => {
+test('python3-docker: images.pull, containers.run (output, remove), run detached, logs, wait', async (t) => {
   const script = join(dir, 'client.py');
   writeFileSync(
     script,
@@ -369,7 +381,7 @@ ct.remove()
   const r = await run(PYTHON, [script], { timeoutMs: 90_000 });
   t.equal(r.code, 0, `the script runs: ${said(r, 'Three clients')}`);
   t.equal(r.stdout, "pulled True\nrun b'py-out\\npy-err\\n'\nlogs b'bg\\n'\nwait 137\n", `what the SDK got: ${said(r, 'Three clients')}`);
-});
+}, spawnSync(PYTHON, ['-c', 'import docker']).status !== 0 && `no python3-docker for ${PYTHON}: scripts/setup-host.sh installs it`);
 
 test('containers outlive the daemon: kill -9 of mydockerd, its containers run on; a new daemon finds them, stops and removes them', async (t) => {
   const name = s.name('survivor');

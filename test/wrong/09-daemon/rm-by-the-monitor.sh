@@ -8,8 +8,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/daemon/containers.ts" \
-  "parseOptions(runArgs(body, call.query.get('name')), runOptions);" \
-  "parseOptions([...((body.HostConfig as { AutoRemove?: boolean } | undefined)?.AutoRemove ? ['--rm'] : []), ...runArgs(body, call.query.get('name'))], runOptions); // WRONG: the monitor removes it"
+  "parseOptions(runArgs(body, call.query.get('name'), cgroupParent), runOptions);" \
+  "parseOptions([...((body.HostConfig as { AutoRemove?: boolean } | undefined)?.AutoRemove ? ['--rm'] : []), ...runArgs(body, call.query.get('name'), cgroupParent)], runOptions); // WRONG: the monitor removes it"
 replace "$1/src/daemon/containers.ts" \
   "AutoRemove === true) markAutoRemove(root, id);" \
   "AutoRemove === true && !body) markAutoRemove(root, id);"
