@@ -156,7 +156,10 @@ t.before(async () => {
     setupError = (e as Error).message;
   }
 });
-t.teardown(() => registry?.stop());
+t.teardown(async () => {
+  await registry?.stop();
+  if (registry) rmSync(registry.dir, { recursive: true, force: true });
+});
 
 test('the socket is root\'s: 0660 root:docker (or 0600 without that group), and a user who is not in the group cannot connect', async (t) => {
   const st = statSync(sock);
