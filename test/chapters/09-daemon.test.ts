@@ -24,6 +24,11 @@ const s = busyboxSuite(t, 'md09');
 const dir = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-test-')));
 chmodSync(dir, 0o755); // the socket's own mode is what keeps other users out, not this folder's
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+// a run stopped at its first failure (--bail) skips the teardowns: what it made goes at exit
+process.on('exit', () => {
+  daemon?.kill('SIGKILL');
+  for (const d of [dir, dockerEnv.DOCKER_CONFIG!, registry?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+});
 const sock = join(dir, 'd.sock');
 const pidfile = join(dir, 'd.pid');
 const HOST = `unix://${sock}`;
