@@ -17,6 +17,7 @@ packages=(
   containerd skopeo golang-go             # chapter 08: containerd drives mydocker-runc; the OCI validation suite's build
   ca-certificates curl
   docker-registry skopeo apache2-utils openssl umoci   # chapter 07: real registries, fixtures, htpasswd, a test CA
+  python3-docker                          # chapter 09: Debian's docker SDK (/usr/bin/python3), a client of mydockerd (docker.io below: the CLI; curl above)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -194,6 +194,10 @@ export const MNT_DETACH = 2;
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
 // </chapter 03-rootfs>
+// <chapter 09-daemon>
+/** LOCK_EX | LOCK_NB: take the lock now, or fail (EWOULDBLOCK) if another holds it */
+export const LOCK_NB_EX = 2 | 4;
+// </chapter 09-daemon>
 // <chapter 04-security>
 export const OPEN_TREE_CLONE = 1;
 export const OPEN_TREE_CLOEXEC = 0o2000000; // O_CLOEXEC

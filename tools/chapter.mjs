@@ -396,6 +396,11 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
     copyFileSync(join(repo, 'bin', 'mydocker-runc'), join(dir, 'bin', 'mydocker-runc'));
     chmodSync(join(dir, 'bin', 'mydocker-runc'), 0o755);
   }
+  // chapter 09 on: the daemon's launcher (bin/mydockerd runs dist/daemon/main.js)
+  if (chapterNumber(chapter) >= 9 && existsSync(join(repo, 'bin', 'mydockerd'))) {
+    copyFileSync(join(repo, 'bin', 'mydockerd'), join(dir, 'bin', 'mydockerd'));
+    chmodSync(join(dir, 'bin', 'mydockerd'), 0o755);
+  }
   // shared with the repo: the npm packages, the fixture scripts
   const up = relative(dir, repo);
   for (const shared of ['node_modules', 'scripts']) {

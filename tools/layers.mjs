@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const src = resolve(process.argv[2] ?? join(import.meta.dirname, '..', 'src'));
-const FEATURES = ['cgroups', 'rootfs', 'security', 'lifecycle', 'network', 'image', 'oci'];
+const FEATURES = ['cgroups', 'rootfs', 'security', 'lifecycle', 'network', 'image', 'oci', 'daemon'];
 const CORE = [/^container\//, /^run\.ts$/, /^toolkit\//];
 /** at most four, each with its reason: the same list is in book/ARCHITECTURE.md ("Layers") */
 const ALLOWED = new Map([

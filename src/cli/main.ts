@@ -91,7 +91,7 @@ const STORE_ENTRIES = ['containers', 'images', 'volumes', 'networks'];
  * 04 makes the root 0710, and /etc so would lock its users out. A path that cannot be
  * a folder is a one-line error too.
  */
-function useRoot(root: string, writes: boolean): void {
+export function useRoot(root: string, writes: boolean): void {
   if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty', 'usage');
   const refuse = (why: string, cause?: unknown) => new RuntimeError(`cannot use "${root}" as the root directory: ${why}`, 'runtime', { cause });
   let entries: string[];

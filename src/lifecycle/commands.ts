@@ -20,8 +20,8 @@ import { portsText } from '../network/ports.js';
 
 const ago = (iso: string | undefined) => (iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : '');
 
-/** docker's STATUS column */
-function statusText(s: ContainerState): string {
+/** docker's STATUS column (ps's table, and the daemon's GET /containers/json) */
+export function statusText(s: ContainerState): string {
   if (s.status === 'running') return `Up ${humanDuration(Date.now() - Date.parse(s.startedAt ?? ''))}`;
   if (s.status === 'exited') return `Exited (${s.exitCode ?? 0}) ${ago(s.finishedAt)}`;
   return 'Created';

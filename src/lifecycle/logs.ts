@@ -39,16 +39,18 @@ export async function readLogs(root: string, ref: string, o: { follow: boolean; 
 
   let offset = 0;
   let rest = '';
+  // the log stays open once found: a container removed while we follow it (rm right after
+  // wait) still has its last lines read from the file, which lives on while it is open
+  let fd: number | undefined;
   /** the complete lines added since the last read */
   const readNew = (): Entry[] => {
-    if (!existsSync(file)) return [];
-    const fd = openSync(file, 'r');
-    const buf = Buffer.alloc(64 * 1024);
     try {
-      for (let n; (n = readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) rest += buf.toString('utf8', 0, n);
-    } finally {
-      closeSync(fd);
+      fd ??= openSync(file, 'r');
+    } catch {
+      return []; // not there (yet, or any more)
     }
+    const buf = Buffer.alloc(64 * 1024);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) rest += buf.toString('utf8', 0, n);
     const lines = rest.split('\n');
     rest = lines.pop()!;
     return lines
@@ -58,16 +60,20 @@ export async function readLogs(root: string, ref: string, o: { follow: boolean; 
   };
   // docker's bounds: --since inclusive, --until inclusive (its times have ns, ours ms: an entry's own time finds it)
   const inTime = (t: number) => (o.since === undefined || t >= o.since) && (o.until === undefined || t <= o.until);
-  const first = readNew();
-  (o.tail === undefined ? first : o.tail === 0 ? [] : first.slice(-o.tail)).forEach(show);
-  if (!o.follow) return;
-  // the monitor writes exit.json after the last line: once it is there (or the
-  // monitor is gone), one more read has everything
-  for (;;) {
-    const done = existsSync(exitFile(dir)) || !existsSync(dir) || !monitorAlive(root, c.config.id);
-    readNew().forEach(show);
-    if (done) return;
-    await sleep(100);
+  try {
+    const first = readNew();
+    (o.tail === undefined ? first : o.tail === 0 ? [] : first.slice(-o.tail)).forEach(show);
+    if (!o.follow) return;
+    // the monitor writes exit.json after the last line: once it is there (or the
+    // monitor is gone), one more read has everything
+    for (;;) {
+      const done = existsSync(exitFile(dir)) || !existsSync(dir) || !monitorAlive(root, c.config.id);
+      readNew().forEach(show);
+      if (done) return;
+      await sleep(100);
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

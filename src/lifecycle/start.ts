@@ -53,6 +53,9 @@ const reopenStep: Step = {
         const exitCode = failure instanceof RuntimeError ? failure.status : 125;
         state.update({ status: s.status === 'running' ? 'exited' : 'created', exitCode, error: failure.message, finishedAt: new Date().toISOString() });
       }
+      // a failed start lets go (the last undo: the others are done): the record has no owner
+      // at work, so rm need not wait for this process (a daemon lives on after it)
+      if (failure && state.current.cli === process.pid) state.update({ cli: undefined, cliStart: undefined });
     });
   },
 };
