@@ -64,8 +64,9 @@ export function loadSource(repo, rel, cache = new Map()) {
       const block = l?.block;
       return {
         marker: !!l?.marker,
-        chapter: block?.kind === 'chapter' ? { num: block.num, id: block.id } : null,
-        replacedBy: block?.kind === 'replaced-by' ? { num: block.num, id: block.id } : null,
+        // a step's block (<step 2.1>) is its chapter's code, as a chapter block is
+        chapter: block?.kind === 'chapter' || block?.kind === 'step' ? { num: block.num, id: block.kind === 'chapter' ? block.id : null } : null,
+        replacedBy: block?.kind === 'replaced-by' ? { num: block.num, id: block.id, fromNum: block.from ? block.from[0] : 0 } : null,
         blockId: block ? `${block.kind}:${block.id}:${block.start + 1}` : null,
         // the step whose code this line is: a <step N.M> block, or a <replaced-by … from N.M> one
         step: block?.kind === 'step' ? block.id : block?.kind === 'replaced-by' ? block.fromId : null,
@@ -83,7 +84,7 @@ function viewLine(src, i, num) {
   const inf = src.info[i];
   if (inf.marker) return null;
   if (inf.chapter) return num === null || inf.chapter.num <= num ? src.lines[i] : null;
-  if (inf.replacedBy) return num !== null && inf.replacedBy.num > num ? inf.code : null;
+  if (inf.replacedBy) return num !== null && inf.replacedBy.num > num && inf.replacedBy.fromNum <= num ? inf.code : null;
   return src.lines[i];
 }
 
@@ -427,7 +428,7 @@ export function excerpt(repo, fileRel, target, num, cache = new Map()) {
     ranges = [];
     let prev = null;
     src.info.forEach((inf, i) => {
-      const hit = inf.chapter && (wantId ? inf.chapter.id === wantId : inf.chapter.num === wantNum);
+      const hit = inf.chapter && (wantId && inf.chapter.id ? inf.chapter.id === wantId : inf.chapter.num === wantNum);
       if (!hit) return;
       if (prev === inf.blockId) ranges[ranges.length - 1][1] = i;
       else ranges.push([i, i]);
