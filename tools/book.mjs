@@ -23,7 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { loadIndex, MarkerError, parseMarkers } from './chapter.mjs';
-import { cards, checkSteps } from './steps.mjs';
+import { cards, checkSteps, slug } from './steps.mjs';
 
 const DIRECTIVE_RE = /^\s*<!--\s*code:\s*(\S+?)#(.+?)\s*-->\s*$/;
 const NOT_SHOWN_RE = /^\s*<!--\s*not-shown:\s*(\S+)\s*(?:(?:—|–|--?|:)\s*(.*?))?\s*-->\s*$/;
@@ -638,6 +638,7 @@ export function runBook(repo, { write = false } = {}) {
     problems.push(...ps);
   }
   problems.push(...contents(repo));
+  problems.push(...links(repo));
   // the steps (chapters/index.json): anchors, boxes, every test in one step; the cards' lists
   const warnings = [];
   const index = existsSync(join(repo, 'chapters', 'index.json')) ? loadIndex(repo) : [];
@@ -653,6 +654,60 @@ export function runBook(repo, { write = false } = {}) {
     }
   }
   return { problems, changed, warnings };
+}
+
+/** GitHub's anchors of a markdown file: its headings' slugs (a repeated one gets -1, -2, …) and <a name|id> */
+function anchors(text) {
+  const out = new Set();
+  const seen = new Map();
+  let fence = null;
+  for (const line of text.split('\n')) {
+    const f = FENCE_RE.exec(line);
+    if (f) {
+      if (fence === null) fence = f[1];
+      else if (isClose(line, fence)) fence = null;
+      continue;
+    }
+    if (fence !== null) continue;
+    for (const m of line.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) out.add(m[1]);
+    const h = /^#{1,6} (.+)$/.exec(line);
+    if (!h) continue;
+    // the heading as GitHub renders it: a link's text without its address, no HTML tags
+    const base = slug(h[1].replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/<[^>]+>/g, ''));
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n ? `${base}-${n}` : base);
+  }
+  return out;
+}
+
+/** every link from the book to a section of the book (`#anchor`, `NN-name.md#anchor`) names a heading there is */
+function links(repo) {
+  const texts = new Map(bookFiles(repo).map((f) => [f, readFileSync(join(repo, f), 'utf8')]));
+  const known = new Map();
+  const anchorsOf = (f) => {
+    if (!known.has(f)) known.set(f, anchors(texts.get(f)));
+    return known.get(f);
+  };
+  const problems = [];
+  for (const [rel, text] of texts) {
+    let fence = null;
+    text.split('\n').forEach((line, i) => {
+      const f = FENCE_RE.exec(line);
+      if (f) {
+        if (fence === null) fence = f[1];
+        else if (isClose(line, fence)) fence = null;
+        return;
+      }
+      if (fence !== null) return;
+      for (const m of line.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s#]*)#([^)\s]+)\)/g)) {
+        const target = m[1] ? join(dirname(rel), m[1]) : rel;
+        if (!texts.has(target)) continue; // outside the book: not this check's
+        if (!anchorsOf(target).has(m[2])) problems.push({ file: rel, line: i + 1, msg: `the link to ${m[1]}#${m[2]} names no heading of ${target}` });
+      }
+    });
+  }
+  return problems;
 }
 
 /** book/README.md's contents link every chapter file there is, and only those */
