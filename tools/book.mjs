@@ -65,8 +65,8 @@ export function loadSource(repo, rel, cache = new Map()) {
       return {
         marker: !!l?.marker,
         // a step's block (<step 2.1>) is its chapter's code, as a chapter block is
-        chapter: block?.kind === 'chapter' || block?.kind === 'step' ? { num: block.num, id: block.kind === 'chapter' ? block.id : null } : null,
-        replacedBy: block?.kind === 'replaced-by' ? { num: block.num, id: block.id, fromNum: block.from ? block.from[0] : 0 } : null,
+        chapter: block?.kind === 'chapter' || block?.kind === 'step' ? { num: block.num, id: block.kind === 'chapter' ? block.id : null, at: block.at } : null,
+        replacedBy: block?.kind === 'replaced-by' ? { num: block.num, id: block.id, at: block.at, from: block.from ?? [0, 0] } : null,
         blockId: block ? `${block.kind}:${block.id}:${block.start + 1}` : null,
         // the step whose code this line is: a <step N.M> block, or a <replaced-by … from N.M> one
         step: block?.kind === 'step' ? block.id : block?.kind === 'replaced-by' ? block.fromId : null,
@@ -80,13 +80,20 @@ export function loadSource(repo, rel, cache = new Map()) {
 }
 
 /** line i of src as it reads at the end of chapter `num` (null: the final code), or null when it is not there */
-function viewLine(src, i, num) {
+function viewLine(src, i, num, at = null) {
   const inf = src.info[i];
   if (inf.marker) return null;
-  if (inf.chapter) return num === null || inf.chapter.num <= num ? src.lines[i] : null;
-  if (inf.replacedBy) return num !== null && inf.replacedBy.num > num && inf.replacedBy.fromNum <= num ? inf.code : null;
+  const view = at ?? (num === null ? null : [num, Infinity]); // a step's section sees the code as of that step
+  if (inf.chapter) return view === null || upTo(inf.chapter.at, view) ? src.lines[i] : null;
+  if (inf.replacedBy) return view !== null && !upTo(inf.replacedBy.at, view) && upTo(inf.replacedBy.from, view) ? inf.code : null;
   return src.lines[i];
 }
+
+/** a ≤ b, for [chapter, step] points of the course */
+const upTo = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
+
+/** does src (its header) exist yet at chapter num, or at step `at`? */
+const arrived = (src, num, at) => num === null || !src.header || upTo(src.header.at ?? [src.header.num, 0], at ?? [num, Infinity]);
 
 function dedent(lines) {
   while (lines.length && !lines[0].trim()) lines.shift();
@@ -341,12 +348,12 @@ export function cppRanges(text, name, rel = '<input>', info = null) {
   return { ranges };
 }
 
-function cppExcerpt(repo, fileRel, target, num, cache) {
+function cppExcerpt(repo, fileRel, target, num, cache, at = null) {
   const src = loadSource(repo, fileRel, cache);
   if (!src) return { error: `no such file ${fileRel}` };
   if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
-  if (num !== null && src.header && src.header.num > num)
-    return { error: `${fileRel} arrives in chapter ${src.header.id}, after this chapter` };
+  if (!arrived(src, num, at))
+    return { error: `${fileRel} arrives in chapter ${src.header.id}, after this ${at ? 'step' : 'chapter'}` };
   if (/^chapter\b/.test(target.trim())) return { error: `${fileRel}: native/ excerpts take a function or struct; its chapter blocks show inside them` };
   const r = cppRanges(src.text, target.trim(), fileRel, src.info);
   if (r.error) return r;
@@ -355,7 +362,7 @@ function cppExcerpt(repo, fileRel, target, num, cache) {
   for (const [a, b] of r.ranges) {
     const part = [];
     for (let i = a; i <= b; i++) {
-      const l = viewLine(src, i, num);
+      const l = viewLine(src, i, num, at);
       if (l === null) continue;
       part.push(l.trimEnd());
       shown.push(i);
@@ -370,7 +377,7 @@ function cppExcerpt(repo, fileRel, target, num, cache) {
  * `native/binding.gyp#NAME`: the target whose "target_name" is NAME (its `{ … }`), as it
  * stands at the end of chapter `num` (binding.gyp carries the markers in `#` comments)
  */
-function gypExcerpt(repo, fileRel, target, num, cache) {
+function gypExcerpt(repo, fileRel, target, num, cache, view = null) {
   const src = loadSource(repo, fileRel, cache);
   if (!src) return { error: `no such file ${fileRel}` };
   if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
@@ -385,12 +392,12 @@ function gypExcerpt(repo, fileRel, target, num, cache) {
   const part = [];
   const shown = [];
   for (let i = a; i <= b; i++) {
-    const l = viewLine(src, i, num);
+    const l = viewLine(src, i, num, view);
     if (l === null) continue;
     part.push(l);
     shown.push(i);
   }
-  if (!viewLine(src, at, num)) return { error: `${fileRel}#${name} is not in the code at the end of chapter ${num}` };
+  if (!viewLine(src, at, num, view)) return { error: `${fileRel}#${name} is not in the code at the end of chapter ${num}` };
   return { text: dedent(part).join('\n'), lines: shown, lang: 'python' };
 }
 
@@ -398,14 +405,14 @@ function gypExcerpt(repo, fileRel, target, num, cache) {
  * The text a directive stands for, as of chapter `num` (null: final code):
  * { text, lines, lang } where lines are the 0-based src lines shown, or { error }.
  */
-export function excerpt(repo, fileRel, target, num, cache = new Map()) {
-  if (isCpp(fileRel)) return cppExcerpt(repo, fileRel, target, num, cache);
-  if (fileRel.endsWith('.gyp')) return gypExcerpt(repo, fileRel, target, num, cache);
+export function excerpt(repo, fileRel, target, num, cache = new Map(), at = null) {
+  if (isCpp(fileRel)) return cppExcerpt(repo, fileRel, target, num, cache, at);
+  if (fileRel.endsWith('.gyp')) return gypExcerpt(repo, fileRel, target, num, cache, at);
   const src = loadSource(repo, fileRel, cache);
   if (!src) return { error: `no such file ${fileRel}` };
   if (src.problems.length) return { error: `${fileRel} has broken chapter markers (${src.problems[0].file}:${src.problems[0].line}: ${src.problems[0].msg})` };
-  if (num !== null && src.header && src.header.num > num)
-    return { error: `${fileRel} arrives in chapter ${src.header.id}, after this chapter` };
+  if (!arrived(src, num, at))
+    return { error: `${fileRel} arrives in chapter ${src.header.id}, after this ${at ? 'step' : 'chapter'}` };
 
   let ranges;
   const ch = /^chapter[\s:]+(\d+)(?:-([\w-]+))?$/.exec(target.trim());
@@ -447,7 +454,7 @@ export function excerpt(repo, fileRel, target, num, cache = new Map()) {
   for (const [a, b] of ranges) {
     const part = [];
     for (let i = a; i <= b; i++) {
-      const l = step ? src.info[i].code : viewLine(src, i, num);
+      const l = step ? src.info[i].code : viewLine(src, i, num, at);
       if (l === null) continue;
       part.push(l);
       shown.push(i);
@@ -510,8 +517,13 @@ export function processBook(repo, bookRel, cache = new Map()) {
   const notShown = new Map();
   const at = (i, msg) => problems.push({ file: bookRel, line: i + 1, msg });
   let fence = null; // inside someone's fenced block: directives there are examples, not directives
+  let step = null; // inside a `## Step N.M: …` section: its excerpts show the code as of that step
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    if (!fence && /^## /.test(line)) {
+      const m = /^## Step (\d+)\.(\d+)\b/.exec(line);
+      step = m && Number(m[1]) === num ? [Number(m[1]), Number(m[2])] : null;
+    }
     if (fence) {
       out.push(line);
       if (isClose(line, fence)) fence = null;
@@ -539,7 +551,7 @@ export function processBook(repo, bookRel, cache = new Map()) {
     }
     out.push(line);
     const [, fileRel, target] = d;
-    const ex = excerpt(repo, fileRel, target, num, cache);
+    const ex = excerpt(repo, fileRel, target, num, cache, step);
     // the block that follows (if any): the very next line opens it
     let end = i; // last line of the existing block, or i when there is none
     let old = null;

@@ -24,7 +24,7 @@ export function writeStarter(dir, { index = loadIndex() } = {}) {
   const n = chapter.id.slice(0, 2).replace(/^0/, '');
   const g = generate(chapter, { index, at: `${n}.0`, dir });
   if (!g.build.ok) throw new Error(`the starter does not build:\n${g.build.output}`);
-  const rel = relative(process.cwd(), dir) || '.';
+  const repo = relative(dir, REPO) || '.';
   const steps = chapter.steps ?? [];
   const lines = [
     `# mydocker, your own: the starter`,
@@ -35,20 +35,23 @@ export function writeStarter(dir, { index = loadIndex() } = {}) {
     'and `run`, which is yours: `src/run.ts` says TODO. This folder is yours; nothing rewrites it.',
     '',
     '```sh',
-    `cd ${rel} && npm run build          # tsc: src/ → dist/`,
-    `sudo ${rel}/bin/mydocker run /bin/echo hi   # until step 1.1: "mydocker: TODO step 1.1: …", exit 125`,
-    `sudo npm run check -- --step 1.1 --impl ${rel}/bin/mydocker   # from the repository's folder`,
+    'npm run build                       # here: tsc, src/ → dist/',
+    'sudo ./bin/mydocker run /bin/echo hi  # until step 1.1: "mydocker: TODO step 1.1: …", exit 125',
+    `cd ${repo} && sudo npm run check -- --step 1.1 --impl ${dir}/bin/mydocker`,
     '```',
+    '',
+    "It uses the repository's npm packages and its chapter 01 addon through links",
+    "(`node_modules`, `native`): keep it where it is (or write a new one with `npm run starter -- DIR`).",
     '',
     'Each step: read its section of the book, write it, build, check it. `--step 1.3` checks',
     'steps 1.1 to 1.3 (add `--only` for 1.3 alone); the first failure shows the command the test',
     'ran, what it expected, what it got and the section to read again.',
     '',
-    '| step | what you write | the files it adds or changes (in the repository\'s own solution) |',
+    "| step | what you write | where the repository's own solution writes it (yours may differ: the tests only run bin/mydocker) |",
     '|---|---|---|',
     ...steps.map((s, i) => `| [${s.id}](${relative(dir, REPO)}/${s.anchor}) | ${s.title} | ${changed(chapter, index, i ? steps[i - 1].id : `${n}.0`, s.id).join(', ')} |`),
     '',
-    `After step ${steps[steps.length - 1]?.id ?? '?'}, \`sudo npm run check -- --chapter 1 --impl ${rel}/bin/mydocker\` checks the whole chapter.`,
+    `After step ${steps[steps.length - 1]?.id ?? '?'}, \`sudo npm run check -- --chapter 1 --impl ${dir}/bin/mydocker\` checks the whole chapter.`,
     'Stuck? `npm run chapter -- 1.3` writes the repository\'s code as it stands after step 1.3',
     '(build/steps/1.3), and `npm run chapter -- 1.3 --diff` shows what that step wrote.',
     '',

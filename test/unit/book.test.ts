@@ -328,3 +328,29 @@ export const featureStep: Step = { name: 'feature' };
   const md = readFileSync(join(dir, 'book/03-demo.md'), 'utf8');
   t.equal(block(md, 'src/feature.ts#Options'), "declare module './base.js' {\n  interface Options {\n    /** the feature's flag */\n    level: number;\n  }\n}");
 });
+
+t.test("an excerpt in a '## Step N.M' section shows the code as it stands after that step", async (t) => {
+  const dir = fixture(t);
+  const STEPPED = `// chapter: 01-start
+export function go(): number {
+  // <replaced-by 1.2 from 1.1>
+  //~ return 1;
+  // </replaced-by 1.2>
+  // <step 1.2>
+  return 2;
+  // </step 1.2>
+}
+`;
+  writeFileSync(join(dir, 'src/stepped.ts'), STEPPED);
+  const excerptOf = '<!-- code: src/stepped.ts#go -->\n```ts\n```\n';
+  const stepOf = '<!-- code: src/stepped.ts#step 1.1 -->\n```ts\n```\n';
+  writeFileSync(join(dir, 'book/01-start.md'), `${BOOK01}\n## Step 1.1: one\n\n${excerptOf}\n${stepOf}\n## Step 1.2: two\n\n${excerptOf}\n## After the steps\n\n${excerptOf}`);
+  const fill = tool(dir);
+  t.equal(fill.code, 0, fill.out);
+  const md = readFileSync(join(dir, 'book/01-start.md'), 'utf8');
+  const blocks = [...md.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1]).slice(1); // after BOOK01's own
+  t.equal(blocks[0], 'export function go(): number {\n  return 1;\n}', "step 1.1's section: step 1.1's version");
+  t.equal(blocks[1], '// in function go:\nreturn 1;', "'step 1.1' shows the code step 1.1 writes");
+  t.equal(blocks[2], 'export function go(): number {\n  return 2;\n}', "step 1.2's section: step 1.2 replaced it");
+  t.equal(blocks[3], blocks[2], "after the steps: the chapter's end");
+});
