@@ -354,3 +354,12 @@ export function go(): number {
   t.equal(blocks[2], 'export function go(): number {\n  return 2;\n}', "step 1.2's section: step 1.2 replaced it");
   t.equal(blocks[3], blocks[2], "after the steps: the chapter's end");
 });
+
+t.test('a link to a section of the book names a heading that exists', async (t) => {
+  const dir = fixture(t, BOOK('\n## A heading, with punctuation!\n\nSee [here](#a-heading-with-punctuation), [there](01-start.md#chapter-01) and [gone](#no-such-heading).\n'));
+  tool(dir);
+  const check = tool(dir, '--check');
+  t.equal(check.code, 1, 'the check fails');
+  t.match(check.out, /book\/03-demo\.md:\d+: the link to #no-such-heading names no heading of book\/03-demo\.md/, 'naming the broken link');
+  t.notMatch(check.out, /a-heading-with-punctuation|chapter-01/, 'and only it: a heading with punctuation and one in another file resolve');
+});
