@@ -64,7 +64,9 @@ export async function docker(dir, tarball) {
   const stop = async () => {
     if (!exited) {
       process.kill(daemon.pid, 'SIGTERM'); // exec'd: the shell's pid is dockerd's
-      await Promise.race([gone, sleep(20_000)]);
+      let timer;
+      await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 20_000)))]);
+      clearTimeout(timer);
       if (!exited) process.kill(daemon.pid, 'SIGKILL');
       await gone;
     }
