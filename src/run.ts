@@ -11,7 +11,7 @@ import { processStartTime, StateRecord } from './container/state.js';
 import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
-import { log } from './log.js';
+import { log, trace } from './log.js';
 
 /** what the front door that starts a container adds around it: the CLI ties its one
  *  container to itself (src/cli/foreground.ts); a process running many (a daemon) adds nothing */
@@ -51,8 +51,11 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
     // that init starts after prepare, through the step's spawner.
     let io = o.lateInit ? undefined : connect(ctx, attach);
     let init = io && spawn(ctx, io, door);
+    trace('init started');
     pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots
+    trace('steps loaded');
     for (const step of pipeline) await step.configure?.(ctx);
+    trace('configured');
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
     if (init && (ctx.spawn || ctx.attach)) throw new Error('a step starts the init itself, but no option set RunOptions.lateInit');
     io ??= connect(ctx, ctx.attach ?? attach); // this CLI's stdio, or a step's own (run -d: the monitor's)
@@ -88,6 +91,7 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
   } finally {
     checkpoint('cleanup');
     await cleanup.run();
+    trace('cleaned up');
   }
 }
 
@@ -112,5 +116,6 @@ function spawn(ctx: RunContext, io: Attachment, door: FrontDoor, spawner?: Spawn
 
 /** fault injection for the crash tests: MYDOCKER_FAULT=POINT makes this CLI die right there, as kill -9 would */
 function checkpoint(point: string): void {
+  trace(point);
   if (process.env.MYDOCKER_FAULT === point) process.kill(process.pid, 'SIGKILL');
 }

@@ -1,7 +1,9 @@
 // chapter: 02-cgroups
 // The cgroups step: the container's cgroup is made, with its limits, before the
-// init starts; the init joins it itself right before execve (src/cgroups/join.ts).
+// init gets its spec. This CLI moves the init into it while the init sets up its
+// mounts (src/cgroups/join.ts), and lets it go only once it is in.
 import { constants } from 'node:os';
+import { RuntimeError } from '../errors.js';
 import type { Step } from '../container/step.js';
 import { log } from '../log.js';
 import { createCgroup, type Cgroup } from './index.js';
@@ -21,6 +23,8 @@ declare module '../container/config.js' {
 declare module '../container/step.js' {
   interface RunContext {
     cgroup?: Cgroup;
+    /** the init's move into its cgroups, under way while it sets up */
+    cgroupJoin?: Promise<unknown>;
   }
 }
 
@@ -45,6 +49,29 @@ export const cgroupStep: Step = {
     });
     ctx.state.update({ cgroups: cgroup.made });
     ctx.spec.cgroupProcs = cgroup.procs;
+  },
+  spawning(ctx, init) {
+    // A move into a v1 cgroup waits for an RCU grace period in the kernel (the write
+    // lock on every thread group, cgroup_threadgroup_rwsem): 7-30 ms here, asleep.
+    // Made by the init itself right before execve, that wait was on every run's
+    // path; written from here, by the thread pool, it passes while the init mounts
+    // its root. Its node is booted by now: what it still allocates is small.
+    const files = ctx.spec.cgroupProcs;
+    if (!files?.length) return;
+    const { writeFile } = process.getBuiltinModule('node:fs/promises');
+    ctx.cgroupJoin = Promise.all(files.map((f) => writeFile(f, String(init.pid))));
+    ctx.cgroupJoin.catch(() => {}); // awaited in spawned; never an unhandled rejection
+    ctx.spec.cgroupProcs = undefined;
+    ctx.spec.cgroupJoined = true; // the init only makes its cgroup namespace, after "go"
+  },
+  async spawned(ctx, init) {
+    try {
+      await ctx.cgroupJoin;
+    } catch (e) {
+      // no such process: the init has failed already (a bad working directory, …): its reason is the one to show
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') await init.started;
+      throw new RuntimeError(`cgroups: cannot move the container into its cgroup: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'runtime', { cause: e });
+    }
   },
   exited(ctx, exit) {
     // the kernel's count, read before the cleanup removes the cgroup (and the count with it);
