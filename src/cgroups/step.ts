@@ -55,9 +55,13 @@ export const cgroupStep: Step = {
     // lock on every thread group, cgroup_threadgroup_rwsem): 7-30 ms here, asleep.
     // Made by the init itself right before execve, that wait was on every run's
     // path; written from here, by the thread pool, it passes while the init mounts
-    // its root. Its node is booted by now: what it still allocates is small.
+    // its root. Not under a memory or pids limit: what the init's node allocates
+    // while it sets up would count against the container's memory (-m 8m: killed
+    // before the command starts), a thread it starts against its pids. Then the init
+    // joins itself right before execve.
     const files = ctx.spec.cgroupProcs;
-    if (!files?.length) return;
+    const r = ctx.options.resources;
+    if (!files?.length || r.memory !== undefined || r.memorySwap !== undefined || (r.pidsLimit ?? 0) > 0) return;
     const { writeFile } = process.getBuiltinModule('node:fs/promises');
     ctx.cgroupJoin = Promise.all(files.map((f) => writeFile(f, String(init.pid))));
     ctx.cgroupJoin.catch(() => {}); // awaited in spawned; never an unhandled rejection
