@@ -4,7 +4,8 @@
 // mounts (src/cgroups/join.ts), and lets it go only once it is in.
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
-import type { Step } from '../container/step.js';
+import type { InitProcess } from '../container/process.js';
+import type { RunContext, Step } from '../container/step.js';
 import { log } from '../log.js';
 import { createCgroup, type Cgroup } from './index.js';
 import type { Resources } from './limits.js';
@@ -49,24 +50,10 @@ export const cgroupStep: Step = {
     });
     ctx.state.update({ cgroups: cgroup.made });
     ctx.spec.cgroupProcs = cgroup.procs;
+    if (ctx.init) joinFromOutside(ctx, ctx.init); // an init started early exists: in it goes, now
   },
   spawning(ctx, init) {
-    // A move into a v1 cgroup waits for an RCU grace period in the kernel (the write
-    // lock on every thread group, cgroup_threadgroup_rwsem): 7-30 ms here, asleep.
-    // Made by the init itself right before execve, that wait was on every run's
-    // path; written from here, by the thread pool, it passes while the init mounts
-    // its root. Not under a memory or pids limit: what the init's node allocates
-    // while it sets up would count against the container's memory (-m 8m: killed
-    // before the command starts), a thread it starts against its pids. Then the init
-    // joins itself right before execve.
-    const files = ctx.spec.cgroupProcs;
-    const r = ctx.options.resources;
-    if (!files?.length || r.memory !== undefined || r.memorySwap !== undefined || (r.pidsLimit ?? 0) > 0) return;
-    const { writeFile } = process.getBuiltinModule('node:fs/promises');
-    ctx.cgroupJoin = Promise.all(files.map((f) => writeFile(f, String(init.pid))));
-    ctx.cgroupJoin.catch(() => {}); // awaited in spawned; never an unhandled rejection
-    ctx.spec.cgroupProcs = undefined;
-    ctx.spec.cgroupJoined = true; // the init only makes its cgroup namespace, after "go"
+    joinFromOutside(ctx, init); // what is not joined yet (the devices cgroup, or everything)
   },
   async spawned(ctx, init) {
     try {
@@ -89,3 +76,32 @@ export const cgroupStep: Step = {
   reclaim: reclaimCgroups, // the sweep and rm, once the container has ended
   // </chapter 03-rootfs>
 };
+
+/**
+ * Move the init into the container's cgroups from this CLI (the thread pool), while
+ * the init boots or sets up. A move into a v1 cgroup waits for an RCU grace period in
+ * the kernel (the write lock on every thread group, cgroup_threadgroup_rwsem): 7-30 ms
+ * here, asleep. Made by the init itself right before execve, that wait was on every
+ * run's path. Not under a memory or pids limit: what the init's node allocates while
+ * it sets up would count against the container's memory (-m 8m: killed before the
+ * command starts), a thread it starts against its pids. Then the init joins itself
+ * right before execve. Each call joins the files not joined yet, after the ones before.
+ */
+function joinFromOutside(ctx: RunContext, init: InitProcess): void {
+  const files = ctx.spec.cgroupProcs;
+  const r = ctx.options.resources;
+  if (!files?.length || r.memory !== undefined || r.memorySwap !== undefined || (r.pidsLimit ?? 0) > 0) return;
+  const { writeFile } = process.getBuiltinModule('node:fs/promises');
+  if (!ctx.cgroupJoin) {
+    // undone before the cgroup is removed (last in, first out): a cgroup with a process in it cannot go
+    ctx.cleanup.add('stop the init in its cgroups', async () => {
+      init.signal(constants.signals.SIGKILL);
+      await init.exited;
+    });
+  }
+  const before = ctx.cgroupJoin ?? Promise.resolve();
+  ctx.cgroupJoin = before.then(() => Promise.all(files.map((f) => writeFile(f, String(init.pid)))));
+  ctx.cgroupJoin.catch(() => {}); // awaited in spawned; never an unhandled rejection
+  ctx.spec.cgroupProcs = undefined;
+  ctx.spec.cgroupJoined = true; // the init only makes its cgroup namespace, after "go"
+}
