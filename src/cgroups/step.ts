@@ -82,15 +82,16 @@ export const cgroupStep: Step = {
  * the init boots or sets up. A move into a v1 cgroup waits for an RCU grace period in
  * the kernel (the write lock on every thread group, cgroup_threadgroup_rwsem): 7-30 ms
  * here, asleep. Made by the init itself right before execve, that wait was on every
- * run's path. Not under a memory or pids limit: what the init's node allocates while
- * it sets up would count against the container's memory (-m 8m: killed before the
- * command starts), a thread it starts against its pids. Then the init joins itself
- * right before execve. Each call joins the files not joined yet, after the ones before.
+ * run's path. Not under a memory, pids or CPU limit: what the init's node allocates
+ * while it sets up would count against the container's memory (-m 8m: killed before
+ * the command starts), a thread it starts against its pids, its start-up against the
+ * CPU quota (--cpus 0.01: a hundredfold slower). Then the init joins itself right
+ * before execve. Each call joins the files not joined yet, after the ones before.
  */
 function joinFromOutside(ctx: RunContext, init: InitProcess): void {
   const files = ctx.spec.cgroupProcs;
   const r = ctx.options.resources;
-  if (!files?.length || r.memory !== undefined || r.memorySwap !== undefined || (r.pidsLimit ?? 0) > 0) return;
+  if (!files?.length || r.memory !== undefined || r.memorySwap !== undefined || (r.pidsLimit ?? 0) > 0 || r.cpus !== undefined) return;
   const { writeFile } = process.getBuiltinModule('node:fs/promises');
   if (!ctx.cgroupJoin) {
     // undone before the cgroup is removed (last in, first out): a cgroup with a process in it cannot go
