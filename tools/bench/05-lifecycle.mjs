@@ -72,7 +72,7 @@ try {
     note: `of ${r.runs} monitors; median ${r.median.toFixed(2)} MiB`,
   });
 } finally {
-  pm?.stop();
+  await pm?.stop();
   for (let i = 0; i < ids.length; i += 25) await md('rm', '-f', ...ids.slice(i, i + 25)).catch((e) => console.error(`bench: rm -f: ${e.stderr ?? e.message}`));
   remove();
 }

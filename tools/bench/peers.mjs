@@ -30,6 +30,7 @@ export function podman(dir, tarball) {
     sh(`run --rm ${runFlags} busybox true`);
   } catch (e) {
     console.log(`  podman: cannot run here (${String(e.stderr || e.message).trim().split('\n').pop()}): no podman rows`);
+    spawnSync('sh', ['-c', `${base} rm -a -f -t 0`], { stdio: 'ignore', timeout: 60_000 });
     unmountUnder(dir);
     return null;
   }
@@ -37,9 +38,14 @@ export function podman(dir, tarball) {
     /** a command line for hyperfine: podman's run with these arguments */
     run: (args) => `${base} run ${runFlags} ${args}`,
     base,
-    stop() {
-      spawnSync('sh', ['-c', `${base} rm -a -f -t 0`], { stdio: 'ignore', timeout: 120_000 });
-      unmountUnder(dir);
+    async stop() {
+      spawnSync('sh', ['-c', `${base} rm -a -f -t 0`], { stdio: 'ignore', timeout: 300_000 });
+      // each container's conmon runs `podman container cleanup` when it ends, and that
+      // mounts podman's storage again: unmount until it has stayed unmounted for a second
+      for (let quiet = 0, i = 0; quiet < 2 && i < 60; i++) {
+        quiet = unmountUnder(dir) ? 0 : quiet + 1;
+        await sleep(500);
+      }
     },
   };
 }
@@ -92,7 +98,7 @@ export async function docker(dir, tarball) {
   };
 }
 
-/** unmount whatever a peer left mounted under dir (deepest first), so that dir can be removed */
+/** unmount whatever a peer left mounted under dir (deepest first), so that dir can be removed; how many there were */
 function unmountUnder(dir) {
   const points = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
@@ -100,4 +106,5 @@ function unmountUnder(dir) {
     .filter((p) => p && (p === dir || p.startsWith(`${dir}/`)))
     .sort((a, b) => b.length - a.length);
   for (const p of points) spawnSync('umount', ['-l', p], { stdio: 'ignore' });
+  return points.length;
 }
