@@ -12,6 +12,7 @@ import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
 import { log, trace } from './log.js';
+import { steps } from './steps.js';
 
 /** what the front door that starts a container adds around it: the CLI ties its one
  *  container to itself (src/cli/foreground.ts); a process running many (a daemon) adds nothing */
@@ -57,7 +58,7 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
     if (early && !init) early.signal(constants.signals.SIGKILL); // a step starts its own init
     if (early && init) ctx.init = init;
     trace('init started');
-    pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots
+    pipeline ??= steps;
     trace('steps loaded');
     for (const step of pipeline) await step.configure?.(ctx);
     trace('configured');
