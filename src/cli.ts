@@ -28,9 +28,6 @@ for (const name of ['stdout', 'stderr'] as const) {
 
 let settled = false;
 trace('cli loaded');
-// `run`'s init boots while this CLI loads and parses (a chunk of its own: other commands never load it)
-if (process.argv.includes('run')) (await import('./cli/early-init.js')).startSpeculativeInit(process.argv.slice(2));
-trace('early init');
 main(process.argv.slice(2)).then(
   (status) => {
     settled = true;

@@ -5,7 +5,7 @@
 // from the inside, waits for the CLI's "go" and then execve's the user's command,
 // which takes over PID 1.
 // Keep imports light: this file is on the start-up path of every container.
-const { accessSync, closeSync, constants, statSync } = process.getBuiltinModule('node:fs');
+const { accessSync, constants, statSync } = process.getBuiltinModule('node:fs');
 import { readSpec, report, SPEC_FD, waitForGo } from './container/init-io.js';
 import { initSteps } from './init-steps.js';
 import { ALL_FDS, CLOSE_RANGE_CLOEXEC, native } from './native.js';
@@ -44,19 +44,6 @@ function execFailure(file: string, e: NodeJS.ErrnoException): InitError {
   return new InitError(`exec: "${file}": ${e.message}`, 126);
 }
 
-/** fd 5 of an init started before the CLI parsed its flags: the CLI's pidfd */
-const CLI_PIDFD = 5;
-
-/** an early init's stdio: copies of the CLI's fds (pidfd_getfd), placed at 0, 1, 2 */
-function takeStdio(fds: [number, number, number]): void {
-  fds.forEach((fd, i) => {
-    const own = native.pidfdGetfd(CLI_PIDFD, fd);
-    native.dup2(own, i);
-    closeSync(own);
-  });
-  closeSync(CLI_PIDFD);
-}
-
 function main(): void {
   const booted = performance.now(); // ms since this process started: node and imports
   // the init never exits (it execve's), so Node would never write what it compiled:
@@ -64,7 +51,6 @@ function main(): void {
   if (process.env.NODE_COMPILE_CACHE) process.getBuiltinModule('node:module').flushCompileCache();
   const { spec, goSent } = readSpec(); // the CLI may still be preparing: it started us first
   const specWait = performance.now() - booted;
-  if (spec.stdio) takeStdio(spec.stdio);
   for (const step of initSteps) step.setup?.(spec);
   try {
     process.chdir(spec.cwd);

@@ -100,8 +100,6 @@ interface Addon {
   setsid(): void;
   /** TIOCSCTTY: the caller must lead a session that has no controlling terminal yet */
   setControllingTty(fd: number): void;
-  /** pidfd_open(2) (Linux 5.3): close-on-exec; polls readable once the process has exited (waitid needs it to be our child) */
-  pidfdOpen(pid: number): number;
   // <chapter 03-rootfs>
   /** umount2(2); MNT_DETACH unmounts lazily, once nothing uses it */
   umount2(target: string, flags?: number): void;
@@ -123,6 +121,8 @@ interface Addon {
   mountSetattr(fd: number, attrSet: number, attrClr?: number): void;
   // </chapter 04-security>
   // <chapter 05-lifecycle>
+  /** pidfd_open(2) (Linux 5.3): close-on-exec; polls readable once the process has exited (waitid needs it to be our child) */
+  pidfdOpen(pid: number): number;
   /**
    * exec (native/exec.cc): a clone child (CLONE_VM|CLONE_VFORK) writes "0" into each
    * cgroupProcs fd (an open cgroup.procs: the writer moves there) and setns()'s into each

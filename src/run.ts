@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { Cleanup } from './container/cleanup.js';
 import { baseSpec, exitStatus, type RunOptions } from './container/config.js';
 import { newId, shortId } from './container/id.js';
-import { startInit, takeEarlyInit, type InitProcess, type Spawner } from './container/process.js';
+import { startInit, type InitProcess, type Spawner } from './container/process.js';
 import { processStartTime, StateRecord } from './container/state.js';
 import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
@@ -50,13 +50,8 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
     // the steps, configures and prepares; then it waits for its spec. An option whose
     // step starts the init itself (run -d's monitor, --network host) sets lateInit:
     // that init starts after prepare, through the step's spawner.
-    // An init the CLI started before it parsed the flags (src/cli/early-init.ts) is
-    // adopted: it takes its stdio from us once it has its spec.
-    const early = takeEarlyInit();
     let io = o.lateInit ? undefined : connect(ctx, attach);
-    let init = io && spawn(ctx, io, door, undefined, early);
-    if (early && !init) early.signal(constants.signals.SIGKILL); // a step starts its own init
-    if (early && init) ctx.init = init;
+    let init = io && spawn(ctx, io, door);
     trace('init started');
     pipeline ??= steps;
     trace('steps loaded');
@@ -115,15 +110,10 @@ function connect(ctx: RunContext, attachment: (o: RunOptions) => Attachment): At
   return io;
 }
 
-/** start the init (it waits for its spec), or adopt one started early; undo that if run fails */
-function spawn(ctx: RunContext, io: Attachment, door: FrontDoor, spawner?: Spawner, early?: InitProcess): InitProcess {
-  const init = early ?? startInit(io.stdio, spawner, door.parentDeathSignal);
-  if (early) {
-    ctx.spec.stdio = io.stdio;
-    // our copies of its ends stay open until the init has taken its own (pidfd_getfd)
-    const taken = (): void => io.spawned();
-    init.started.then(taken, taken);
-  } else io.spawned();
+/** start the init (it waits for its spec), and undo that if run fails */
+function spawn(ctx: RunContext, io: Attachment, door: FrontDoor, spawner?: Spawner): InitProcess {
+  const init = startInit(io.stdio, spawner, door.parentDeathSignal);
+  io.spawned();
   ctx.cleanup.add('stop the container', async () => {
     init.signal(constants.signals.SIGKILL);
     await init.exited;

@@ -31,13 +31,11 @@ export const steps: Step[] = [
   // </chapter 07-images>
   // <chapter 03-rootfs>
   recordStep, // the container's folder and state.json: everything after is written down
-  // </chapter 03-rootfs>
-  // <chapter 02-cgroups>
-  cgroupStep, // limits in place before the command starts (made first: an early init moves in meanwhile)
-  // </chapter 02-cgroups>
-  // <chapter 03-rootfs>
   rootfsStep, // the image's config and files
   // </chapter 03-rootfs>
+  // <chapter 02-cgroups>
+  cgroupStep, // limits in place before the command starts
+  // </chapter 02-cgroups>
   // <chapter 04-security>
   devicesStep, // only its own devices can be opened (CAP_MKNOD makes any node)
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup

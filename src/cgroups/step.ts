@@ -50,10 +50,9 @@ export const cgroupStep: Step = {
     });
     ctx.state.update({ cgroups: cgroup.made });
     ctx.spec.cgroupProcs = cgroup.procs;
-    if (ctx.init) joinFromOutside(ctx, ctx.init); // an init started early exists: in it goes, now
   },
   spawning(ctx, init) {
-    joinFromOutside(ctx, init); // what is not joined yet (the devices cgroup, or everything)
+    joinFromOutside(ctx, init); // every cgroup.procs the steps named (the devices cgroup's too)
   },
   async spawned(ctx, init) {
     try {
@@ -79,29 +78,26 @@ export const cgroupStep: Step = {
 
 /**
  * Move the init into the container's cgroups from this CLI (the thread pool), while
- * the init boots or sets up. A move into a v1 cgroup waits for an RCU grace period in
+ * the init sets up. A move into a v1 cgroup waits for an RCU grace period in
  * the kernel (the write lock on every thread group, cgroup_threadgroup_rwsem): 7-30 ms
  * here, asleep. Made by the init itself right before execve, that wait was on every
  * run's path. Not under a memory, pids or CPU limit: what the init's node allocates
  * while it sets up would count against the container's memory (-m 8m: killed before
  * the command starts), a thread it starts against its pids, its start-up against the
  * CPU quota (--cpus 0.01: a hundredfold slower). Then the init joins itself right
- * before execve. Each call joins the files not joined yet, after the ones before.
+ * before execve.
  */
 function joinFromOutside(ctx: RunContext, init: InitProcess): void {
   const files = ctx.spec.cgroupProcs;
   const r = ctx.options.resources;
   if (!files?.length || r.memory !== undefined || r.memorySwap !== undefined || (r.pidsLimit ?? 0) > 0 || r.cpus !== undefined) return;
   const { writeFile } = process.getBuiltinModule('node:fs/promises');
-  if (!ctx.cgroupJoin) {
-    // undone before the cgroup is removed (last in, first out): a cgroup with a process in it cannot go
-    ctx.cleanup.add('stop the init in its cgroups', async () => {
-      init.signal(constants.signals.SIGKILL);
-      await init.exited;
-    });
-  }
-  const before = ctx.cgroupJoin ?? Promise.resolve();
-  ctx.cgroupJoin = before.then(() => Promise.all(files.map((f) => writeFile(f, String(init.pid)))));
+  // undone before the cgroup is removed (last in, first out): a cgroup with a process in it cannot go
+  ctx.cleanup.add('stop the init in its cgroups', async () => {
+    init.signal(constants.signals.SIGKILL);
+    await init.exited;
+  });
+  ctx.cgroupJoin = Promise.all(files.map((f) => writeFile(f, String(init.pid))));
   ctx.cgroupJoin.catch(() => {}); // awaited in spawned; never an unhandled rejection
   ctx.spec.cgroupProcs = undefined;
   ctx.spec.cgroupJoined = true; // the init only makes its cgroup namespace, after "go"

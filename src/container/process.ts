@@ -1,7 +1,7 @@
 // chapter: 01-namespaces
 // Starting the container's init: clone(2) into new namespaces, re-exec the node
 // binary (/proc/self/exe) on dist/init.js, and talk to it over two pipes.
-const { closeSync, openSync, writeSync } = process.getBuiltinModule('node:fs');
+const { closeSync, writeSync } = process.getBuiltinModule('node:fs');
 import {
   CLONE_NEWIPC,
   CLONE_NEWNET,
@@ -46,42 +46,11 @@ export type Stdio = [number, number, number];
 /** what starts the init: the addon's spawn (a child of this CLI), or another (chapter 05: the container's monitor) */
 export type Spawner = typeof native.spawn;
 
-/** an init started before this CLI parsed its flags, not taken yet */
-let early: InitProcess | undefined;
-
-/**
- * Start the init before the flags are known (the CLI's entry does, for `run`): its
- * node boots while this one loads and parses. It gets /dev/null as stdio, and this
- * CLI's pidfd as its fd 5: the spec names the fds it is to take from us as its 0, 1, 2
- * (InitSpec.stdio, pidfd_getfd). Fails silently: run then starts one the usual way.
- */
-export function startEarlyInit(parentDeathSignal: number): void {
-  let devnull = -1;
-  let self = -1;
-  try {
-    devnull = openSync('/dev/null', 'r+');
-    self = native.pidfdOpen(process.pid);
-    early = startInit([devnull, devnull, devnull], undefined, parentDeathSignal, self);
-  } catch {
-    // not root, an old kernel, …: the usual start reports it
-  } finally {
-    for (const fd of [devnull, self]) if (fd >= 0) closeSync(fd);
-  }
-}
-
-/** the init startEarlyInit started, once: run adopts it, or ends it when it cannot be used */
-export function takeEarlyInit(): InitProcess | undefined {
-  const init = early;
-  early = undefined;
-  return init;
-}
-
-/** parentDeathSignal: what the init gets when this process ends (the CLI's: SIGKILL, src/cli/foreground.ts); cliPidfd: an early init's fd 5 */
+/** parentDeathSignal: what the init gets when this process ends (the CLI's: SIGKILL, src/cli/foreground.ts) */
 export function startInit(
   stdio: Stdio,
   spawn: Spawner = native.spawn,
   parentDeathSignal?: number,
-  cliPidfd?: number,
 ): InitProcess {
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
   const [reportRead, reportWrite] = native.pipe2(O_CLOEXEC);
@@ -102,7 +71,7 @@ export function startInit(
       // then load compiled, as the CLI's do
       env: process.env.NODE_COMPILE_CACHE ? [`NODE_COMPILE_CACHE=${process.env.NODE_COMPILE_CACHE}`] : [],
       cloneFlags: CLONE_FLAGS,
-      fds: [...stdio, specRead, reportWrite, ...(cliPidfd === undefined ? [] : [cliPidfd])],
+      fds: [...stdio, specRead, reportWrite],
       parentDeathSignal,
     });
   } catch (e) {

@@ -12,8 +12,6 @@ export interface InitSpec {
   cwd: string;
   /** -t: the init makes a terminal for the command */
   tty: boolean;
-  /** an init started before the CLI knew its stdio (src/cli/early-init.ts): the CLI's fds that become its 0, 1, 2 */
-  stdio?: [number, number, number];
 }
 
 /** init → CLI over fd 4, one JSON object a line */

@@ -24,8 +24,6 @@ export interface RunContext {
   state: StateRecord;
   /** undo actions, run last-in first-out when run ends (however it ends) */
   cleanup: Cleanup;
-  /** the init, when it exists before the steps prepare (started early: src/cli/early-init.ts); it waits for its spec */
-  init?: InitProcess;
   /** what starts the init (default: the addon's spawn, a child of this CLI, started
    *  first, before the steps even load); a step's own spawner is set in configure
    *  (its option sets RunOptions.lateInit) and called after prepare */
