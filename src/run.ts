@@ -12,7 +12,6 @@ import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
 import { log, trace } from './log.js';
-import { steps } from './steps.js';
 
 /** what the front door that starts a container adds around it: the CLI ties its one
  *  container to itself (src/cli/foreground.ts); a process running many (a daemon) adds nothing */
@@ -53,7 +52,7 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
     let io = o.lateInit ? undefined : connect(ctx, attach);
     let init = io && spawn(ctx, io, door);
     trace('init started');
-    pipeline ??= steps;
+    pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots (mydocker-runc, unbundled, brings its own)
     trace('steps loaded');
     for (const step of pipeline) await step.configure?.(ctx);
     trace('configured');
