@@ -1,7 +1,10 @@
 // chapter: 02-cgroups
 // The init's side of cgroups (on the container's start-up path: node:fs and the
-// addon only). The files are opened before pivot_root hides /sys/fs/cgroup, and
-// written right before execve, so the limits hold from the command's first instruction.
+// addon only). `run` moves the init into its cgroups from the outside while the init
+// sets up (src/cgroups/step.ts): the init, let go once it is in, only makes its
+// cgroup namespace right before execve. Given files instead, it opens them before
+// pivot_root hides /sys/fs/cgroup and writes itself in right before execve: either
+// way the limits hold from the command's first instruction.
 const { openSync, writeSync } = process.getBuiltinModule('node:fs');
 import { CLONE_NEWCGROUP, native } from '../native.js';
 import type { InitStep } from '../container/step.js';
@@ -10,6 +13,8 @@ declare module '../container/spec.js' {
   interface InitSpec {
     /** cgroup.procs files the init writes itself into right before exec */
     cgroupProcs?: string[];
+    /** the CLI has moved the init into its cgroups already (before "go") */
+    cgroupJoined?: boolean;
     // <chapter 08-oci>
     /** the same files, opened by the CLI and passed as these fds (a user namespace's root may not open them) */
     cgroupProcsFds?: number[];
@@ -20,11 +25,13 @@ declare module '../container/spec.js' {
 }
 
 let procsFds: number[] = [];
+let joined = false;
 
 export const cgroupsInit: InitStep = {
   name: 'cgroups',
   setup(spec) {
     procsFds = (spec.cgroupProcs ?? []).map((file) => openSync(file, 'w'));
+    joined = spec.cgroupJoined === true;
     // <chapter 08-oci>
     if (spec.cgroupProcsFds) procsFds = spec.cgroupProcsFds;
     if (spec.cgroupNamespace === false) newNamespace = false;
@@ -37,7 +44,7 @@ let newNamespace = true; // a new cgroup namespace, unless the spec says otherwi
 
 /** join the container's cgroups, then make them the root of a new cgroup namespace */
 function joinCgroups(procsFds: number[]): void {
-  if (!procsFds.length) return;
+  if (!procsFds.length && !joined) return;
   // writing "0" to cgroup.procs moves the writer
   for (const fd of procsFds) writeSync(fd, '0');
   if (newNamespace) native.unshare(CLONE_NEWCGROUP);

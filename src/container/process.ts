@@ -15,7 +15,7 @@ import {
 } from '../native.js';
 import { RuntimeError } from '../errors.js';
 import { ownFile } from '../paths.js';
-import { log } from '../log.js';
+import { log, trace } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
 // <chapter 04-security>
 import { sealedSelfExe } from './selfexe.js';
@@ -106,6 +106,7 @@ export function startInit(
       if (m.exec) {
         execed = true;
         log.debug(`init: ${m.ms} ms of its own (node start, imports, namespaces, rootfs) before execve`);
+        trace(`init: booted ${m.booted} ms after its start, then waited ${m.specWait} ms for its spec; ${m.ms} ms of its own`);
       }
       if (m.error) failure = m;
       // <chapter 08-oci>

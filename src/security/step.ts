@@ -3,7 +3,7 @@
 // name a USER; the init applies it all as its last step before execve.
 import type { InitStep, Step } from '../container/step.js';
 import { applySecurity, type SecuritySpec } from './apply.js';
-import { security } from './security-syscalls.js';
+import { compiledFilter } from './seccomp-cache.js';
 
 declare module '../container/spec.js' {
   interface InitSpec {
@@ -20,9 +20,9 @@ export const securityStep: Step = {
     ctx.spec.security = s;
   },
   prepare(ctx) {
-    // the filter is built here, while the init's node boots on the other core
+    // the filter is built here (or found built: seccomp-cache.ts), while the init's node boots on the other core
     const s = ctx.spec.security;
-    if (s?.seccomp) s.seccompBpf = security.seccompCompile(s.seccomp).toString('base64');
+    if (s?.seccomp) s.seccompBpf = compiledFilter(ctx.root, s.seccomp);
   },
 };
 

@@ -14,7 +14,7 @@ import {
 } from '../native.js';
 import { RuntimeError } from '../errors.js';
 import { ownFile } from '../paths.js';
-import { log } from '../log.js';
+import { log, trace } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
 
 const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
@@ -92,6 +92,7 @@ export function startInit(
       if (m.exec) {
         execed = true;
         log.debug(`init: ${m.ms} ms of its own (node start, imports, namespaces, rootfs) before execve`);
+        trace(`init: booted ${m.booted} ms after its start, then waited ${m.specWait} ms for its spec; ${m.ms} ms of its own`);
       }
       if (m.error) failure = m;
     }).then(() => {

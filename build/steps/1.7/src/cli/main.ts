@@ -4,7 +4,7 @@
 const { mkdirSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
 import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from '../toolkit/args.js';
 import { RuntimeError } from '../errors.js';
-import { setLogLevel } from '../log.js';
+import { setLogLevel, trace } from '../log.js';
 import type { CommandDef } from '../toolkit/command.js';
 
 const VERSION = '0.1.0';
@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [name, ...args] = g.rest;
   const { commands } = await import('./commands.js');
+  trace('commands loaded');
   const command = commands.find((c) => c.name === name);
   if (!name || g.opts.help) {
     await printHelp();
@@ -72,6 +73,7 @@ async function runCommand(command: CommandDef, args: string[], globals: OptValue
   const root = str(globals.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
   const writes = !(typeof command.readsOnly === 'function' ? command.readsOnly(rest) : command.readsOnly);
   if (command.root) useRoot(root, writes);
+  trace('store opened');
   return command.action(opts, rest, { root });
 }
 
@@ -85,7 +87,7 @@ const STORE_ENTRIES = ['containers', 'images', 'volumes', 'networks'];
  * 04 makes the root 0710, and /etc so would lock its users out. A path that cannot be
  * a folder is a one-line error too.
  */
-function useRoot(root: string, writes: boolean): void {
+export function useRoot(root: string, writes: boolean): void {
   if (root === '') throw new RuntimeError('invalid argument "" for "--root" flag: the path is empty', 'usage');
   const refuse = (why: string, cause?: unknown) => new RuntimeError(`cannot use "${root}" as the root directory: ${why}`, 'runtime', { cause });
   let entries: string[];

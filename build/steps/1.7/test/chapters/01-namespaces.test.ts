@@ -217,12 +217,12 @@ t.test('the network namespace is empty: only a loopback', { skip: needsRoot }, a
 
 t.test('the default hostname is twelve hex digits (a short id), also in $HOSTNAME', { skip: needsRoot }, async (t) => {
   if (!(await isolated(t, 'uts'))) return;
-  const a = await mydocker(['run', '/bin/sh', '-c', 'hostname; echo $HOSTNAME'], { root });
-  const b = await mydocker(['run', '/bin/hostname'], { root });
+  const a = await mydocker(['run', '/bin/sh', '-c', 'hostname; echo "$HOSTNAME"'], { root });
   t.equal(a.code, 0, a.stderr);
-  const [name, env] = a.stdout.trim().split('\n');
+  const [name = '', env = ''] = a.stdout.split('\n');
   t.match(name, /^[0-9a-f]{12}$/, 'twelve hex digits, like docker');
-  t.equal(env, name, '$HOSTNAME is the hostname');
+  t.equal(env, name, "$HOSTNAME (in the command's environment, as docker sets it) is the hostname");
+  const b = await mydocker(['run', '/bin/hostname'], { root });
   t.not(b.stdout.trim(), name, 'each container gets its own');
   t.not(name, hostHostname(), "not the host's hostname");
 });
