@@ -11,9 +11,9 @@ import { terminal } from './container/namespaces.js';
 // <replaced-by 03-rootfs from 1.3>
 //~ import { procfs } from './container/namespaces.js';
 // </replaced-by 03-rootfs>
-// <chapter 02-cgroups>
+// <step 2.1>
 import { cgroupsInit } from './cgroups/join.js';
-// </chapter 02-cgroups>
+// </step 2.1>
 // <chapter 08-oci>
 import { ociRootfs } from './oci/rootfs.js';
 import { startFifo } from './oci/start-fifo.js';
@@ -26,9 +26,9 @@ import { securityInit } from './security/step.js';
 // </chapter 04-security>
 
 export const initSteps: InitStep[] = [
-  // <chapter 02-cgroups>
+  // <step 2.1>
   cgroupsInit, // open cgroup.procs while /sys/fs/cgroup is in reach; join right before exec
-  // </chapter 02-cgroups>
+  // </step 2.1>
   // <chapter 08-oci>
   startFifo, // OCI create: the init waits in its cgroup for `start`
   // </chapter 08-oci>

@@ -2,9 +2,9 @@
 // The steps of `run`, in order: the one place where a chapter adds a line to
 // run's flow. Each hook runs for every step before the next hook (src/run.ts).
 import type { Step } from './container/step.js';
-// <chapter 02-cgroups>
+// <step 2.1>
 import { cgroupStep } from './cgroups/step.js';
-// </chapter 02-cgroups>
+// </step 2.1>
 // <chapter 03-rootfs>
 import { recordStep } from './container/record.js';
 import { rootfsStep } from './rootfs/step.js';
@@ -33,9 +33,9 @@ export const steps: Step[] = [
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files
   // </chapter 03-rootfs>
-  // <chapter 02-cgroups>
+  // <step 2.1>
   cgroupStep, // limits in place before the command starts
-  // </chapter 02-cgroups>
+  // </step 2.1>
   // <chapter 04-security>
   devicesStep, // only its own devices can be opened (CAP_MKNOD makes any node)
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup

@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // The few file operations both drivers share: every write names its file when it
 // fails, and removal waits for the kernel to let go of the last task.
 const { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } = process.getBuiltinModule('node:fs');

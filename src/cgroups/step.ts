@@ -1,9 +1,13 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // The cgroups step: the container's cgroup is made, with its limits, before the
 // init starts; the init joins it itself right before execve (src/cgroups/join.ts).
+// <step 2.5>
 import { constants } from 'node:os';
+// </step 2.5>
 import type { Step } from '../container/step.js';
+// <step 2.5>
 import { log } from '../log.js';
+// </step 2.5>
 import { createCgroup, type Cgroup } from './index.js';
 import type { Resources } from './limits.js';
 // <chapter 03-rootfs>
@@ -28,8 +32,10 @@ declare module '../container/state.js' {
   interface ContainerState {
     /** the cgroup directories made for the container, parents first */
     cgroups?: string[];
+    // <step 2.5>
     /** the kernel's OOM killer killed a process of the container (docker's State.OOMKilled) */
     oomKilled?: boolean;
+    // </step 2.5>
   }
 }
 
@@ -46,6 +52,7 @@ export const cgroupStep: Step = {
     ctx.state.update({ cgroups: cgroup.made });
     ctx.spec.cgroupProcs = cgroup.procs;
   },
+  // <step 2.5>
   exited(ctx, exit) {
     // the kernel's count, read before the cleanup removes the cgroup (and the count with it);
     // the exit status cannot tell: a kill -9 from outside gives 137 too
@@ -54,6 +61,7 @@ export const cgroupStep: Step = {
     if (exit.signal === constants.signals.SIGKILL && oomKilled)
       log.debug(`container ${ctx.id} was killed by the kernel's OOM killer (memory limit ${ctx.options.resources.memory} bytes)`);
   },
+  // </step 2.5>
   // <chapter 03-rootfs>
   reclaim: reclaimCgroups, // the sweep and rm, once the container has ended
   // </chapter 03-rootfs>

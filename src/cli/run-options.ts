@@ -4,9 +4,9 @@
 // before anything is created: a bad one is a UsageError (exit 125).
 import { help, list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
 import type { RunOptions } from '../container/config.js';
-// <chapter 02-cgroups>
+// <step 2.1>
 import { cgroupOptions } from '../cgroups/options.js';
-// </chapter 02-cgroups>
+// </step 2.1>
 // <chapter 03-rootfs>
 import { rootfsOptions } from '../rootfs/options.js';
 // </chapter 03-rootfs>
@@ -54,9 +54,9 @@ const processOptions: OptionGroup = {
 
 const groups: OptionGroup[] = [
   processOptions,
-  // <chapter 02-cgroups>
+  // <step 2.1>
   cgroupOptions,
-  // </chapter 02-cgroups>
+  // </step 2.1>
   // <chapter 03-rootfs>
   rootfsOptions,
   // </chapter 03-rootfs>
