@@ -21,9 +21,9 @@ import { startFifo } from './oci/start-fifo.js';
 // <chapter 03-rootfs>
 import { rootfsInit } from './rootfs/setup.js';
 // </chapter 03-rootfs>
-// <chapter 04-security>
+// <step 4.1>
 import { securityInit } from './security/step.js';
-// </chapter 04-security>
+// </step 4.1>
 
 export const initSteps: InitStep[] = [
   // <step 2.1>
@@ -50,7 +50,7 @@ export const initSteps: InitStep[] = [
   // <step 1.5>
   terminal,
   // </step 1.5>
-  // <chapter 04-security>
+  // <step 4.1>
   securityInit, // last: the user, capabilities, no_new_privs and seccomp the command runs with
-  // </chapter 04-security>
+  // </step 4.1>
 ];

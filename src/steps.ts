@@ -9,11 +9,15 @@ import { cgroupStep } from './cgroups/step.js';
 import { recordStep } from './container/record.js';
 import { rootfsStep } from './rootfs/step.js';
 // </chapter 03-rootfs>
-// <chapter 04-security>
+// <step 4.4>
 import { cgroupfsStep } from './security/cgroupfs.js';
+// </step 4.4>
+// <step 4.5>
 import { devicesStep } from './security/devices.js';
+// </step 4.5>
+// <step 4.1>
 import { securityStep } from './security/step.js';
-// </chapter 04-security>
+// </step 4.1>
 // <chapter 06-network>
 import { networkStep } from './network/step.js';
 // </chapter 06-network>
@@ -36,11 +40,15 @@ export const steps: Step[] = [
   // <step 2.1>
   cgroupStep, // limits in place before the command starts
   // </step 2.1>
-  // <chapter 04-security>
+  // <step 4.5>
   devicesStep, // only its own devices can be opened (CAP_MKNOD makes any node)
+  // </step 4.5>
+  // <step 4.4>
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
+  // </step 4.4>
+  // <step 4.1>
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
-  // </chapter 04-security>
+  // </step 4.1>
   // <chapter 05-lifecycle>
   execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs

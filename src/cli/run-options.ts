@@ -10,9 +10,9 @@ import { cgroupOptions } from '../cgroups/options.js';
 // <chapter 03-rootfs>
 import { rootfsOptions } from '../rootfs/options.js';
 // </chapter 03-rootfs>
-// <chapter 04-security>
+// <step 4.1>
 import { securityOptions } from '../security/options.js';
-// </chapter 04-security>
+// </step 4.1>
 // <chapter 05-lifecycle>
 import { detachOptions } from '../lifecycle/options.js';
 // </chapter 05-lifecycle>
@@ -60,9 +60,9 @@ const groups: OptionGroup[] = [
   // <chapter 03-rootfs>
   rootfsOptions,
   // </chapter 03-rootfs>
-  // <chapter 04-security>
+  // <step 4.1>
   securityOptions, // after rootfsOptions: no image means chapter 01's host-files mode
-  // </chapter 04-security>
+  // </step 4.1>
   // <chapter 05-lifecycle>
   detachOptions,
   // </chapter 05-lifecycle>

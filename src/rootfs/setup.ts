@@ -23,9 +23,9 @@ import { procfs } from '../container/namespaces.js';
 import type { InitStep } from '../container/step.js';
 import { secureJoin } from '../secure-join.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
-// <chapter 04-security>
+// <step 4.4>
 import { mountCgroupfs } from '../security/cgroupfs.js';
-// </chapter 04-security>
+// </step 4.4>
 
 const S_IFCHR = 0o020000;
 
@@ -47,9 +47,9 @@ function setupRootfs(r: RootfsSpec): void {
   native.mount('overlay', root, 'overlay', 0, data);
   mountTo(root, '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   mountTo(root, '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
-  // <chapter 04-security>
+  // <step 4.4>
   if (r.cgroupfs) mountCgroupfs(root, r.cgroupfs);
-  // </chapter 04-security>
+  // </step 4.4>
   setupDev(root);
   for (const m of r.mounts) bindMount(root, m);
   for (const p of r.maskedPaths) mask(root, p);
