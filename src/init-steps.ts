@@ -8,9 +8,9 @@ import { hostname, privateMounts } from './container/namespaces.js';
 // <step 1.5>
 import { terminal } from './container/namespaces.js';
 // </step 1.5>
-// <replaced-by 03-rootfs from 1.3>
+// <replaced-by 3.1 from 1.3>
 //~ import { procfs } from './container/namespaces.js';
-// </replaced-by 03-rootfs>
+// </replaced-by 3.1>
 // <step 2.1>
 import { cgroupsInit } from './cgroups/join.js';
 // </step 2.1>
@@ -18,9 +18,9 @@ import { cgroupsInit } from './cgroups/join.js';
 import { ociRootfs } from './oci/rootfs.js';
 import { startFifo } from './oci/start-fifo.js';
 // </chapter 08-oci>
-// <chapter 03-rootfs>
+// <step 3.1>
 import { rootfsInit } from './rootfs/setup.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 // <step 4.1>
 import { securityInit } from './security/step.js';
 // </step 4.1>
@@ -35,15 +35,15 @@ export const initSteps: InitStep[] = [
   // <step 1.3>
   privateMounts,
   // </step 1.3>
-  // <replaced-by 03-rootfs from 1.3>
+  // <replaced-by 3.1 from 1.3>
   //~ procfs,
-  // </replaced-by 03-rootfs>
+  // </replaced-by 3.1>
   // <chapter 08-oci>
   ociRootfs, // an OCI bundle's root and mounts, then pivot_root (chapter 03's step then has nothing to do)
   // </chapter 08-oci>
-  // <chapter 03-rootfs>
+  // <step 3.1>
   rootfsInit, // the image's files, then pivot_root (without an image: chapter 01's /proc)
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <step 1.3>
   hostname,
   // </step 1.3>

@@ -5,10 +5,10 @@ import type { Step } from './container/step.js';
 // <step 2.1>
 import { cgroupStep } from './cgroups/step.js';
 // </step 2.1>
-// <chapter 03-rootfs>
+// <step 3.1>
 import { recordStep } from './container/record.js';
 import { rootfsStep } from './rootfs/step.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 // <step 4.4>
 import { cgroupfsStep } from './security/cgroupfs.js';
 // </step 4.4>
@@ -33,10 +33,10 @@ export const steps: Step[] = [
   // <chapter 07-images>
   pullStep, // a missing image is pulled before anything is made
   // </chapter 07-images>
-  // <chapter 03-rootfs>
+  // <step 3.1>
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <step 2.1>
   cgroupStep, // limits in place before the command starts
   // </step 2.1>

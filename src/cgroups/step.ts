@@ -10,9 +10,9 @@ import { log } from '../log.js';
 // </step 2.5>
 import { createCgroup, type Cgroup } from './index.js';
 import type { Resources } from './limits.js';
-// <chapter 03-rootfs>
+// <step 3.1>
 import { reclaimCgroups } from './fs.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 
 declare module '../container/config.js' {
   interface RunOptions {
@@ -62,7 +62,7 @@ export const cgroupStep: Step = {
       log.debug(`container ${ctx.id} was killed by the kernel's OOM killer (memory limit ${ctx.options.resources.memory} bytes)`);
   },
   // </step 2.5>
-  // <chapter 03-rootfs>
+  // <step 3.1>
   reclaim: reclaimCgroups, // the sweep and rm, once the container has ended
-  // </chapter 03-rootfs>
+  // </step 3.1>
 };

@@ -7,9 +7,9 @@ import type { RunOptions } from '../container/config.js';
 // <step 2.1>
 import { cgroupOptions } from '../cgroups/options.js';
 // </step 2.1>
-// <chapter 03-rootfs>
+// <step 3.1>
 import { rootfsOptions } from '../rootfs/options.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 // <step 4.1>
 import { securityOptions } from '../security/options.js';
 // </step 4.1>
@@ -35,9 +35,9 @@ const processOptions: OptionGroup = {
     { long: 'env', short: 'e', value: 'KEY=VALUE', repeat: true, desc: 'Set an environment variable (repeatable)' },
   ],
   fill(v, o, rest) {
-    // <replaced-by 03-rootfs>
+    // <replaced-by 3.1>
     //~ if (!rest[0].startsWith('/')) throw new UsageError(`image "${rest[0]}": images arrive in chapter 03; give COMMAND as an absolute path`);
-    // </replaced-by 03-rootfs>
+    // </replaced-by 3.1>
     o.command = rest;
     o.interactive = v.interactive === true;
     o.tty = v.tty === true;
@@ -57,9 +57,9 @@ const groups: OptionGroup[] = [
   // <step 2.1>
   cgroupOptions,
   // </step 2.1>
-  // <chapter 03-rootfs>
+  // <step 3.1>
   rootfsOptions,
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <step 4.1>
   securityOptions, // after rootfsOptions: no image means chapter 01's host-files mode
   // </step 4.1>
