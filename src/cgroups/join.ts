@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // The init's side of cgroups (on the container's start-up path: node:fs and the
 // addon only). `run` moves the init into its cgroups from the outside while the init
 // sets up (src/cgroups/step.ts): the init, let go once it is in, only makes its
@@ -6,7 +6,9 @@
 // pivot_root hides /sys/fs/cgroup and writes itself in right before execve: either
 // way the limits hold from the command's first instruction.
 const { openSync, writeSync } = process.getBuiltinModule('node:fs');
+// <step 2.4>
 import { CLONE_NEWCGROUP, native } from '../native.js';
+// </step 2.4>
 import type { InitStep } from '../container/step.js';
 
 declare module '../container/spec.js' {
@@ -40,12 +42,16 @@ export const cgroupsInit: InitStep = {
   beforeExec: () => joinCgroups(procsFds),
 };
 
+// <step 2.4>
 let newNamespace = true; // a new cgroup namespace, unless the spec says otherwise (chapter 08)
+// </step 2.4>
 
 /** join the container's cgroups, then make them the root of a new cgroup namespace */
 function joinCgroups(procsFds: number[]): void {
   if (!procsFds.length && !joined) return;
   // writing "0" to cgroup.procs moves the writer
   for (const fd of procsFds) writeSync(fd, '0');
+  // <step 2.4>
   if (newNamespace) native.unshare(CLONE_NEWCGROUP);
+  // </step 2.4>
 }

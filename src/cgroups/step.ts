@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // The cgroups step: the container's cgroup is made, with its limits, before the
 // init gets its spec. This CLI moves the init into it while the init sets up its
 // mounts (src/cgroups/join.ts), and lets it go only once it is in.
@@ -6,12 +6,14 @@ import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import type { InitProcess } from '../container/process.js';
 import type { RunContext, Step } from '../container/step.js';
+// <step 2.5>
 import { log } from '../log.js';
+// </step 2.5>
 import { createCgroup, type Cgroup } from './index.js';
 import type { Resources } from './limits.js';
-// <chapter 03-rootfs>
+// <step 3.1>
 import { reclaimCgroups } from './fs.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 
 declare module '../container/config.js' {
   interface RunOptions {
@@ -33,8 +35,10 @@ declare module '../container/state.js' {
   interface ContainerState {
     /** the cgroup directories made for the container, parents first */
     cgroups?: string[];
+    // <step 2.5>
     /** the kernel's OOM killer killed a process of the container (docker's State.OOMKilled) */
     oomKilled?: boolean;
+    // </step 2.5>
   }
 }
 
@@ -63,6 +67,7 @@ export const cgroupStep: Step = {
       throw new RuntimeError(`cgroups: cannot move the container into its cgroup: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'runtime', { cause: e });
     }
   },
+  // <step 2.5>
   exited(ctx, exit) {
     // the kernel's count, read before the cleanup removes the cgroup (and the count with it);
     // the exit status cannot tell: a kill -9 from outside gives 137 too
@@ -71,9 +76,10 @@ export const cgroupStep: Step = {
     if (exit.signal === constants.signals.SIGKILL && oomKilled)
       log.debug(`container ${ctx.id} was killed by the kernel's OOM killer (memory limit ${ctx.options.resources.memory} bytes)`);
   },
-  // <chapter 03-rootfs>
+  // </step 2.5>
+  // <step 3.1>
   reclaim: reclaimCgroups, // the sweep and rm, once the container has ended
-  // </chapter 03-rootfs>
+  // </step 3.1>
 };
 
 /**

@@ -8,11 +8,11 @@ import { newId } from '../container/id.js';
 import { foreground } from './foreground.js';
 // </step 1.4>
 import { runOptions, runOptionsFrom } from './run-options.js';
-// <chapter 03-rootfs>
+// <step 3.1>
 import { imageCommands } from '../image/cli.js';
 import { reclaimWith } from '../container/sweep.js';
 import { reclaimCgroups } from '../cgroups/fs.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 // <chapter 05-lifecycle>
 import { lifecycleCommands } from '../lifecycle/cli.js';
 // </chapter 05-lifecycle>
@@ -48,9 +48,9 @@ export const commands: CommandDef[] = [
       return status;
     },
   },
-  // <chapter 03-rootfs>
+  // <step 3.1>
   ...imageCommands,
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <chapter 05-lifecycle>
   ...lifecycleCommands,
   // </chapter 05-lifecycle>
@@ -62,16 +62,16 @@ export const commands: CommandDef[] = [
   // </chapter 07-images>
 ];
 
-// <chapter 03-rootfs>
+// <step 3.1>
 // What the steps of src/steps.ts give back once a container has ended (each one's
 // Step.reclaim, e.g. cgroupStep's), for the sweep and rm, which every command may run.
 // Named from their own small modules: loading every step would cost each command ~10 ms.
 reclaimWith([
   reclaimCgroups, // its cgroup directories
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <chapter 06-network>
   reclaimNetwork, // its address, its ports, its DNAT rules
   // </chapter 06-network>
-  // <chapter 03-rootfs>
+  // <step 3.1>
 ]);
-// </chapter 03-rootfs>
+// </step 3.1>

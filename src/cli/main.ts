@@ -76,9 +76,9 @@ async function runCommand(command: CommandDef, args: string[], globals: OptValue
   const root = str(globals.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
   const writes = !(typeof command.readsOnly === 'function' ? command.readsOnly(rest) : command.readsOnly);
   if (command.root) useRoot(root, writes);
-  // <chapter 04-security>
+  // <step 4.6>
   if (command.root && writes) (await import('../security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
-  // </chapter 04-security>
+  // </step 4.6>
   trace('store opened');
   return command.action(opts, rest, { root });
 }

@@ -17,9 +17,9 @@ import { RuntimeError } from '../errors.js';
 import { ownFile } from '../paths.js';
 import { log, trace } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
-// <chapter 04-security>
+// <step 4.6>
 import { sealedSelfExe } from './selfexe.js';
-// </chapter 04-security>
+// </step 4.6>
 
 const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
 
@@ -55,13 +55,13 @@ export function startInit(
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
   const [reportRead, reportWrite] = native.pipe2(O_CLOEXEC);
   let child: { pid: number; pidfd: number };
-  // <replaced-by 04-security>
+  // <replaced-by 4.6>
   //~ const file = '/proc/self/exe'; // ourselves: the node binary that runs the CLI
-  // </replaced-by 04-security>
-  // <chapter 04-security>
+  // </replaced-by 4.6>
+  // <step 4.6>
   const sealed = sealedSelfExe(); // ourselves, from a read-only bind mount in no namespace
   const file = sealed.file;
-  // </chapter 04-security>
+  // </step 4.6>
   try {
     child = spawn({
       file,
@@ -77,10 +77,10 @@ export function startInit(
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);
     throw new RuntimeError(`cannot start the container: ${(e as Error).message}`, 'runtime', { cause: e });
-  // <chapter 04-security>
+  // <step 4.6>
   } finally {
     sealed.close(); // the init has exec'd (or failed); nothing of the container runs yet
-  // </chapter 04-security>
+  // </step 4.6>
   }
   closeSync(specRead);
   closeSync(reportWrite);

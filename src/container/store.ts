@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // Containers outlive their process: each has a folder under <root>/containers/<id>/
 // with config.json (what was asked), state.json (what happened), and its writable
 // layer (upper/, work/) plus the rootfs mount point. Names are unique: they are

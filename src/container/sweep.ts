@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The crash sweep. A record says "created" or "running", but the process that was
 // to run it is gone (its CLI was killed; the kernel killed the container with it,
 // see parentDeathSignal): the record is set right, what was made for it is removed,

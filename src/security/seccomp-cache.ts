@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.3
 // The compiled seccomp filter, kept. libseccomp takes 10-30 ms here to turn docker's
 // default profile into BPF, on every run's path, and its answer depends on nothing
 // but the filter (its rules, architectures and default action). So the BPF is kept
