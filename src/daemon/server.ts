@@ -8,19 +8,18 @@ import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
 import { router, type Route } from './router.js';
 import { systemRoutes } from './system.js';
 import { usageRoutes } from './usage.js';
 
-/** endpoints of later slices: networks and volumes (501 until then) */
+/** endpoints of later slices (501 until then) */
 const later: Route[] = [
-  ...['/networks', '/networks/{id}', '/volumes', '/volumes/{name}', '/plugins', '/swarm', '/services', '/nodes', '/secrets', '/configs'].map((path) => ({ method: 'GET', path })),
-  ...['/networks/create', '/networks/{id}/connect', '/networks/{id}/disconnect', '/networks/prune', '/volumes/create', '/volumes/prune'].map((path) => ({ method: 'POST', path })),
-  ...['/networks/{id}', '/volumes/{name}'].map((path) => ({ method: 'DELETE', path })),
+  ...['/plugins', '/swarm', '/services', '/nodes', '/secrets', '/configs'].map((path) => ({ method: 'GET', path })),
 ];
 
 export function apiServer(root: string, cgroupParent?: string): Server {
-  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...execRoutes(root), ...usageRoutes(root), ...archiveRoutes(root), ...imageRoutes(root), ...later]);
+  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...execRoutes(root), ...usageRoutes(root), ...archiveRoutes(root), ...networkRoutes(root), ...imageRoutes(root), ...later]);
   const server = createServer((req, res) => void handle(req, res));
   // HTTP upgrade (attach): the connection is the handler's from here on
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -197,8 +197,8 @@ test('versions: /_ping tells the API version (GET and HEAD), /version its range,
   t.match(tooNew.stdout, /"message":"client version 1\.99 is too new\. Maximum supported API version is 1\.41"\}\n 400$/, `a too-new version is a 400: ${said(tooNew, 'API versions')}`);
   const unknown = await curl(['-w', ' %{http_code}', 'http://d/v1.41/no/such/thing']);
   t.match(unknown.stdout, / 404$/, `an unknown path is a 404: ${said(unknown, 'API versions')}`);
-  const later = await curl(['-w', ' %{http_code}', 'http://d/v1.41/networks']);
-  t.match(later.stdout, /"message":"GET \/networks is not implemented by mydockerd yet"\}\n 501$/, `an endpoint of a later slice answers 501 with its name, never a wrong success: ${said(later, 'What is not built yet')}`);
+  const later = await curl(['-w', ' %{http_code}', 'http://d/v1.41/plugins']);
+  t.match(later.stdout, /"message":"GET \/plugins is not implemented by mydockerd yet"\}\n 501$/, `an endpoint of a later slice answers 501 with its name, never a wrong success: ${said(later, 'What is not built yet')}`);
   const info = await docker(['info', '--format', '{{.OSType}} {{.Images}}']);
   t.match(info.stdout.trim(), /^linux [1-9]\d*$/, `docker info shows the store's images: ${said(info, 'API versions')}`);
 });
