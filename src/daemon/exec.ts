@@ -145,6 +145,12 @@ function connectionIO(out: Out, input: Duplex | undefined, e: ExecRecord): Attac
   };
 }
 
+/** exec -d: stdin, stdout and stderr all /dev/null */
+function nowhere(): Attachment {
+  const devnull = openSync('/dev/null', 'r+');
+  return { stdio: [devnull, devnull, devnull], spawned: () => closeSync(devnull), connect: () => {}, drained: Promise.resolve(), restore: () => {} };
+}
+
 /** POST /exec/{id}/start: hijacked (or a plain streamed answer), the process run, its exit code kept for json */
 async function start(root: string, call: Call): Promise<void> {
   const body = await readBody<{ Detach?: boolean; Tty?: boolean }>(call);
@@ -155,8 +161,14 @@ async function start(root: string, call: Call): Promise<void> {
   const command = [e.ProcessConfig.entrypoint, ...e.ProcessConfig.arguments];
   const options = { interactive: e.OpenStdin, tty: e.ProcessConfig.tty, env: e.env, workdir: e.workdir, user: e.ProcessConfig.user || undefined, command };
   if (body.Detach === true) {
-    await execCommand(root, e.ContainerID, { ...options, detach: true });
-    e.Running = true; // it runs on, no one waits for it
+    // the daemon outlives the process, so it must reap it (a zombie in the container's
+    // PID namespace would hold the namespace, and the container, after its PID 1 died):
+    // run as attached, to nowhere. A command that cannot run fails in the spawn, before
+    // execCommand's first await: by the next turn of the loop the promise has said so
+    e.Running = true;
+    const running = execCommand(root, e.ContainerID, { ...options, tty: false, detach: false, io: nowhere() });
+    running.then((code) => (e.ExitCode = code), () => {}).finally(() => (e.Running = false));
+    await Promise.race([running, new Promise((r) => setImmediate(r))]);
     return reply(call, 200);
   }
   let out: Out;
