@@ -579,6 +579,10 @@ test('one daemon per store; -H tcp:// only on loopback; SIGTERM stops it cleanly
   const tls = spawnSync(MYDOCKERD, ['--root', s.root, '-H', 'tcp://0.0.0.0:2376', '--tlsverify'], { encoding: 'utf8', timeout: 20_000 });
   t.match(tls.stderr, /TLS .* not supported/, `TLS is refused as not supported yet: ${tls.stderr}`);
 
+  // a container that dies of TERM and HUP: the daemon's own signals are not its
+  const trap = s.name('traps');
+  const started = await docker(['run', '-d', '--name', trap, 'busybox', 'sh', '-c', 'trap "exit 9" TERM HUP; while true; do sleep 0.2; done']);
+  t.equal(started.code, 0, `docker run -d: ${said(started, 'Running mydockerd')}`);
   const hup = daemon!;
   hup.kill('SIGHUP');
   await sleep(300);
@@ -588,6 +592,10 @@ test('one daemon per store; -H tcp:// only on loopback; SIGTERM stops it cleanly
   t.equal(code, 0, `SIGTERM: mydockerd exits 0 (${daemonLog.slice(-300)})`);
   t.notOk(existsSync(sock), `the socket ${sock} is removed`);
   t.notOk(existsSync(pidfile), `the pidfile ${pidfile} is removed`);
+  await sleep(500);
+  const after = await mydocker(['ps', '--filter', `name=${trap}`], { root: s.root });
+  t.match(after.stdout, /Up /, `the daemon's SIGHUP and SIGTERM never reach its containers: ${after.stdout} ${after.stderr} (${BOOK}, "Running mydockerd")`);
+  await mydocker(['rm', '-f', trap], { root: s.root });
 });
 
 noLeaks(t, s.before);
