@@ -40,6 +40,14 @@ const strings = (v: unknown, field: string): string[] => {
   return v as string[];
 };
 
+function getContainerOrNone(root: string, id: string): unknown {
+  try {
+    return getContainer(root, id);
+  } catch {
+    return undefined;
+  }
+}
+
 function findExec(id: string): ExecRecord {
   const e = execs.get(id);
   if (!e) throw new RuntimeError(`No such exec instance: ${id}`, 'notFound');
@@ -56,6 +64,8 @@ async function create(root: string, call: Call): Promise<void> {
   if (body.Privileged === true) throw new RuntimeError('exec --privileged is not supported by mydockerd', 'usage');
   const workdir = typeof body.WorkingDir === 'string' && body.WorkingDir ? body.WorkingDir : undefined;
   if (workdir && !workdir.startsWith('/')) throw new RuntimeError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`, 'usage');
+  // the records of execs that have ended in containers that are gone: nobody can ask for them
+  for (const [old, r] of execs) if (!r.Running && !getContainerOrNone(root, r.ContainerID)) execs.delete(old);
   const id = randomBytes(32).toString('hex');
   execs.set(id, {
     ID: id,
@@ -167,7 +177,12 @@ async function start(root: string, call: Call): Promise<void> {
     // execCommand's first await: by the next turn of the loop the promise has said so
     e.Running = true;
     const running = execCommand(root, e.ContainerID, { ...options, tty: false, detach: false, io: nowhere() });
-    running.then((code) => (e.ExitCode = code), () => {}).finally(() => (e.Running = false));
+    running
+      .then(
+        (code) => (e.ExitCode = code),
+        (err) => (e.ExitCode = err instanceof RuntimeError && (err.kind === 'commandNotFound' || err.kind === 'cannotRun') ? ERROR_KINDS[err.kind].exit : 126),
+      )
+      .finally(() => (e.Running = false));
     await Promise.race([running, new Promise((r) => setImmediate(r))]);
     return reply(call, 200);
   }
