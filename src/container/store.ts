@@ -160,6 +160,8 @@ export function removeContainerDir(root: string, id: string): void {
   const dir = containerDir(root, id);
   const mounted = mountsUnder(dir);
   if (mounted.length) throw new RuntimeError(`refusing to delete ${dir}: still mounted: ${mounted.join(', ')}`);
-  rmSync(dir, { recursive: true, force: true });
+  // a writer that still holds the record (a start that outlived rm's wait, on a loaded
+  // machine) may add a file while the folder goes: ENOTEMPTY, so the removal walks again
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   unmarkForSweep(root, id);
 }
