@@ -7,6 +7,7 @@ import { RuntimeError } from '../errors.js';
 import { listImages, removeImages } from '../image/commands.js';
 import { pullImage } from '../image/registry/pull.js';
 import { openImageStore, type Image } from '../image/store.js';
+import { registryAuth } from './auth.js';
 import { flag, open, queryFilters, reply, type Call, type Out, type Route } from './router.js';
 
 /** one progress line of the pull ("3f4d90098f5b: Pull complete") as dockerd's JSON message */
@@ -19,7 +20,7 @@ function progressMessage(line: string): Record<string, unknown> {
 }
 
 /** the pull's output stream: each line a JSON message; the answer (200) starts with the first one */
-function jsonProgress(call: Call): { stream: NodeJS.WritableStream; started: () => Out | undefined } {
+export function jsonProgress(call: Call): { stream: NodeJS.WritableStream; started: () => Out | undefined } {
   let out: Out | undefined;
   let rest = '';
   const stream = {
@@ -74,7 +75,7 @@ export function imageRoutes(root: string): Route[] {
         const name = !tag ? from : tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`;
         const progress = jsonProgress(call);
         try {
-          await pullImage(root, name, { out: progress.stream });
+          await pullImage(root, name, { out: progress.stream, credentials: registryAuth(call) });
         } catch (e) {
           const out = progress.started();
           if (!out) throw e; // nothing sent yet: an error answer of its kind

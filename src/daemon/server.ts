@@ -6,6 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { containerRoutes } from './containers.js';
 import { imageRoutes } from './images.js';
+import { pruneRoutes } from './prune.js';
+import { registryRoutes } from './registry.js';
 import { router, type Route } from './router.js';
 import { systemRoutes } from './system.js';
 
@@ -17,7 +19,7 @@ const later: Route[] = [
 ];
 
 export function apiServer(root: string, cgroupParent?: string): Server {
-  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...imageRoutes(root), ...later]);
+  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...imageRoutes(root), ...later, ...registryRoutes(root), ...pruneRoutes(root)]);
   const server = createServer((req, res) => void handle(req, res));
   // HTTP upgrade (attach): the connection is the handler's from here on
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -1,0 +1,156 @@
+// Chapter 09, slice (c): the image and housekeeping endpoints of mydockerd, driven by
+// the real docker CLI: tag, login (/auth) and push to a docker-registry on 127.0.0.1
+// that wants a password (the credentials travel as X-Registry-Auth: the daemon has none
+// of its own), pull back, commit, container prune and image prune. Everything runs in
+// the sandbox's own network namespace, on a socket and a store of this file's own.
+import t, { type Test } from 'tap';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mydocker, needsRoot, ownDir } from '../harness/index.js';
+import { DOCKER, startDaemon, type Daemon, type Ran } from '../harness/daemon.js';
+import { startRegistry, type Registry } from '../harness/registry.js';
+import { busyboxSuite } from '../harness/suite.js';
+
+const BOOK = 'book/09-daemon.md';
+const SECTION = 'Images, housekeeping and the registry';
+const USER = { user: 'tester', password: 'secret-pw-09' };
+
+const s = busyboxSuite(t, 'md09i');
+const dir = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-images-')));
+chmodSync(dir, 0o755);
+const cliConfig = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-cli-cfg-')));
+const daemonConfig = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-own-cfg-'))); // empty: the daemon has no stored password
+process.on('exit', () => {
+  for (const d of [dir, cliConfig, daemonConfig, registry?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+/** what a failure message says about a command: what ran, how it ended, where the book explains it */
+const said = (r: Ran) => `\`${r.cmd.slice(0, 300)}\` (${BOOK}, "${SECTION}"): exit ${r.code}, stdout ${JSON.stringify(r.stdout.slice(-400))}, stderr ${JSON.stringify(r.stderr.slice(-400))}`;
+
+let registry: Registry | undefined;
+let d: Daemon | undefined;
+let setupError: string | undefined;
+
+t.before(async () => {
+  if (needsRoot) return;
+  try {
+    registry = await startRegistry({ basic: USER });
+    d = await startDaemon({ root: s.root, sock: join(dir, 'd.sock'), cgroupParent: s.cgroupParent, dockerConfig: cliConfig, daemonEnv: { ...process.env, DOCKER_CONFIG: daemonConfig, HOME: daemonConfig } });
+  } catch (e) {
+    setupError = (e as Error).message;
+  }
+});
+t.teardown(async () => {
+  await d?.stop();
+  const left = await mydocker(['ps', '-aq', '--no-trunc'], { root: s.root });
+  const ids = left.stdout.split('\n').filter(Boolean);
+  if (ids.length) await mydocker(['rm', '-f', ...ids], { root: s.root });
+  await registry?.stop();
+  for (const x of [dir, cliConfig, daemonConfig, registry?.dir]) if (x) rmSync(x, { recursive: true, force: true });
+});
+
+function test(name: string, fn: (t: Test, d: Daemon) => Promise<void>) {
+  t.test(name, { skip: needsRoot || (!existsSync(DOCKER) && `no docker CLI at ${DOCKER}: scripts/setup-host.sh installs docker.io`) }, (t) =>
+    setupError || !d ? Promise.resolve(void t.fail(setupError ?? 'no daemon')) : fn(t, d),
+  );
+}
+
+test('tag, login (/auth) and push to a registry that wants a password, pull back; a wrong password and a push without login are refused', async (t, d) => {
+  const target = `${registry!.host}/c09/busy:v1`;
+  const tag = await d.docker(['tag', 'busybox', target]);
+  t.equal(tag.code, 0, `docker tag: ${said(tag)}`);
+  const listed = await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  t.match(listed.stdout, new RegExp(`^${registry!.host}/c09/busy:v1$`, 'm'), `the new tag is listed: ${said(listed)}`);
+  const missing = await d.curl(['-X', 'POST', '-w', '\n%{http_code}', 'http://d/v1.41/images/no-such-image:1/tag?repo=x&tag=y']);
+  t.match(missing.stdout, /"message":"No such image: no-such-image:1"\}\n\n404$/, `tagging a missing image: 404 and dockerd's message: ${said(missing)}`);
+
+  const anonymous = await d.docker(['push', target]);
+  t.not(anonymous.code, 0, `a push without credentials fails (the registry wants a password, the daemon has none of its own): ${said(anonymous)}`);
+  t.match(anonymous.stdout + anonymous.stderr, /401|unauthorized|authentication required/i, `and says why: ${said(anonymous)}`);
+
+  const wrong = await d.docker(['login', registry!.host, '-u', USER.user, '-p', 'not-the-password']);
+  t.not(wrong.code, 0, `login with a wrong password fails: ${said(wrong)}`);
+  t.match(wrong.stderr, /Error response from daemon/, `the daemon's error, printed by the CLI: ${said(wrong)}`);
+  const login = await d.docker(['login', registry!.host, '-u', USER.user, '-p', USER.password]);
+  t.equal(login.code, 0, `docker login: ${said(login)}`);
+  t.match(login.stdout, /Login Succeeded/, `the CLI says so: ${said(login)}`);
+
+  const push = await d.docker(['push', target]);
+  t.equal(push.code, 0, `docker push after login (X-Registry-Auth carries the credentials): ${said(push)}`);
+  t.match(push.stdout, /Pushed|Layer already exists/, `docker renders the push's progress stream: ${said(push)}`);
+  t.match(push.stdout, /v1: digest: sha256:[0-9a-f]{64} size: \d+/, `and the pushed manifest's digest: ${said(push)}`);
+
+  const rmi = await d.docker(['rmi', target]);
+  t.equal(rmi.code, 0, `docker rmi of the pushed tag: ${said(rmi)}`);
+  const pull = await d.docker(['pull', target]);
+  t.equal(pull.code, 0, `docker pull of what was pushed, with the same credentials: ${said(pull)}`);
+  const runIt = await d.docker(['run', '--rm', '--network', 'none', target, 'echo', 'pulled-back']);
+  t.equal(runIt.stdout.trim(), 'pulled-back', `the image pulled back runs: ${said(runIt)}`);
+  await d.docker(['rmi', target]);
+});
+
+test('commit: a container\'s changes and --change as a new image, which runs; a missing container is a 404', async (t, d) => {
+  const name = s.name('commit');
+  const made = await d.docker(['run', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'echo committed-file > /made']);
+  t.equal(made.code, 0, `the container to commit: ${said(made)}`);
+  const commit = await d.docker(['commit', '-c', 'CMD ["cat", "/made"]', '-m', 'from the daemon', name, 'c09/committed:one']);
+  t.equal(commit.code, 0, `docker commit: ${said(commit)}`);
+  t.match(commit.stdout.trim(), /^sha256:[0-9a-f]{64}$/, `it prints the new image's id: ${said(commit)}`);
+  const runIt = await d.docker(['run', '--rm', '--network', 'none', 'c09/committed:one']);
+  t.equal(runIt.stdout.trim(), 'committed-file', `the new image holds the file and runs the committed CMD: ${said(runIt)}`);
+  const none = await d.docker(['commit', `${name}-not-there`, 'c09/x']);
+  t.not(none.code, 0, `committing a missing container fails: ${said(none)}`);
+  t.match(none.stderr, /Error response from daemon: No such container/, `with dockerd's message: ${said(none)}`);
+  await d.docker(['rm', name]);
+});
+
+test('container prune: the stopped containers go, a running one stays; an unknown filter is a 400', async (t, d) => {
+  const stopped = [s.name('pruned'), s.name('pruned')];
+  for (const n of stopped) {
+    const r = await d.docker(['run', '--name', n, '--network', 'none', 'busybox', 'true']);
+    t.equal(r.code, 0, `a container that ends: ${said(r)}`);
+  }
+  const running = s.name('kept');
+  const up = await d.docker(['run', '-d', '--name', running, '--network', 'none', 'busybox', 'sleep', '300']);
+  t.equal(up.code, 0, `a running container: ${said(up)}`);
+  const ids = await Promise.all(stopped.map(async (n) => (await d.docker(['inspect', '-f', '{{.Id}}', n])).stdout.trim()));
+  const prune = await d.docker(['container', 'prune', '-f']);
+  t.equal(prune.code, 0, `docker container prune: ${said(prune)}`);
+  for (const id of ids) t.match(prune.stdout, new RegExp(`^${id}$`, 'm'), `it lists ${id.slice(0, 12)} as deleted: ${said(prune)}`);
+  t.match(prune.stdout, /Total reclaimed space: /, `and the space it reclaimed: ${said(prune)}`);
+  const ps = await d.docker(['ps', '-a', '--format', '{{.Names}}']);
+  for (const n of stopped) t.notMatch(ps.stdout, new RegExp(`^${n}$`, 'm'), `${n} is gone: ${said(ps)}`);
+  t.match(ps.stdout, new RegExp(`^${running}$`, 'm'), `the running one stays: ${said(ps)}`);
+  const bad = await d.curl(['-X', 'POST', '-w', '\n%{http_code}', '--data-urlencode', 'filters={"color":["blue"]}', '-G', 'http://d/v1.41/containers/prune']);
+  t.match(bad.stdout, /"message":"invalid filter 'color'.*\n\n400$/, `an unknown filter is refused, never ignored: ${said(bad)}`);
+  await d.docker(['rm', '-f', running]);
+});
+
+test('image prune: a dangling image goes, a tagged one stays; -a removes unused images but not one a container uses', async (t, d) => {
+  const name = s.name('dangler');
+  await d.docker(['run', '--name', name, '--network', 'none', 'busybox', 'true']);
+  const dangling = (await d.docker(['commit', name])).stdout.trim(); // no repository: <none>
+  t.match(dangling, /^sha256:[0-9a-f]{64}$/, 'an untagged image to prune');
+  const kept = await d.docker(['commit', name, 'c09/kept:1']);
+  t.equal(kept.code, 0, `a tagged image: ${said(kept)}`);
+  await d.docker(['rm', name]);
+  const prune = await d.docker(['image', 'prune', '-f']);
+  t.equal(prune.code, 0, `docker image prune: ${said(prune)}`);
+  t.match(prune.stdout, new RegExp(`deleted: ${dangling}`, 'i'), `the dangling image is deleted: ${said(prune)}`);
+  const images = await d.docker(['images', '-q', '--no-trunc']);
+  t.notMatch(images.stdout, new RegExp(dangling), `and no longer listed: ${said(images)}`);
+  const tagged = await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  t.match(tagged.stdout, /^c09\/kept:1$/m, `the tagged one stays: ${said(tagged)}`);
+
+  const user = s.name('user');
+  const up = await d.docker(['create', '--name', user, '--network', 'none', 'c09/kept:1', 'true']);
+  t.equal(up.code, 0, `a container of c09/kept:1: ${said(up)}`);
+  const all = await d.docker(['image', 'prune', '-a', '-f']);
+  t.equal(all.code, 0, `docker image prune -a: ${said(all)}`);
+  t.match(all.stdout, /untagged: busybox:latest/i, `busybox, which no container uses, goes: ${said(all)}`);
+  const left = await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  t.match(left.stdout, /^c09\/kept:1$/m, `the image a container uses stays: ${said(left)}`);
+  t.notMatch(left.stdout, /^busybox:latest$/m, `busybox is gone: ${said(left)}`);
+  await d.docker(['rm', user]);
+});
