@@ -4,11 +4,13 @@
 // of its own), pull back, commit, container prune and image prune. Everything runs in
 // the sandbox's own network namespace, on a socket and a store of this file's own.
 import t, { type Test } from 'tap';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mydocker, needsRoot, ownDir } from '../harness/index.js';
-import { DOCKER, startDaemon, type Daemon, type Ran } from '../harness/daemon.js';
+import { mydocker, needsRoot, ownDir, UNIQUE } from '../harness/index.js';
+import { busyboxTarball, rawTar } from '../harness/fixtures.js';
+import { DOCKER, run, startDaemon, type Daemon, type Ran } from '../harness/daemon.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
 import { busyboxSuite } from '../harness/suite.js';
 
@@ -103,6 +105,66 @@ test('commit: a container\'s changes and --change as a new image, which runs; a 
   t.not(none.code, 0, `committing a missing container fails: ${said(none)}`);
   t.match(none.stderr, /Error response from daemon: No such container/, `with dockerd's message: ${said(none)}`);
   await d.docker(['rm', name]);
+});
+
+test('save | load: docker save\'s archive (manifest.json, repositories, layer tars) loads back as the same image, which runs', async (t, d) => {
+  const id = (await d.docker(['inspect', '-f', '{{.Id}}', 'busybox'])).stdout.trim();
+  t.match(id, /^sha256:[0-9a-f]{64}$/, 'busybox is in the store');
+  const file = join(dir, 'busybox-save.tar');
+  const save = await d.docker(['save', '-o', file, 'busybox']);
+  t.equal(save.code, 0, `docker save: ${said(save)}`);
+  const list = await run('tar', ['-tf', file]);
+  t.match(list.stdout, /^manifest\.json$/m, `the archive has manifest.json: ${said(list)}`);
+  t.match(list.stdout, /^repositories$/m, `and repositories: ${said(list)}`);
+  t.match(list.stdout, /^[0-9a-f]{64}\/layer\.tar$/m, `and a layer tar: ${said(list)}`);
+  const manifest = await run('tar', ['-xOf', file, 'manifest.json']);
+  t.match(manifest.stdout, /"RepoTags":\["busybox:latest"\]/, `manifest.json names the tag: ${said(manifest)}`);
+  const rmi = await d.docker(['rmi', 'busybox']);
+  t.equal(rmi.code, 0, `docker rmi busybox: ${said(rmi)}`);
+  const load = await d.docker(['load', '-i', file]);
+  t.equal(load.code, 0, `docker load: ${said(load)}`);
+  t.match(load.stdout, /Loaded image: busybox:latest/, `it says what it loaded: ${said(load)}`);
+  const again = (await d.docker(['inspect', '-f', '{{.Id}}', 'busybox'])).stdout.trim();
+  t.equal(again, id, 'the loaded image has the id it was saved with (its config, byte for byte)');
+  const runIt = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'loaded-back']);
+  t.equal(runIt.stdout.trim(), 'loaded-back', `the loaded image runs: ${said(runIt)}`);
+  const missing = await d.docker(['save', '-o', join(dir, 'none.tar'), 'no-such-image:9']);
+  t.not(missing.code, 0, `saving a missing image fails: ${said(missing)}`);
+  t.match(missing.stderr, /No such image: no-such-image:9/, `with dockerd's message: ${said(missing)}`);
+});
+
+test('docker load refuses an archive with a path that climbs out, and one whose layer is a symlink to a file outside it; neither leaves an image or a file behind', async (t, d) => {
+  const layer = readFileSync(busyboxTarball());
+  const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [diffId] } });
+  const manifest = (tag: string) => JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: ['l1/layer.tar'] }]);
+  const escaped = `/tmp/mydockerd-escaped-${UNIQUE}`;
+  const climbing = join(dir, 'climbing.tar');
+  writeFileSync(climbing, rawTar([
+    { path: 'manifest.json', data: manifest('c09/climb:1') },
+    { path: 'config.json', data: config },
+    { path: 'l1/', type: 'Directory' },
+    { path: 'l1/layer.tar', data: layer },
+    { path: `../../../../../../../../..${escaped}`, data: 'written outside the archive' },
+  ]));
+  const climb = await d.docker(['load', '-i', climbing]);
+  t.not(climb.code, 0, `a path that climbs out is refused: ${said(climb)}`);
+  t.match(climb.stderr, /leaves the archive/, `and the error says so: ${said(climb)}`);
+  t.notOk(existsSync(escaped), `nothing was written outside the archive (${escaped})`);
+  rmSync(escaped, { force: true });
+
+  const linked = join(dir, 'linked.tar');
+  writeFileSync(linked, rawTar([
+    { path: 'manifest.json', data: manifest('c09/linked:1') },
+    { path: 'config.json', data: config },
+    { path: 'l1/', type: 'Directory' },
+    { path: 'l1/layer.tar', type: 'SymbolicLink', linkpath: busyboxTarball() }, // a real layer, but the host's file
+  ]));
+  const link = await d.docker(['load', '-i', linked]);
+  t.not(link.code, 0, `a layer that is a symlink is refused: ${said(link)}`);
+  t.match(link.stderr, /symlink/, `and the error says so: ${said(link)}`);
+  const images = await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  t.notMatch(images.stdout, /c09\/(climb|linked)/, `neither archive left an image: ${said(images)}`);
 });
 
 test('container prune: the stopped containers go, a running one stays; an unknown filter is a 400', async (t, d) => {

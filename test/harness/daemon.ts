@@ -24,6 +24,7 @@ export function run(file: string, args: string[], o: { env?: NodeJS.ProcessEnv; 
     const child = execFile(file, args, { env: o.env ?? process.env, timeout: o.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20, encoding: 'buffer' }, (e, stdout, stderr) =>
       done({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout: stdout.toString('latin1'), stderr: stderr.toString() + (e && e.killed ? '\n[killed: timed out]' : ''), cmd: [file, ...args].join(' ') }),
     );
+    child.stdin?.on('error', () => {}); // a program that exits before it reads its input
     child.stdin?.end(o.input ?? '');
   });
 }

@@ -1,0 +1,33 @@
+// chapter: 09-daemon
+// docker save and docker load: GET /images/{name}/get and /images/get?names=…
+// answer the archive as a tar stream; POST /images/load takes one as the request's
+// body and answers dockerd's JSON lines ({"stream": "Loaded image: …\n"}). The
+// archive's format and its checks are src/image/archive.ts's.
+import { loadImages, saveImages } from '../image/archive.js';
+import { open, type Call, type Route } from './router.js';
+import { VERSION_HEADERS } from './version.js';
+
+/** the archive of refs as the answer's body: the headers only once every image is found */
+function save(root: string, call: Call, refs: string[]): Promise<void> {
+  return saveImages(root, refs, () => {
+    call.res!.writeHead(200, { ...VERSION_HEADERS, 'Content-Type': 'application/x-tar' });
+    return call.res!;
+  });
+}
+
+export function archiveRoutes(root: string): Route[] {
+  return [
+    { method: 'GET', path: '/images/get', handler: (call) => save(root, call, call.query.getAll('names')) },
+    { method: 'GET', path: '/images/{name*}/get', handler: (call) => save(root, call, [call.params.name]) },
+    {
+      method: 'POST',
+      path: '/images/load',
+      async handler(call) {
+        const lines = await loadImages(root, call.req);
+        const out = open(call, 200, { 'Content-Type': 'application/json' });
+        for (const line of lines) out.write(`${JSON.stringify({ stream: `${line}\n` })}\r\n`);
+        out.end();
+      },
+    },
+  ];
+}
