@@ -4,6 +4,7 @@
 // body and answers dockerd's JSON lines ({"stream": "Loaded image: …\n"}). The
 // archive's format and its checks are src/image/archive.ts's.
 import { loadImages, saveImages } from '../image/archive.js';
+import { record } from './events.js';
 import { open, type Call, type Route } from './router.js';
 import { VERSION_HEADERS } from './version.js';
 
@@ -24,6 +25,7 @@ export function archiveRoutes(root: string): Route[] {
       path: '/images/load',
       async handler(call) {
         const lines = await loadImages(root, call.req);
+        for (const line of lines) record('image', 'load', line.replace(/^Loaded image( ID)?: /, ''));
         const out = open(call, 200, { 'Content-Type': 'application/json' });
         for (const line of lines) out.write(`${JSON.stringify({ stream: `${line}\n` })}\r\n`);
         out.end();

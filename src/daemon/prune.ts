@@ -4,6 +4,8 @@
 import { RuntimeError } from '../errors.js';
 import { commitImage, pruneImages } from '../image/commands.js';
 import { pruneContainers } from '../lifecycle/commands.js';
+import { allContainers } from '../lifecycle/containers.js';
+import { recordContainer, recordImageLines } from './events.js';
 import { queryFilters, reply, type Route } from './router.js';
 
 /** the prunes' filters: only those this daemon honours; any other is a 400, never ignored */
@@ -31,6 +33,7 @@ export function pruneRoutes(root: string): Route[] {
         const tag = q.get('tag');
         const ref = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
         const id = await commitImage(root, ref ? [container, ref] : [container], q.getAll('changes').filter(Boolean), q.get('comment') || undefined);
+        recordContainer(root, 'commit', container, { imageID: id });
         reply(call, 201, { Id: id });
       },
     },
@@ -39,7 +42,9 @@ export function pruneRoutes(root: string): Route[] {
       path: '/containers/prune',
       async handler(call) {
         pruneFilters(call.query, []);
+        const before = new Map(allContainers(root).map((c) => [c.config.id, c]));
         const { deleted, space } = await pruneContainers(root);
+        for (const id of deleted) recordContainer(root, 'destroy', before.get(id) ?? id);
         reply(call, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: space });
       },
     },
@@ -51,6 +56,7 @@ export function pruneRoutes(root: string): Route[] {
         const dangling = pruneFilters(call.query, ['dangling']).get('dangling') ?? 'true';
         if (!['true', 'false', '1', '0'].includes(dangling)) throw new RuntimeError(`invalid filter 'dangling=${dangling}'`, 'usage');
         const { lines, space } = pruneImages(root, dangling === 'false' || dangling === '0');
+        recordImageLines('', lines);
         const deleted = lines.map((l) => {
           const at = l.indexOf(': ');
           return { [l.slice(0, at)]: l.slice(at + 2) };

@@ -8,7 +8,9 @@ import { RuntimeError } from '../errors.js';
 import { checkCredentials, tagCommand } from '../image/registry/commands.js';
 import { pushImage } from '../image/registry/push.js';
 import { openImageStore } from '../image/store.js';
+import { normalizeRef } from '../image/reference.js';
 import { registryAuth } from './auth.js';
+import { record } from './events.js';
 import { jsonProgress } from './images.js';
 import { open, readBody, reply, type Route } from './router.js';
 
@@ -27,7 +29,9 @@ export function registryRoutes(root: string): Route[] {
         if (!repo) throw new RuntimeError('repository name must have at least one component', 'usage');
         const tag = call.query.get('tag');
         mustExist(root, call.params.name);
-        tagCommand(root, [call.params.name, tag ? `${repo}:${tag}` : repo]); // a bad name: 400 (a ReferenceError is usage)
+        const target = tag ? `${repo}:${tag}` : repo;
+        tagCommand(root, [call.params.name, target]); // a bad name: 400 (a ReferenceError is usage)
+        record('image', 'tag', openImageStore(root).find(call.params.name)!.id, { name: normalizeRef(target) });
         reply(call, 201);
       },
     },
@@ -41,6 +45,7 @@ export function registryRoutes(root: string): Route[] {
         const progress = jsonProgress(call);
         try {
           await pushImage(root, name, progress.stream, false, credentials);
+          record('image', 'push', normalizeRef(name), { name: normalizeRef(name) });
         } catch (e) {
           const out = progress.started();
           if (!out) throw e; // nothing sent yet: an answer of the error's kind

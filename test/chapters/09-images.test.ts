@@ -167,6 +167,49 @@ test('docker load refuses an archive with a path that climbs out, and one whose 
   t.notMatch(images.stdout, /c09\/(climb|linked)/, `neither archive left an image: ${said(images)}`);
 });
 
+test('events: what the daemon did, in order (create, start, die with its exit code, destroy; tag, untag), within --since/--until, narrowed by --filter, and live', async (t, d) => {
+  const now = () => (Date.now() / 1000).toFixed(3);
+  const name = s.name('evt');
+  const t0 = now();
+  const ran = await d.docker(['run', '-d', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'exit 3']);
+  t.equal(ran.code, 0, `a container that exits 3: ${said(ran)}`);
+  const waited = await d.docker(['wait', name]);
+  t.equal(waited.stdout.trim(), '3', `it ended: ${said(waited)}`);
+  await d.docker(['rm', name]);
+  const tagged = await d.docker(['tag', 'busybox', 'c09/evt:1']);
+  t.equal(tagged.code, 0, `tag: ${said(tagged)}`);
+  await d.docker(['rmi', 'c09/evt:1']);
+  await new Promise((r) => setTimeout(r, 50));
+  const t1 = now();
+  const format = ['--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}{{with .Actor.Attributes.exitCode}} {{.}}{{end}}'];
+
+  const all = await d.docker(['events', '--since', t0, '--until', t1, ...format]);
+  t.equal(all.code, 0, `docker events --since --until ends at --until: ${said(all)}`);
+  const lines = all.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const want = [`container create ${name}`, `container start ${name}`, `container die ${name} 3`, `container destroy ${name}`, 'image tag c09/evt:1', 'image untag c09/evt:1'];
+  const at = want.map((w) => lines.indexOf(w));
+  t.same(at.map((i) => i >= 0), want.map(() => true), `each event is there (${want.join('; ')}): ${said(all)}`);
+  t.same([...at].sort((a, b) => a - b), at, `in the order they happened: ${said(all)}`);
+
+  const dies = await d.docker(['events', '--since', t0, '--until', t1, '--filter', 'event=die', ...format]);
+  t.same(dies.stdout.trim().split('\n'), [`container die ${name} 3`], `--filter event=die: only the die: ${said(dies)}`);
+  const images = await d.docker(['events', '--since', t0, '--until', t1, '--filter', 'type=image', ...format]);
+  t.same(images.stdout.trim().split('\n'), ['image tag c09/evt:1', 'image untag c09/evt:1'], `--filter type=image: only the image's events: ${said(images)}`);
+  const before = await d.docker(['events', '--since', String(Number(t0) - 600), '--until', t0, '--filter', `container=${name}`, ...format]);
+  t.equal(before.stdout.trim(), '', `nothing of the container before --since's time: ${said(before)}`);
+
+  const live = d.docker(['events', '--until', String(Number(now()) + 6), '--filter', 'event=start', ...format], 30_000);
+  await new Promise((r) => setTimeout(r, 1500)); // the stream is open before the container starts
+  const second = s.name('evt');
+  const up = await d.docker(['run', '--rm', '--name', second, '--network', 'none', 'busybox', 'true']);
+  t.equal(up.code, 0, `a container run while the stream is open: ${said(up)}`);
+  const seen = await live;
+  t.equal(seen.code, 0, `the live stream ends at --until: ${said(seen)}`);
+  t.same(seen.stdout.trim().split('\n'), [`container start ${second}`], `it showed the start as it happened (and nothing from before it opened): ${said(seen)}`);
+  const bad = await d.curl(['-w', '\n%{http_code}', '--data-urlencode', 'filters={"color":["blue"]}', '-G', 'http://d/v1.41/events']);
+  t.match(bad.stdout, /invalid filter 'color'.*\n\n400$/, `an unknown filter is a 400: ${said(bad)}`);
+});
+
 test('container prune: the stopped containers go, a running one stays; an unknown filter is a 400', async (t, d) => {
   const stopped = [s.name('pruned'), s.name('pruned')];
   for (const n of stopped) {
