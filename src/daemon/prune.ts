@@ -1,7 +1,9 @@
 // chapter: 09-daemon
-// commit and the prunes, over the CLI's own functions: commitImage (chapter 03),
-// pruneContainers (chapter 05) and pruneImages (chapter 03's rmi, image by image).
+// commit, changes and the prunes, over the core's functions: commitImage (chapter 03),
+// containerChanges, pruneContainers (chapter 05) and pruneImages (chapter 03's rmi,
+// image by image).
 import { RuntimeError } from '../errors.js';
+import { containerChanges } from '../image/changes.js';
 import { commitImage, pruneImages } from '../image/commands.js';
 import { pruneContainers } from '../lifecycle/commands.js';
 import { allContainers } from '../lifecycle/containers.js';
@@ -35,6 +37,14 @@ export function pruneRoutes(root: string): Route[] {
         const id = await commitImage(root, ref ? [container, ref] : [container], q.getAll('changes').filter(Boolean), q.get('comment') || undefined);
         recordContainer(root, 'commit', container, { imageID: id });
         reply(call, 201, { Id: id });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/{id}/changes',
+      handler: (call) => {
+        const changes = containerChanges(root, call.params.id);
+        reply(call, 200, changes.length ? changes : null);
       },
     },
     {

@@ -92,10 +92,13 @@ test('tag, login (/auth) and push to a registry that wants a password, pull back
   await d.docker(['rmi', target]);
 });
 
-test('commit: a container\'s changes and --change as a new image, which runs; a missing container is a 404', async (t, d) => {
+test('diff and commit: a container\'s changes listed (A, C, D), then committed with --change as a new image, which runs; a missing container is a 404', async (t, d) => {
   const name = s.name('commit');
-  const made = await d.docker(['run', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'echo committed-file > /made']);
+  const made = await d.docker(['run', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'echo committed-file > /made; rm /etc/group; echo x >> /etc/passwd']);
   t.equal(made.code, 0, `the container to commit: ${said(made)}`);
+  const diff = await d.docker(['diff', name]);
+  t.equal(diff.code, 0, `docker diff: ${said(diff)}`);
+  t.same(diff.stdout.trim().split('\n').sort(), ['A /made', 'C /etc', 'C /etc/passwd', 'D /etc/group'], `docker diff: the file added, the one changed (and its folder), the one deleted: ${said(diff)}`);
   const commit = await d.docker(['commit', '-c', 'CMD ["cat", "/made"]', '-m', 'from the daemon', name, 'c09/committed:one']);
   t.equal(commit.code, 0, `docker commit: ${said(commit)}`);
   t.match(commit.stdout.trim(), /^sha256:[0-9a-f]{64}$/, `it prints the new image's id: ${said(commit)}`);
