@@ -99,6 +99,8 @@ test('diff and commit: a container\'s changes listed (A, C, D), then committed w
   const diff = await d.docker(['diff', name]);
   t.equal(diff.code, 0, `docker diff: ${said(diff)}`);
   t.same(diff.stdout.trim().split('\n').sort(), ['A /made', 'C /etc', 'C /etc/passwd', 'D /etc/group'], `docker diff: the file added, the one changed (and its folder), the one deleted: ${said(diff)}`);
+  const cliDiff = await mydocker(['diff', name], { root: s.root });
+  t.equal(cliDiff.stdout, diff.stdout, `mydocker diff (the other front door) prints the same: ${JSON.stringify(cliDiff.stdout)} ${cliDiff.stderr}`);
   const commit = await d.docker(['commit', '-c', 'CMD ["cat", "/made"]', '-m', 'from the daemon', name, 'c09/committed:one']);
   t.equal(commit.code, 0, `docker commit: ${said(commit)}`);
   t.match(commit.stdout.trim(), /^sha256:[0-9a-f]{64}$/, `it prints the new image's id: ${said(commit)}`);
@@ -131,6 +133,14 @@ test('save | load: docker save\'s archive (manifest.json, repositories, layer ta
   t.equal(again, id, 'the loaded image has the id it was saved with (its config, byte for byte)');
   const runIt = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'echo', 'loaded-back']);
   t.equal(runIt.stdout.trim(), 'loaded-back', `the loaded image runs: ${said(runIt)}`);
+  const cliFile = join(dir, 'busybox-cli-save.tar');
+  const cliSave = await mydocker(['save', '-o', cliFile, 'busybox'], { root: s.root });
+  t.equal(cliSave.code, 0, `mydocker save (the other front door): ${cliSave.stderr}`);
+  await d.docker(['rmi', 'busybox']);
+  const cliLoad = await d.docker(['load', '-i', cliFile]);
+  t.match(cliLoad.stdout, /Loaded image: busybox:latest/, `docker load takes mydocker save's archive: ${said(cliLoad)}`);
+  const third = (await d.docker(['inspect', '-f', '{{.Id}}', 'busybox'])).stdout.trim();
+  t.equal(third, id, 'with the same id');
   const missing = await d.docker(['save', '-o', join(dir, 'none.tar'), 'no-such-image:9']);
   t.not(missing.code, 0, `saving a missing image fails: ${said(missing)}`);
   t.match(missing.stderr, /No such image: no-such-image:9/, `with dockerd's message: ${said(missing)}`);
