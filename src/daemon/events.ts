@@ -123,7 +123,7 @@ export function eventRoutes(): Route[] {
         await new Promise<void>((done) => {
           const listener = (m: Message) => (until === undefined || m.timeNano / 1e6 <= until) && send(m);
           listeners.add(listener);
-          const timer = until === undefined ? undefined : setTimeout(finish, until - Date.now());
+          const timer = until === undefined ? undefined : setTimeout(finish, Math.min(until - Date.now(), 2 ** 31 - 1)); // a timer's longest wait
           const poll = setInterval(() => out.closed && finish(), 500); // the client went away
           function finish() {
             listeners.delete(listener);

@@ -13,5 +13,8 @@ replace "$1/src/image/archive.ts" \
         }
         if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {"
 replace "$1/src/image/archive.ts" \
+  "          const what = entry.type === 'SymbolicLink' ? 'a symlink' : entry.type === 'Link' ? 'a hard link' : \`a \${entry.type}\`;" \
+  "          const what = \`a \${entry.type}\`;"
+replace "$1/src/image/archive.ts" \
   "  if (!st.isFile()) throw" \
   "  if (!st.isFile() && !st.isSymbolicLink()) throw"

@@ -7,4 +7,4 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 replace "$1/src/daemon/registry.ts" \
   "await pushImage(root, name, progress.stream, false, credentials);" \
-  "await pushImage(root, name, progress.stream, false); // WRONG: the client's credentials dropped"
+  "await pushImage(root, name, progress.stream, false, credentials && undefined); // WRONG: the client's credentials dropped"
