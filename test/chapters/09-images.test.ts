@@ -23,8 +23,10 @@ const dir = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-images-')));
 chmodSync(dir, 0o755);
 const cliConfig = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-cli-cfg-')));
 const daemonConfig = ownDir(mkdtempSync(join(tmpdir(), 'mydockerd-own-cfg-'))); // empty: the daemon has no stored password
+/** where a load that follows a climbing name would write (a known-wrong daemon does): removed whatever happens */
+const escaped = `/tmp/mydockerd-escaped-${UNIQUE}`;
 process.on('exit', () => {
-  for (const d of [dir, cliConfig, daemonConfig, registry?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+  for (const d of [dir, cliConfig, daemonConfig, registry?.dir, escaped]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 /** what a failure message says about a command: what ran, how it ended, where the book explains it */
@@ -151,7 +153,6 @@ test('docker load refuses an archive with a path that climbs out, and one whose 
   const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [diffId] } });
   const manifest = (tag: string) => JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: ['l1/layer.tar'] }]);
-  const escaped = `/tmp/mydockerd-escaped-${UNIQUE}`;
   const climbing = join(dir, 'climbing.tar');
   writeFileSync(climbing, rawTar([
     { path: 'manifest.json', data: manifest('c09/climb:1') },
