@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mydocker, needsRoot, ownDir, UNIQUE } from '../harness/index.js';
+import { mydocker, needsRoot, noLeaks, ownDir, UNIQUE } from '../harness/index.js';
 import { busyboxTarball, rawTar } from '../harness/fixtures.js';
 import { DOCKER, run, startDaemon, type Daemon, type Ran } from '../harness/daemon.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
@@ -273,3 +273,5 @@ test('image prune: a dangling image goes, a tagged one stays; -a removes unused 
   t.notMatch(left.stdout, /^busybox:latest$/m, `busybox is gone: ${said(left)}`);
   await d.docker(['rm', user]);
 });
+
+noLeaks(t, s.before);
