@@ -1,9 +1,11 @@
 // chapter: 09-daemon
-// docker save and docker load: GET /images/{name}/get and /images/get?names=…
+// docker save, docker load and docker export: GET /images/{name}/get and /images/get?names=…
 // answer the archive as a tar stream; POST /images/load takes one as the request's
-// body and answers dockerd's JSON lines ({"stream": "Loaded image: …\n"}). The
-// archive's format and its checks are src/image/archive.ts's.
+// body and answers dockerd's JSON lines ({"stream": "Loaded image: …\n"});
+// GET /containers/ID/export answers the container's files as a tar. The archive's
+// format and its checks are src/image/archive.ts's, export's src/image/export.ts's.
 import { loadImages, saveImages } from '../image/archive.js';
+import { exportContainer } from '../image/export.js';
 import { record } from './events.js';
 import { open, type Call, type Route } from './router.js';
 import { VERSION_HEADERS } from './version.js';
@@ -20,6 +22,15 @@ export function archiveRoutes(root: string): Route[] {
   return [
     { method: 'GET', path: '/images/get', handler: (call) => save(root, call, call.query.getAll('names')) },
     { method: 'GET', path: '/images/{name*}/get', handler: (call) => save(root, call, [call.params.name]) },
+    {
+      method: 'GET',
+      path: '/containers/{id}/export',
+      handler: (call) =>
+        exportContainer(root, call.params.id, () => {
+          call.res!.writeHead(200, { ...VERSION_HEADERS, 'Content-Type': 'application/x-tar' });
+          return call.res!;
+        }),
+    },
     {
       method: 'POST',
       path: '/images/load',

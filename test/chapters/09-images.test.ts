@@ -94,7 +94,7 @@ test('tag, login (/auth) and push to a registry that wants a password, pull back
   await d.docker(['rmi', target]);
 });
 
-test('diff and commit: a container\'s changes listed (A, C, D), then committed with --change as a new image, which runs; a missing container is a 404', async (t, d) => {
+test('diff, export and commit: a container\'s changes listed (A, C, D), its files exported, then committed with --change as a new image, which runs; a missing container is a 404', async (t, d) => {
   const name = s.name('commit');
   const made = await d.docker(['run', '--name', name, '--network', 'none', 'busybox', 'sh', '-c', 'echo committed-file > /made; rm /etc/group; echo x >> /etc/passwd']);
   t.equal(made.code, 0, `the container to commit: ${said(made)}`);
@@ -103,6 +103,17 @@ test('diff and commit: a container\'s changes listed (A, C, D), then committed w
   t.same(diff.stdout.trim().split('\n').sort(), ['A /made', 'C /etc', 'C /etc/passwd', 'D /etc/group'], `docker diff: the file added, the one changed (and its folder), the one deleted: ${said(diff)}`);
   const cliDiff = await mydocker(['diff', name], { root: s.root });
   t.equal(cliDiff.stdout, diff.stdout, `mydocker diff (the other front door) prints the same: ${JSON.stringify(cliDiff.stdout)} ${cliDiff.stderr}`);
+  const exported = join(dir, 'export.tar');
+  const exp = await d.docker(['export', '-o', exported, name]);
+  t.equal(exp.code, 0, `docker export: ${said(exp)}`);
+  const files = (await run('tar', ['-tf', exported])).stdout.split('\n').map((f) => f.replace(/^\.\//, '').replace(/\/$/, ''));
+  t.ok(files.includes('made') && files.includes('bin/sh'), `the export has the container's new file and the image's files: ${files.length} entries, ${JSON.stringify(files.filter((f) => /^(made|bin\/sh)$/.test(f)))} (${BOOK}, "${SECTION}")`);
+  t.notOk(files.includes('etc/group'), `and not the file the container deleted (the whiteout hides it): ${JSON.stringify(files.filter((f) => f.startsWith('etc/')))}`);
+  const passwd = await run('tar', ['-xOf', exported, 'etc/passwd']);
+  t.match(passwd.stdout, /nobody.*\nx\n$/, `etc/passwd is the container's version: ${said(passwd)}`);
+  const cliExport = await mydocker(['export', '-o', join(dir, 'cli-export.tar'), name], { root: s.root });
+  const cliFiles = (await run('tar', ['-tf', join(dir, 'cli-export.tar')])).stdout.split('\n').map((f) => f.replace(/^\.\//, '').replace(/\/$/, ''));
+  t.same(cliFiles.sort(), [...files].sort(), `mydocker export (the other front door) holds the same files: ${cliExport.stderr}`);
   const commit = await d.docker(['commit', '-c', 'CMD ["cat", "/made"]', '-m', 'from the daemon', name, 'c09/committed:one']);
   t.equal(commit.code, 0, `docker commit: ${said(commit)}`);
   t.match(commit.stdout.trim(), /^sha256:[0-9a-f]{64}$/, `it prints the new image's id: ${said(commit)}`);
