@@ -145,8 +145,8 @@ export function imageRoutes(root: string): Route[] {
       },
     },
     // later slices
-    ...['/images/{name*}/push', '/images/{name*}/tag', '/images/load', '/images/prune', '/build'].map((path) => ({ method: 'POST', path })),
-    ...['/images/{name*}/history', '/images/{name*}/get', '/images/get', '/images/search'].map((path) => ({ method: 'GET', path })),
+    { method: 'POST', path: '/build' },
+    ...['/images/{name*}/history', '/images/search'].map((path) => ({ method: 'GET', path })),
   ];
 }
 
