@@ -4,7 +4,7 @@
 // node's 'upgrade' event, with the raw connection: the handler takes it over.
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { archiveRoutes } from './archive.js';
+import { saveRoutes } from './save.js';
 import { containerRoutes } from './containers.js';
 import { eventRoutes } from './events.js';
 import { imageRoutes } from './images.js';
@@ -21,7 +21,7 @@ const later: Route[] = [
 ];
 
 export function apiServer(root: string, cgroupParent?: string): Server {
-  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...imageRoutes(root), ...later, ...registryRoutes(root), ...pruneRoutes(root), ...archiveRoutes(root), ...eventRoutes()]);
+  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...imageRoutes(root), ...later, ...registryRoutes(root), ...pruneRoutes(root), ...saveRoutes(root), ...eventRoutes()]);
   const server = createServer((req, res) => void handle(req, res));
   // HTTP upgrade (attach): the connection is the handler's from here on
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -18,7 +18,7 @@ function save(root: string, call: Call, refs: string[]): Promise<void> {
   });
 }
 
-export function archiveRoutes(root: string): Route[] {
+export function saveRoutes(root: string): Route[] {
   return [
     { method: 'GET', path: '/images/get', handler: (call) => save(root, call, call.query.getAll('names')) },
     { method: 'GET', path: '/images/{name*}/get', handler: (call) => save(root, call, [call.params.name]) },
