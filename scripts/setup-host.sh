@@ -11,7 +11,7 @@ packages=(
   libseccomp-dev                          # the addon's seccomp loader (chapter 04)
   util-linux iproute2 iptables procps     # namespaces, script(1), networking
   busybox-static                          # the test and demo rootfs
-  runc crun hyperfine                     # the benchmarks' peers and timer (skopeo, umoci: chapter 07)
+  runc crun hyperfine podman              # the benchmarks' peers and timer (docker.io below; skopeo, umoci: chapter 07)
   qemu-system-x86 cpio xz-utils zstd      # the cgroup v2 test VM
   git                                     # npm run chapter: the diff from the chapter before
   containerd skopeo golang-go             # chapter 08: containerd drives mydocker-runc; the OCI validation suite's build

@@ -10,7 +10,7 @@ import { printable, RuntimeError } from './errors.js';
 // <step 1.7>
 import { causeLines } from './errors.js';
 // </step 1.7>
-import { debugging, log } from './log.js';
+import { debugging, log, trace } from './log.js';
 
 // process.stdout and process.stderr are streams Node makes on first use, and making
 // one loads Node's stream modules (~4 ms, ~7 for a pipe). Note the ones this command
@@ -30,6 +30,7 @@ for (const name of ['stdout', 'stderr'] as const) {
 }
 
 let settled = false;
+trace('cli loaded');
 main(process.argv.slice(2)).then(
   (status) => {
     settled = true;
@@ -63,6 +64,7 @@ function errorLine(e: unknown): string {
 /** exit once everything written so far has reached stdout and stderr (a pipe's writes are asynchronous) */
 function exit(status: number): void {
   log.debug(`exit status ${status}`);
+  trace(`exit ${status}`);
   process.exitCode = status;
   const pending = [...opened];
   const next = (): void => void (pending.length ? pending.shift()!.write('', next) : process.exit(status));

@@ -74,7 +74,7 @@ function main(): void {
   // Marked before the last steps: a seccomp filter may refuse close_range once loaded
   native.closeRange(SPEC_FD, ALL_FDS, CLOSE_RANGE_CLOEXEC);
   for (const step of initSteps) step.beforeExec?.(spec);
-  report({ exec: true, ms: Math.round(performance.now() - waited) });
+  report({ exec: true, ms: Math.round(performance.now() - waited), booted: Math.round(booted), specWait: Math.round(specWait) });
   native.resetForExec(); // Node's signal handlers and non-blocking stdio stay behind
   try {
     native.execve(file, spec.args, spec.env);

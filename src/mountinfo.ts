@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // /proc/self/mountinfo, read once and parsed one way (proc(5)): the mount point is
 // field 5, the filesystem type and its source and options follow the " - ".
 const { readFileSync } = process.getBuiltinModule('node:fs');

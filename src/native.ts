@@ -169,9 +169,9 @@ export function waitPidfd(pidfd: number): Promise<ExitInfo> {
 
 // <sched.h>
 export const CLONE_NEWNS = 0x00020000;
-// <chapter 02-cgroups>
+// <step 2.4>
 export const CLONE_NEWCGROUP = 0x02000000;
-// </chapter 02-cgroups>
+// </step 2.4>
 export const CLONE_NEWUTS = 0x04000000;
 export const CLONE_NEWIPC = 0x08000000;
 export const CLONE_NEWPID = 0x20000000;

@@ -39,7 +39,7 @@ import { processStartTime, StateRecord } from './container/state.js';
 import { attach, type Attachment } from './container/stdio.js';
 import type { RunContext, Step } from './container/step.js';
 import { RuntimeError } from './errors.js';
-import { log } from './log.js';
+import { log, trace } from './log.js';
 
 /** what the front door that starts a container adds around it: the CLI ties its one
  *  container to itself (src/cli/foreground.ts); a process running many (a daemon) adds nothing */
@@ -79,8 +79,11 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
     // that init starts after prepare, through the step's spawner.
     let io = o.lateInit ? undefined : connect(ctx, attach);
     let init = io && spawn(ctx, io, door);
-    pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots
+    trace('init started');
+    pipeline ??= (await import('./steps.js')).steps; // loaded while the init boots (mydocker-runc, unbundled, brings its own)
+    trace('steps loaded');
     for (const step of pipeline) await step.configure?.(ctx);
+    trace('configured');
     if (ctx.spec.args.length === 0) throw new RuntimeError('no command specified');
     if (init && (ctx.spawn || ctx.attach)) throw new Error('a step starts the init itself, but no option set RunOptions.lateInit');
     io ??= connect(ctx, ctx.attach ?? attach); // this CLI's stdio, or a step's own (run -d: the monitor's)
@@ -95,7 +98,14 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
     state.update({ status: 'running', pid: init.pid, pidStart: processStartTime(init.pid), startedAt: new Date().toISOString() });
     checkpoint('spawned');
     for (const step of pipeline) {
-      await step.spawned?.(ctx, init);
+      try {
+        await step.spawned?.(ctx, init);
+      } catch (e) {
+        // the init failed first (a command not found: its /proc entry is gone, a step that
+        // reaches into it fails): its reason is the one to show
+        if (processStartTime(init.pid) === undefined) await init.started;
+        throw e;
+      }
       checkpoint(`spawned:${step.name}`);
     }
 
@@ -116,6 +126,7 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
   } finally {
     checkpoint('cleanup');
     await cleanup.run();
+    trace('cleaned up');
   }
 }
 
@@ -140,6 +151,7 @@ function spawn(ctx: RunContext, io: Attachment, door: FrontDoor, spawner?: Spawn
 
 /** fault injection for the crash tests: MYDOCKER_FAULT=POINT makes this CLI die right there, as kill -9 would */
 function checkpoint(point: string): void {
+  trace(point);
   if (process.env.MYDOCKER_FAULT === point) process.kill(process.pid, 'SIGKILL');
 }
 // </step 1.2>

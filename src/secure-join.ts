@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // Paths inside a container's root filesystem, resolved as the container would:
 // a symlink in the image can never lead a mount outside it.
 const { lstatSync, readlinkSync } = process.getBuiltinModule('node:fs');

@@ -2,18 +2,22 @@
 // The steps of `run`, in order: the one place where a chapter adds a line to
 // run's flow. Each hook runs for every step before the next hook (src/run.ts).
 import type { Step } from './container/step.js';
-// <chapter 02-cgroups>
+// <step 2.1>
 import { cgroupStep } from './cgroups/step.js';
-// </chapter 02-cgroups>
-// <chapter 03-rootfs>
+// </step 2.1>
+// <step 3.1>
 import { recordStep } from './container/record.js';
 import { rootfsStep } from './rootfs/step.js';
-// </chapter 03-rootfs>
-// <chapter 04-security>
+// </step 3.1>
+// <step 4.4>
 import { cgroupfsStep } from './security/cgroupfs.js';
+// </step 4.4>
+// <step 4.5>
 import { devicesStep } from './security/devices.js';
+// </step 4.5>
+// <step 4.1>
 import { securityStep } from './security/step.js';
-// </chapter 04-security>
+// </step 4.1>
 // <chapter 06-network>
 import { networkStep } from './network/step.js';
 // </chapter 06-network>
@@ -29,18 +33,22 @@ export const steps: Step[] = [
   // <chapter 07-images>
   pullStep, // a missing image is pulled before anything is made
   // </chapter 07-images>
-  // <chapter 03-rootfs>
+  // <step 3.1>
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files
-  // </chapter 03-rootfs>
-  // <chapter 02-cgroups>
+  // </step 3.1>
+  // <step 2.1>
   cgroupStep, // limits in place before the command starts
-  // </chapter 02-cgroups>
-  // <chapter 04-security>
+  // </step 2.1>
+  // <step 4.5>
   devicesStep, // only its own devices can be opened (CAP_MKNOD makes any node)
+  // </step 4.5>
+  // <step 4.4>
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
+  // </step 4.4>
+  // <step 4.1>
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
-  // </chapter 04-security>
+  // </step 4.1>
   // <chapter 05-lifecycle>
   execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs

@@ -722,21 +722,21 @@ function links(repo) {
   return problems;
 }
 
-/** book/README.md's contents link every chapter file there is, and only those */
+/** book/README.md's contents link every chapter and appendix file there is, and only those */
 function contents(repo) {
   const readme = 'book/README.md';
   if (!existsSync(join(repo, readme))) return [];
   const problems = [];
   const linked = new Set();
   readFileSync(join(repo, readme), 'utf8').split('\n').forEach((line, i) => {
-    for (const m of line.matchAll(/\]\((?:\.\/)?(\d+-[^)#\s/]+\.md)(?:#[^)]*)?\)/g)) {
+    for (const m of line.matchAll(/\]\((?:\.\/)?((?:\d+|appendix)-[^)#\s/]+\.md)(?:#[^)]*)?\)/g)) {
       linked.add(m[1]);
       if (!existsSync(join(repo, 'book', m[1]))) problems.push({ file: readme, line: i + 1, msg: `links to book/${m[1]}, which does not exist` });
     }
   });
   for (const f of bookFiles(repo)) {
     const name = f.slice('book/'.length);
-    if (bookChapter(f) !== null && !linked.has(name)) problems.push({ file: readme, line: 1, msg: `the contents do not link to ${f}: add [${name.slice(0, -3)}](${name})` });
+    if ((bookChapter(f) !== null || name.startsWith('appendix-')) && !linked.has(name)) problems.push({ file: readme, line: 1, msg: `the contents do not link to ${f}: add [${name.slice(0, -3)}](${name})` });
   }
   return problems;
 }

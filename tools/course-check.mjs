@@ -19,11 +19,14 @@
 //                 of all chapters' test times once per chapter (over an hour at eight
 //                 chapters on a 2-core machine); the full check stays one command away.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChapter, generate, loadIndex, MarkerError, REPO } from './chapter.mjs';
 import { runTests, testFiles } from './check.mjs';
+import { removeTaggedCgroups } from './leftovers.mjs';
 
 const LOGS = join(REPO, 'build', 'chapters', 'course-logs');
 const SUMMARY_RE = /^\d+ passed, \d+ failed$/; // never echoed: CI sums such lines
@@ -125,7 +128,7 @@ export async function checkChapter(index, chapter, { lock, own = false } = {}) {
       // one tap run per file, each stopping at its first failure: one is all it takes
       const r = { output: '', files: new Map() };
       for (const f of theirs.files) {
-        const one = await runTests([f], impl, { lock, quiet: true, args: ['--bail'] });
+        const one = await bailed([f], impl, { lock });
         r.output += one.output;
         r.files.set(f, one.files.get(f));
       }
@@ -144,6 +147,23 @@ export async function checkChapter(index, chapter, { lock, own = false } = {}) {
     }
   }
   return done(ok, what);
+}
+
+/**
+ * Tests run to see them fail, stopping at the first failure (--bail): their teardowns do
+ * not run then, so the run is tagged (MYDOCKER_TEST_TAG), given a TMPDIR of its own, and
+ * what it left in cgroups and /tmp is taken away afterwards.
+ */
+async function bailed(files, impl, { lock, env = {} }) {
+  const tag = `c${randomBytes(3).toString('hex')}x`;
+  const tmp = mkdtempSync(join(tmpdir(), 'mydocker-course-'));
+  try {
+    return await runTests(files, impl, { lock, quiet: true, env: { ...env, TMPDIR: tmp, MYDOCKER_TEST_TAG: tag }, args: ['--bail'] });
+  } finally {
+    removeTaggedCgroups(tag);
+    const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4]?.startsWith(tmp));
+    if (!mounted) rmSync(tmp, { recursive: true, force: true }); // a mount left there is never deleted through
+  }
 }
 
 /** does src/ (or native/) mark code by the steps of `chapter`? Then each step has code of its own to check */
@@ -197,7 +217,7 @@ async function checkSteps(index, chapter, { lock }) {
       let failing = false;
       let output = '';
       for (const f of theirs.files) {
-        const r = await runTests([f], impl, { lock, quiet: true, env: theirs.env, args: ['--bail'] });
+        const r = await bailed([f], impl, { lock, env: theirs.env });
         output += r.output;
         if (r.files.get(f) !== true) failing = true; // with --bail a failing file may not get its own line
         if (failing) break;

@@ -13,11 +13,12 @@
 //   CHAPTER-DIR: 01-namespaces (its scripts). --keep: leave the copies in build/wrong/.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chapterDir, compile, findChapter, generate, loadIndex, REPO } from './chapter.mjs';
+import { removeTaggedCgroups } from './leftovers.mjs';
 import { runTests, smokeCheck } from './check.mjs';
 
 const WRONG = join(REPO, 'test', 'wrong');
@@ -70,45 +71,6 @@ export function failedTests(output) {
   return [...names].filter((n) => !/\.test\.ts$/.test(n));
 }
 
-/** cgroup directories whose name carries tag (what a bailed-out run left), deepest first */
-function taggedCgroups(tag) {
-  const found = [];
-  const walk = (dir, depth) => {
-    if (depth > 5) return;
-    let entries = [];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      walk(p, depth + 1);
-      if (e.name.includes(tag)) found.push(p);
-    }
-  };
-  walk('/sys/fs/cgroup', 0);
-  return found.sort((a, b) => b.length - a.length);
-}
-
-function removeTaggedCgroups(tag) {
-  const left = [];
-  for (const dir of taggedCgroups(tag)) {
-    for (const sub of readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory())) {
-      try {
-        rmdirSync(join(dir, sub.name));
-      } catch {
-        // busy: reported below
-      }
-    }
-    try {
-      rmdirSync(dir);
-    } catch {
-      left.push(dir);
-    }
-  }
-  return left;
-}
 
 const secs = (ms) => `${Math.round(ms / 1000)} s`;
 

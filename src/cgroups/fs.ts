@@ -1,12 +1,12 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // The few file operations both drivers share: every write names its file when it
 // fails, and removal waits for the kernel to let go of the last task.
 const { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../errors.js';
-// <chapter 03-rootfs>
+// <step 3.1>
 import type { Reclaim } from '../container/step.js';
 import { alive } from '../container/sweep.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 
 export function write(dir: string, file: string, value: string | number): void {
   try {
@@ -135,7 +135,7 @@ export async function removeDir(dir: string, tries = 50): Promise<void> {
     }
   }
 }
-// <chapter 03-rootfs>
+// <step 3.1>
 
 /** the cgroups step's reclaim (Step.reclaim): an ended container's cgroup directories, once its processes are gone */
 export const reclaimCgroups: Reclaim = (_root, _id, s) => {
@@ -158,7 +158,7 @@ function removeDirs(dirs: string[]): string[] {
   }
   return left.reverse();
 }
-// </chapter 03-rootfs>
+// </step 3.1>
 // <chapter 08-oci>
 
 /** rmdir a cgroup if it can go now; one that is gone already, or a parent another container still uses, is left */

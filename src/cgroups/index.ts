@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // One interface, two drivers. A container's cgroup is `<parent>/<id>` in every
 // hierarchy that matters: made and filled with limits before the init is told to
 // go, joined by the init itself right before execve, removed when `run` ends.

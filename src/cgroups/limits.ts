@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // docker's resource flags, parsed and checked before anything is created. Values
 // are kept in docker's own units (bytes, CPUs, shares); each driver converts them
 // into its files' units.

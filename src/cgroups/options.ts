@@ -1,4 +1,4 @@
-// chapter: 02-cgroups
+// chapter: 02-cgroups step 2.1
 // `run`'s resource flags, docker's names and units.
 import { str, type OptionGroup } from '../toolkit/args.js';
 import { parseCgroupParent, parseResources } from './limits.js';

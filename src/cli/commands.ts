@@ -2,15 +2,17 @@
 // The commands: one line per feature's list. main.ts loads this file once the global
 // flags are read: `mydocker --version` loads no command's code.
 import type { CommandDef } from '../toolkit/command.js';
+import { run } from '../run.js';
+import { newId } from '../container/id.js';
 // <step 1.4>
 import { foreground } from './foreground.js';
 // </step 1.4>
 import { runOptions, runOptionsFrom } from './run-options.js';
-// <chapter 03-rootfs>
+// <step 3.1>
 import { imageCommands } from '../image/cli.js';
 import { reclaimWith } from '../container/sweep.js';
 import { reclaimCgroups } from '../cgroups/fs.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 // <chapter 05-lifecycle>
 import { lifecycleCommands } from '../lifecycle/cli.js';
 // </chapter 05-lifecycle>
@@ -32,9 +34,9 @@ export const commands: CommandDef[] = [
     desc: 'Run a command in a new container',
     options: runOptions,
     root: true,
-    // each command loads its code only when it runs: start-up stays small
+    // run's code comes with the command list (one chunk fewer to load on its path);
+    // every other command loads its code only when it runs
     action: async (opts, rest, g) => {
-      const [{ run }, { newId }] = await Promise.all([import('../run.js'), import('../container/id.js')]);
       const o = runOptionsFrom(opts, rest);
       const id = newId();
       // <replaced-by 1.4>
@@ -49,9 +51,9 @@ export const commands: CommandDef[] = [
       return status;
     },
   },
-  // <chapter 03-rootfs>
+  // <step 3.1>
   ...imageCommands,
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <chapter 05-lifecycle>
   ...lifecycleCommands,
   // </chapter 05-lifecycle>
@@ -66,16 +68,16 @@ export const commands: CommandDef[] = [
   // </chapter 09-daemon>
 ];
 
-// <chapter 03-rootfs>
+// <step 3.1>
 // What the steps of src/steps.ts give back once a container has ended (each one's
 // Step.reclaim, e.g. cgroupStep's), for the sweep and rm, which every command may run.
 // Named from their own small modules: loading every step would cost each command ~10 ms.
 reclaimWith([
   reclaimCgroups, // its cgroup directories
-  // </chapter 03-rootfs>
+  // </step 3.1>
   // <chapter 06-network>
   reclaimNetwork, // its address, its ports, its DNAT rules
   // </chapter 06-network>
-  // <chapter 03-rootfs>
+  // <step 3.1>
 ]);
-// </chapter 03-rootfs>
+// </step 3.1>

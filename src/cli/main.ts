@@ -5,7 +5,7 @@
 const { mkdirSync, readdirSync, statSync } = process.getBuiltinModule('node:fs');
 import { help, parseOptions, UsageError, str, type OptSpec, type OptValues } from '../toolkit/args.js';
 import { RuntimeError } from '../errors.js';
-import { setLogLevel } from '../log.js';
+import { setLogLevel, trace } from '../log.js';
 import type { CommandDef } from '../toolkit/command.js';
 
 const VERSION = '0.1.0';
@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [name, ...args] = g.rest;
   const { commands } = await import('./commands.js');
+  trace('commands loaded');
   const command = commands.find((c) => c.name === name);
   if (!name || g.opts.help) {
     await printHelp();
@@ -75,9 +76,10 @@ async function runCommand(command: CommandDef, args: string[], globals: OptValue
   const root = str(globals.root) ?? (process.env.MYDOCKER_ROOT || '/var/lib/mydocker');
   const writes = !(typeof command.readsOnly === 'function' ? command.readsOnly(rest) : command.readsOnly);
   if (command.root) useRoot(root, writes);
-  // <chapter 04-security>
+  // <step 4.6>
   if (command.root && writes) (await import('../security/store-perms.js')).makeStorePrivate(root); // 0710/0700, as docker's
-  // </chapter 04-security>
+  // </step 4.6>
+  trace('store opened');
   return command.action(opts, rest, { root });
 }
 

@@ -4,15 +4,15 @@
 // before anything is created: a bad one is a UsageError (exit 125).
 import { help, list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
 import type { RunOptions } from '../container/config.js';
-// <chapter 02-cgroups>
+// <step 2.1>
 import { cgroupOptions } from '../cgroups/options.js';
-// </chapter 02-cgroups>
-// <chapter 03-rootfs>
+// </step 2.1>
+// <step 3.1>
 import { rootfsOptions } from '../rootfs/options.js';
-// </chapter 03-rootfs>
-// <chapter 04-security>
+// </step 3.1>
+// <step 4.1>
 import { securityOptions } from '../security/options.js';
-// </chapter 04-security>
+// </step 4.1>
 // <chapter 05-lifecycle>
 import { detachOptions } from '../lifecycle/options.js';
 // </chapter 05-lifecycle>
@@ -35,9 +35,9 @@ const processOptions: OptionGroup = {
     { long: 'env', short: 'e', value: 'KEY=VALUE', repeat: true, desc: 'Set an environment variable (repeatable)' },
   ],
   fill(v, o, rest) {
-    // <replaced-by 03-rootfs>
+    // <replaced-by 3.1>
     //~ if (!rest[0].startsWith('/')) throw new UsageError(`image "${rest[0]}": images arrive in chapter 03; give COMMAND as an absolute path`);
-    // </replaced-by 03-rootfs>
+    // </replaced-by 3.1>
     o.command = rest;
     o.interactive = v.interactive === true;
     o.tty = v.tty === true;
@@ -54,15 +54,15 @@ const processOptions: OptionGroup = {
 
 const groups: OptionGroup[] = [
   processOptions,
-  // <chapter 02-cgroups>
+  // <step 2.1>
   cgroupOptions,
-  // </chapter 02-cgroups>
-  // <chapter 03-rootfs>
+  // </step 2.1>
+  // <step 3.1>
   rootfsOptions,
-  // </chapter 03-rootfs>
-  // <chapter 04-security>
+  // </step 3.1>
+  // <step 4.1>
   securityOptions, // after rootfsOptions: no image means chapter 01's host-files mode
-  // </chapter 04-security>
+  // </step 4.1>
   // <chapter 05-lifecycle>
   detachOptions,
   // </chapter 05-lifecycle>

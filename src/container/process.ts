@@ -15,11 +15,11 @@ import {
 } from '../native.js';
 import { RuntimeError } from '../errors.js';
 import { ownFile } from '../paths.js';
-import { log } from '../log.js';
+import { log, trace } from '../log.js';
 import type { InitMessage, InitSpec } from './spec.js';
-// <chapter 04-security>
+// <step 4.6>
 import { sealedSelfExe } from './selfexe.js';
-// </chapter 04-security>
+// </step 4.6>
 
 const CLONE_FLAGS = CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET;
 
@@ -55,13 +55,13 @@ export function startInit(
   const [specRead, specWrite] = native.pipe2(O_CLOEXEC);
   const [reportRead, reportWrite] = native.pipe2(O_CLOEXEC);
   let child: { pid: number; pidfd: number };
-  // <replaced-by 04-security>
+  // <replaced-by 4.6>
   //~ const file = '/proc/self/exe'; // ourselves: the node binary that runs the CLI
-  // </replaced-by 04-security>
-  // <chapter 04-security>
+  // </replaced-by 4.6>
+  // <step 4.6>
   const sealed = sealedSelfExe(); // ourselves, from a read-only bind mount in no namespace
   const file = sealed.file;
-  // </chapter 04-security>
+  // </step 4.6>
   try {
     child = spawn({
       file,
@@ -77,10 +77,10 @@ export function startInit(
   } catch (e) {
     for (const fd of [specRead, specWrite, reportRead, reportWrite]) closeSync(fd);
     throw new RuntimeError(`cannot start the container: ${(e as Error).message}`, 'runtime', { cause: e });
-  // <chapter 04-security>
+  // <step 4.6>
   } finally {
     sealed.close(); // the init has exec'd (or failed); nothing of the container runs yet
-  // </chapter 04-security>
+  // </step 4.6>
   }
   closeSync(specRead);
   closeSync(reportWrite);
@@ -92,32 +92,7 @@ export function startInit(
   let alive = true;
   exited.then(() => (alive = false));
 
-  // the init reports on fd 4, one JSON message a line: {pty: fd}, {exec: true} right
-  // before execve, or {error, code}. The pipe is close-on-exec: "exec" followed by
-  // end-of-file means the user's command is running.
-  let onTerminal: (fd: number) => void;
-  const terminal = new Promise<number>((resolve) => (onTerminal = resolve));
-  const started = new Promise<void>((resolve, reject) => {
-    let execed = false;
-    let failure: InitMessage | undefined;
-    readLines(reportRead, (line) => {
-      const m = JSON.parse(line) as InitMessage;
-      if (m.pty !== undefined) onTerminal(native.pidfdGetfd(child.pidfd, m.pty));
-      if (m.exec) {
-        execed = true;
-        log.debug(`init: ${m.ms} ms of its own (node start, imports, namespaces, rootfs) before execve`);
-      }
-      if (m.error) failure = m;
-      // <chapter 08-oci>
-      if (m.created) execed = true; // OCI create: the init waits for `start`; this CLI is done with it
-      // </chapter 08-oci>
-    }).then(() => {
-      if (failure) reject(new RuntimeError(failure.error!, failure.code));
-      else if (!execed) reject(new RuntimeError('the container init died before starting the command'));
-      else resolve();
-    });
-  });
-  started.catch(() => {}); // observed by the caller; never an unhandled rejection
+  const { terminal, started } = watchReports(reportRead, child.pidfd);
 
   let goSent = false;
   return {
@@ -151,6 +126,41 @@ export function startInit(
       }
     },
   };
+}
+
+/**
+ * The init reports on fd 4, one JSON message a line: {pty: fd}, {exec: true} right
+ * before execve, or {error, code}. The pipe is close-on-exec: "exec" followed by
+ * end-of-file means the user's command is running. `terminal`: with -t, our copy of the
+ * terminal's master side (taken from the init through its pidfd); `started`: resolves
+ * once the command runs, rejects with the init's reason.
+ */
+function watchReports(reportRead: number, pidfd: number): { terminal: Promise<number>; started: Promise<void> } {
+  let onTerminal: (fd: number) => void;
+  const terminal = new Promise<number>((resolve) => (onTerminal = resolve));
+  const started = new Promise<void>((resolve, reject) => {
+    let execed = false;
+    let failure: InitMessage | undefined;
+    readLines(reportRead, (line) => {
+      const m = JSON.parse(line) as InitMessage;
+      if (m.pty !== undefined) onTerminal(native.pidfdGetfd(pidfd, m.pty));
+      if (m.exec) {
+        execed = true;
+        log.debug(`init: ${m.ms} ms of its own (node start, imports, namespaces, rootfs) before execve`);
+        trace(`init: booted ${m.booted} ms after its start, then waited ${m.specWait} ms for its spec; ${m.ms} ms of its own`);
+      }
+      if (m.error) failure = m;
+      // <chapter 08-oci>
+      if (m.created) execed = true; // OCI create: the init waits for `start`; this CLI is done with it
+      // </chapter 08-oci>
+    }).then(() => {
+      if (failure) reject(new RuntimeError(failure.error!, failure.code));
+      else if (!execed) reject(new RuntimeError('the container init died before starting the command'));
+      else resolve();
+    });
+  });
+  started.catch(() => {}); // observed by the caller; never an unhandled rejection
+  return { terminal, started };
 }
 
 /** call fn for every line read from fd until end-of-file */

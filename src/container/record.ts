@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The record step: a container becomes a folder, <root>/containers/<id>/, with
 // config.json (what was asked) and state.json (what happened), written the moment
 // anything changes, so later commands find it without the CLI that ran it.

@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.6
 // CVE-2019-5736: the container's init is the host's node binary, re-executed. A
 // container whose command is /proc/self/exe (or a #! line naming it) makes the init
 // execve that very file inside the container; from there /proc/self/exe is a handle

@@ -22,6 +22,9 @@ export interface InitMessage {
   exec?: true;
   /** with exec: the init's own time from its process start, without waiting for "go" (ms) */
   ms?: number;
+  /** with exec: when the init was ready for its spec, and how long it then waited for it (ms from its start) */
+  booted?: number;
+  specWait?: number;
   /** the init gave up: this message, this exit status */
   error?: string;
   code?: number;

@@ -9,9 +9,9 @@ import type { InitProcess, Spawner } from './process.js';
 import type { Attachment } from './stdio.js';
 import type { InitSpec } from './spec.js';
 import type { StateRecord } from './state.js';
-// <chapter 03-rootfs>
+// <step 3.1>
 import type { ContainerState } from './state.js';
-// </chapter 03-rootfs>
+// </step 3.1>
 
 export interface RunContext {
   /** the state root (--root) */
@@ -47,16 +47,16 @@ export interface Step {
   started?(ctx: RunContext, init: InitProcess): boolean | Promise<boolean>;
   /** the container's command has exited */
   exited?(ctx: RunContext, exit: ExitInfo): void | Promise<void>;
-  // <chapter 03-rootfs>
+  // <step 3.1>
   /** the container has ended, whoever ran it: give back what it still holds (the sweep and rm, outside any run) */
   reclaim?: Reclaim;
-  // </chapter 03-rootfs>
+  // </step 3.1>
 }
 
-// <chapter 03-rootfs>
+// <step 3.1>
 /** from the record alone, safe to repeat: the record's changes, or undefined when nothing was held; `left`: something could not go yet, the record stays */
 export type Reclaim = (root: string, id: string, state: ContainerState) => (Partial<ContainerState> & { left?: boolean }) | undefined;
-// </chapter 03-rootfs>
+// </step 3.1>
 
 /** what the init does with its spec, inside the container's namespaces */
 export interface InitStep {

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // Containers outlive their process: each has a folder under <root>/containers/<id>/
 // with config.json (what was asked), state.json (what happened), and its writable
 // layer (upper/, work/) plus the rootfs mount point. Names are unique: they are
@@ -31,6 +31,32 @@ interface ContainerConfig {
 
 export const containersDir = (root: string) => join(root, 'containers');
 export const containerDir = (root: string, id: string) => join(root, 'containers', id);
+
+/**
+ * The sweep's index (src/container/sweep.ts): an empty file per container the sweep
+ * may still have to set right, <root>/containers/.sweep/<id>. A record that is not
+ * "exited" is marked each time it is written; the sweep unmarks a container it finds
+ * settled (exited, nothing held, nothing to remove). A container goes from settled
+ * to not only under the store's lock (run makes it, start reopens it), so the sweep,
+ * which holds that lock, never unmarks one that is starting. Each run then reads the
+ * records of the containers that are running or ending, not of every stopped one.
+ */
+export const sweepIndex = (root: string) => join(root, 'containers', '.sweep');
+
+export function markForSweep(root: string, id: string): void {
+  const file = join(sweepIndex(root), id);
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(sweepIndex(root), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a'));
+  }
+}
+
+export function unmarkForSweep(root: string, id: string): void {
+  rmSync(join(sweepIndex(root), id), { force: true });
+}
 
 /** write a file so that readers see the old or the new content, never half of it */
 export function writeAtomic(file: string, content: string): void {
@@ -87,7 +113,9 @@ export function listContainers(root: string): ContainerConfig[] {
 export function createContainer(root: string, config: ContainerConfig, state: ContainerState): void {
   if (!NAME_RE.test(config.name)) throw new RuntimeError(`invalid container name "${config.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ are allowed`);
   {
-    const clash = listContainers(root).find((c) => c.name === config.name);
+    // the default name is the new id's short form: no other container can hold it unless a
+    // user chose those 12 random digits, so only a chosen name is checked (every record read)
+    const clash = config.name !== shortId(config.id) && listContainers(root).find((c) => c.name === config.name);
     if (clash)
       throw new RuntimeError(
         `Conflict. The container name "/${config.name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`,
@@ -101,6 +129,7 @@ export function createContainer(root: string, config: ContainerConfig, state: Co
 }
 
 export function writeState(root: string, id: string, state: ContainerState): void {
+  if (state.status !== 'exited') markForSweep(root, id);
   writeAtomic(join(containerDir(root, id), 'state.json'), JSON.stringify(state, null, 2));
 }
 
@@ -132,4 +161,5 @@ export function removeContainerDir(root: string, id: string): void {
   const mounted = mountsUnder(dir);
   if (mounted.length) throw new RuntimeError(`refusing to delete ${dir}: still mounted: ${mounted.join(', ')}`);
   rmSync(dir, { recursive: true, force: true });
+  unmarkForSweep(root, id);
 }

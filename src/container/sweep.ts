@@ -1,14 +1,14 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The crash sweep. A record says "created" or "running", but the process that was
 // to run it is gone (its CLI was killed; the kernel killed the container with it,
 // see parentDeathSignal): the record is set right, what was made for it is removed,
 // and a --rm container goes. Runs under the store's lock, before anything reads it.
-const { readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { existsSync, mkdirSync, readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { log } from '../log.js';
 import { processStartTime, type ContainerState } from './state.js';
 import type { Reclaim } from './step.js';
-import { containerDir, containersDir, removeContainerDir, withLock, writeState } from './store.js';
+import { containerDir, containersDir, markForSweep, removeContainerDir, sweepIndex, unmarkForSweep, withLock, writeState } from './store.js';
 // <chapter 05-lifecycle>
 import { monitorExit } from './exit.js';
 // </chapter 05-lifecycle>
@@ -62,14 +62,27 @@ export function withStore<T>(root: string, fn: () => T): T {
   });
 }
 
-function reconcile(root: string): void {
-  let ids: string[];
+/** the containers the sweep visits: those its index names (store.ts, sweepIndex) */
+function marked(root: string): string[] {
+  const isId = (id: string) => /^[0-9a-f]{64}$/.test(id);
   try {
-    ids = readdirSync(join(root, 'containers')).filter((id) => /^[0-9a-f]{64}$/.test(id));
+    return readdirSync(sweepIndex(root)).filter(isId);
   } catch {
-    return; // no containers yet
+    // a store made before the index (or no containers yet): every container, marked once
+    let ids: string[];
+    try {
+      ids = readdirSync(containersDir(root)).filter(isId);
+    } catch {
+      return []; // no containers yet
+    }
+    for (const id of ids) markForSweep(root, id);
+    mkdirSync(sweepIndex(root), { recursive: true, mode: 0o700 });
+    return ids;
   }
-  for (const id of ids) {
+}
+
+function reconcile(root: string): void {
+  for (const id of marked(root)) {
     const dir = containerDir(root, id);
     let state: ContainerState;
     let autoRemove: boolean;
@@ -77,6 +90,7 @@ function reconcile(root: string): void {
       state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
       autoRemove = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).autoRemove === true;
     } catch {
+      if (!existsSync(dir)) unmarkForSweep(root, id); // removed (a --rm container's monitor removes its folder itself)
       continue; // half-written by a run that holds no lock yet: its owner finishes it
     }
     // <chapter 05-lifecycle>
@@ -100,7 +114,10 @@ function reconcile(root: string): void {
     const remove = autoRemove || unfinished;
     if (state.status === 'running' && alive(state.pid, state.pidStart)) stop(state.pid!, state.pidStart!); // dying with its CLI: make sure
     const reclaimed = reclaim(root, id, state); // what its steps made for it (its cgroups), now that its processes are gone
-    if (!orphan && !reclaimed && !remove) continue;
+    if (!orphan && !reclaimed && !remove) {
+      unmarkForSweep(root, id); // settled: nothing changes it now but a command that takes the lock
+      continue;
+    }
     state = reclaimed?.state ?? state;
     if (orphan) log.debug(`sweep: container ${id} lost its mydocker run`);
     if (remove && !reclaimed?.left) {

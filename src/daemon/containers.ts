@@ -150,6 +150,7 @@ function typeInto(root: string, id: string, socket: Duplex): void {
     }
   };
   socket.on('data', (d: Buffer) => (master === undefined ? pending.push(d) : write(d)));
+  socket.resume();
   socket.once('close', () => master !== undefined && closeSync(master));
   void (async () => {
     for (let i = 0; i < 600 && master === undefined && !socket.destroyed; i++) {
@@ -292,10 +293,6 @@ export function containerRoutes(root: string, cgroupParent?: string): Route[] {
       },
     },
     // later slices
-    ...['/containers/{id}/restart', '/containers/{id}/pause', '/containers/{id}/unpause', '/containers/{id}/rename', '/containers/{id}/update', '/containers/prune', '/containers/{id}/exec', '/exec/{id}/start', '/exec/{id}/resize', '/commit'].map(
-      (path) => ({ method: 'POST', path }),
-    ),
-    ...['/containers/{id}/top', '/containers/{id}/stats', '/containers/{id}/changes', '/containers/{id}/export', '/containers/{id}/archive', '/exec/{id}/json'].map((path) => ({ method: 'GET', path })),
-    { method: 'PUT', path: '/containers/{id}/archive' },
+    ...['/containers/{id}/restart', '/containers/{id}/pause', '/containers/{id}/unpause', '/containers/{id}/rename', '/containers/{id}/update'].map((path) => ({ method: 'POST', path })),
   ];
 }

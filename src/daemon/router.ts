@@ -26,6 +26,8 @@ export interface Call {
   res?: ServerResponse;
   /** a request that asked to upgrade: the raw connection, for the handler to take over (attach) */
   socket?: Duplex;
+  /** an upgraded request's body, read off the connection before it was handed over */
+  body?: Buffer;
 }
 
 export type Handler = (call: Call) => Promise<void> | void;
@@ -72,9 +74,9 @@ const MAX_BODY = 1024 * 1024;
 
 /** the request's JSON body ({} when there is none); a malformed one is the client's error (400) */
 export async function readBody<T>(call: Call): Promise<T> {
-  const chunks: Buffer[] = [];
+  const chunks: Buffer[] = call.body ? [call.body] : [];
   let size = 0;
-  for await (const c of call.req as AsyncIterable<Buffer>) {
+  for await (const c of call.body ? [] : (call.req as AsyncIterable<Buffer>)) {
     size += c.length;
     if (size > MAX_BODY) throw new RuntimeError(`request body larger than ${MAX_BODY} bytes`, 'usage');
     chunks.push(c);
@@ -124,11 +126,11 @@ function compile(r: Route): Compiled {
 }
 
 /** dispatch a request to its route's handler; every failure becomes dockerd's error answer */
-export function router(routes: Route[]): (req: IncomingMessage, res?: ServerResponse, socket?: Duplex) => Promise<void> {
+export function router(routes: Route[]): (req: IncomingMessage, res?: ServerResponse, socket?: Duplex, body?: Buffer) => Promise<void> {
   const compiled = routes.map(compile);
-  return async (req, res, socket) => {
+  return async (req, res, socket, body) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const call: Call = { method: req.method ?? 'GET', path: url.pathname, params: {}, query: url.searchParams, version: '', req, res, socket };
+    const call: Call = { method: req.method ?? 'GET', path: url.pathname, params: {}, query: url.searchParams, version: '', req, res, socket, body };
     try {
       const { version, path } = splitVersion(url.pathname);
       Object.assign(call, { version, path });

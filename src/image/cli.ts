@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The image commands of the command line. Each loads its code only when it runs.
 import { help, list, str, type OptSpec } from '../toolkit/args.js';
 import type { CommandDef } from '../toolkit/command.js';

@@ -1,7 +1,9 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The image commands as docker prints them: import, images, rmi, commit.
+// <step 3.6>
 import { listContainers } from '../container/store.js';
 import { withStore } from '../container/sweep.js';
+// </step 3.6>
 import { humanDuration, humanSize, table, type Outcome } from '../toolkit/format.js';
 import { printable, RuntimeError } from '../errors.js';
 import { commitContainer, importImage } from './import.js';
@@ -84,8 +86,13 @@ export function* removeImages(root: string, refs: string[], force: boolean): Gen
   if (refs.length === 0) throw new RuntimeError('"rmi" requires at least 1 argument: IMAGE [IMAGE...]');
   sweep(root);
   const store = openImageStore(root);
+  // <step 3.6>
   // a container its crashed run left behind is swept first: a --rm one never blocks
   const inUse = (id: string) => withStore(root, () => listContainers(root).find((c) => c.image === id)?.id);
+  // </step 3.6>
+  // <replaced-by 3.6 from 3.1>
+  //~ const inUse = () => undefined; // step 3.6: an image that a container uses stays
+  // </replaced-by 3.6>
   for (const ref of refs) {
     try {
       yield { ref, value: store.remove(ref, inUse, force) };

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // An image's config fills in what the flags left open, as docker does: --entrypoint
 // replaces ENTRYPOINT (and drops CMD), a command replaces CMD, -w replaces WORKDIR,
 // -e is applied over ENV. Pure: the spec in, a new spec out.

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // New images: `import` turns a rootfs tarball into a one-layer image, `commit` adds a
 // container's writable layer on top of its image. Both end the same way: a layer
 // blob, unpacked once by diff id, an image config, a manifest, a tag.

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // A layer is a tarball, and a tarball is untrusted input. node-tar does the
 // extraction and already refuses `..` in names and hardlinks out of the layer;
 // this module adds what a runtime needs on top:
@@ -16,7 +16,9 @@ const { chmodSync, createReadStream, lstatSync, mkdirSync, readdirSync, rmSync, 
 import { join } from 'node:path';
 import { gunzipSync, constants as zlib } from 'node:zlib';
 import { Header, Pack, ReadEntry, extract } from 'tar';
+// <step 3.5>
 import { parseBytes } from '../cgroups/limits.js';
+// </step 3.5>
 import { RuntimeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native.js';
@@ -65,6 +67,7 @@ export const DEFAULT_LAYER_LIMITS: LayerLimits = { bytes: 16 * 1024 ** 3, entrie
 /** the limits, from MYDOCKER_MAX_LAYER_BYTES (docker's sizes: 512m, 2g) and MYDOCKER_MAX_LAYER_ENTRIES */
 export function layerLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits {
   const limits = { ...DEFAULT_LAYER_LIMITS };
+  // <step 3.5>
   const bytes = env.MYDOCKER_MAX_LAYER_BYTES;
   if (bytes) limits.bytes = parseBytes(bytes, 'MYDOCKER_MAX_LAYER_BYTES');
   const entries = env.MYDOCKER_MAX_LAYER_ENTRIES;
@@ -72,6 +75,10 @@ export function layerLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits {
     if (!/^\d+$/.test(entries) || Number(entries) < 1) throw new RuntimeError(`invalid MYDOCKER_MAX_LAYER_ENTRIES "${entries}": a whole number of at least 1`);
     limits.entries = Number(entries);
   }
+  // </step 3.5>
+  // <replaced-by 3.5 from 3.1>
+  //~ void env; // step 3.5 reads the limits from it
+  // </replaced-by 3.5>
   return limits;
 }
 

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // Image references, as docker reads them (github.com/distribution/reference):
 //   reference  := name [ ":" tag ] [ "@" digest ]
 //   name       := [domain "/"] path-component ["/" path-component]*

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // Scratch folders of image commands: images/tmp/<pid>-<start time>-<random>.
 // The owner's pid and start time are in the name, so a folder whose owner is no
 // longer alive (an `import` killed with -9) is found and removed by the next

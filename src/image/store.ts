@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The image store under <root>/images is an OCI image layout (oci-layout, index.json,
 // blobs/sha256/<hex>) plus what a runtime needs beside it: each layer unpacked once,
 // by diff id, under layers/<hex>/, shared read-only by every container of the image.

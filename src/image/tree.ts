@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The size of a layer as docker's SIZE column counts it: the bytes of its regular
 // files. A layer is untrusted (an imported tarball, a container's writable layer), so
 // the walk never follows a symlink: `data -> /etc` is a name, not the host's /etc,

@@ -11,6 +11,9 @@ import { basename, join } from 'node:path';
 import { containerEnv, exitStatus } from '../container/config.js';
 import { processStartTime } from '../container/state.js';
 import { attach } from '../container/stdio.js';
+// <chapter 09-daemon>
+import type { Attachment } from '../container/stdio.js';
+// </chapter 09-daemon>
 import { RuntimeError } from '../errors.js';
 import { native, waitPidfd } from '../native.js';
 import { ownFile } from '../paths.js';
@@ -29,6 +32,10 @@ export interface ExecOptions {
   workdir?: string;
   user?: string;
   command: string[];
+  // <chapter 09-daemon>
+  /** where its stdin, stdout and stderr go instead of the CLI's own (the daemon: a hijacked connection) */
+  io?: Attachment;
+  // </chapter 09-daemon>
 }
 
 /** PID 1's namespaces, in the order they are joined: the mount namespace last (after it, host paths mean nothing) */
@@ -122,7 +129,12 @@ async function execIn(c: Container, pid: number, security: SecuritySpec, o: Exec
 
   const devnull = openSync('/dev/null', 'r+');
   const terminal = o.tty && !o.detach; // the addon opens it in the container: our stdio is a placeholder
-  const io = o.detach ? undefined : attach({ interactive: o.interactive, tty: terminal });
+  // <replaced-by 09-daemon>
+  //~ const io = o.detach ? undefined : attach({ interactive: o.interactive, tty: terminal });
+  // </replaced-by 09-daemon>
+  // <chapter 09-daemon>
+  const io = o.detach ? undefined : (o.io ?? attach({ interactive: o.interactive, tty: terminal }));
+  // </chapter 09-daemon>
   const stdio: [number, number, number] = o.detach || terminal ? [devnull, devnull, devnull] : io!.stdio;
   let child: ReturnType<typeof native.nsExec>;
   try {

@@ -72,7 +72,14 @@ async function startContainer(root: string, id: string, attach: boolean, interac
   o.detach = !attach;
   if (o.detach) o.lateInit = true; // the monitor starts the init
   if (attach) o.interactive = interactive; // in the background its stdin stays what it was made with (docker's OpenStdin)
-  return run(root, o, foreground, id, steps.map((s) => (s === recordStep ? reopenStep : s))); // the CLI's container, as run's
+  // <replaced-by 09-daemon>
+  //~ return run(root, o, foreground, id, steps.map((s) => (s === recordStep ? reopenStep : s))); // the CLI's container, as run's
+  // </replaced-by 09-daemon>
+  // <chapter 09-daemon>
+  // attached, the CLI's container, as run's; detached, its monitor's: a process that lives
+  // on after the start (the daemon) must not hand it its own signals (SIGTERM, SIGHUP)
+  return run(root, o, attach ? foreground : {}, id, steps.map((s) => (s === recordStep ? reopenStep : s)));
+  // </chapter 09-daemon>
 }
 
 /** start: each container (one that runs already is left be, as docker); attached, the value is the container's own exit status */

@@ -20,10 +20,10 @@ export interface Cidr {
 /** "10.1.2.0/24" → {base, prefix}; the address must be the network's own (docker refuses 10.1.2.3/24 as a subnet) */
 export function parseCidr(s: string, what = 'subnet'): Cidr {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(s);
-  if (!m || !isIp(m[1]) || Number(m[2]) > 32) throw new RuntimeError(`invalid ${what} "${s}": not a CIDR (e.g. 172.20.0.0/16)`);
+  if (!m || !isIp(m[1]) || Number(m[2]) > 32) throw new RuntimeError(`invalid ${what} "${s}": not a CIDR (e.g. 172.20.0.0/16)`, 'usage');
   const prefix = Number(m[2]);
   const base = ipToInt(m[1]);
-  if ((base & mask(prefix)) >>> 0 !== base) throw new RuntimeError(`invalid ${what} "${s}": not a network address (did you mean ${intToIp((base & mask(prefix)) >>> 0)}/${prefix}?)`);
+  if ((base & mask(prefix)) >>> 0 !== base) throw new RuntimeError(`invalid ${what} "${s}": not a network address (did you mean ${intToIp((base & mask(prefix)) >>> 0)}/${prefix}?)`, 'usage');
   return { base, prefix };
 }
 

@@ -72,20 +72,20 @@ export interface CreateRequest {
 
 /** a new network record (its device is made on first use); call under the lock */
 export function createNetwork(root: string, r: CreateRequest): NetworkRecord {
-  if (!NAME_RE.test(r.name)) throw new RuntimeError(`invalid network name "${r.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  if (['none', 'host'].includes(r.name)) throw new RuntimeError(`network name "${r.name}" is reserved`);
+  if (!NAME_RE.test(r.name)) throw new RuntimeError(`invalid network name "${r.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, 'usage');
+  if (['none', 'host'].includes(r.name)) throw new RuntimeError(`network name "${r.name}" is reserved`, 'usage');
   if (findNetwork(root, r.name)?.name === r.name) throw new RuntimeError(`network with name ${r.name} already exists`, 'conflict');
   const subnet = r.subnet ? parseCidr(r.subnet) : pickSubnet(root);
-  if (subnet.prefix > 30) throw new RuntimeError(`invalid subnet ${cidrText(subnet)}: a bridge network needs at least a /30`);
+  if (subnet.prefix > 30) throw new RuntimeError(`invalid subnet ${cidrText(subnet)}: a bridge network needs at least a /30`, 'usage');
   for (const other of listNetworks(root))
-    if (overlaps(subnet, parseCidr(other.subnet))) throw new RuntimeError(`invalid pool request: Pool overlaps with other one on this address space (network "${other.name}", ${other.subnet})`);
+    if (overlaps(subnet, parseCidr(other.subnet))) throw new RuntimeError(`invalid pool request: Pool overlaps with other one on this address space (network "${other.name}", ${other.subnet})`, 'usage');
   const gateway = r.gateway ?? intToIp(subnet.base + 1);
   const gw = parseCidr(`${gateway}/32`, 'gateway').base;
-  if (gw <= subnet.base || gw >= subnet.base + 2 ** (32 - subnet.prefix) - 1) throw new RuntimeError(`invalid gateway ${gateway}: not a host address of subnet ${cidrText(subnet)}`);
+  if (gw <= subnet.base || gw >= subnet.base + 2 ** (32 - subnet.prefix) - 1) throw new RuntimeError(`invalid gateway ${gateway}: not a host address of subnet ${cidrText(subnet)}`, 'usage');
   if (r.ipRange) {
     const range = parseCidr(r.ipRange, 'ip-range');
     if (range.base < subnet.base || range.base + 2 ** (32 - range.prefix) > subnet.base + 2 ** (32 - subnet.prefix))
-      throw new RuntimeError(`invalid ip-range ${r.ipRange}: not inside subnet ${cidrText(subnet)}`);
+      throw new RuntimeError(`invalid ip-range ${r.ipRange}: not inside subnet ${cidrText(subnet)}`, 'usage');
   }
   const id = newId(); // 64 hex digits, as a container's (and without loading node:crypto into every run)
   const n: NetworkRecord = {

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // `run`'s flags for images, names and volumes. A first word that is an absolute
 // path is still chapter 01's COMMAND on the host's files; anything else is an image.
 import { list, str, UsageError, type OptionGroup } from '../toolkit/args.js';

@@ -1,9 +1,13 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The CLI's half of a container's root filesystem: the folders of its writable
 // layer, the files docker generates (hostname, hosts, resolv.conf), the volumes,
 // and the lists of paths to hide. The init mounts all of it (src/rootfs/setup.ts).
-const { existsSync, mkdirSync, readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
-import { basename, isAbsolute, join, normalize } from 'node:path';
+const { existsSync, mkdirSync } = process.getBuiltinModule('node:fs');
+import { isAbsolute, join, normalize } from 'node:path';
+// <step 3.4>
+const { readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
+import { basename } from 'node:path';
+// </step 3.4>
 import { containerDir } from '../container/store.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
 import { RuntimeError } from '../errors.js';
@@ -37,7 +41,9 @@ export interface Volume {
   name?: string;
 }
 
+// <step 3.3>
 const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+// </step 3.3>
 
 /** -v SOURCE:TARGET[:ro|rw]: SOURCE is an absolute host path or a volume name */
 export function parseVolume(root: string, spec: string): Volume {
@@ -55,8 +61,14 @@ export function parseVolume(root: string, spec: string): Volume {
     if (!existsSync(source)) throw new RuntimeError(`invalid volume specification: "${spec}": bind source path does not exist: ${source}`);
     return { source, target: clean, readonly };
   }
+  // <step 3.3>
   if (!VOLUME_NAME_RE.test(source)) throw new RuntimeError(`invalid volume specification: "${spec}": "${source}" is neither an absolute path nor a valid volume name`);
   return { source: join(root, 'volumes', source), target: clean, readonly, name: source };
+  // </step 3.3>
+  // <replaced-by 3.3 from 3.1>
+  //~ void root; // step 3.3 keeps named volumes under it
+  //~ throw new RuntimeError(`invalid volume specification: "${spec}": "${source}" is not an absolute path`);
+  // </replaced-by 3.3>
 }
 
 interface RootfsInput {
@@ -76,12 +88,17 @@ export function prepareRootfs(p: RootfsInput): RootfsSpec {
   for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
   for (const v of p.volumes) if (v.name) mkdirSync(v.source, { recursive: true }); // named: made on first use
 
+  // <step 3.4>
   const content = [`${p.hostname}\n`, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n', resolvConf()];
   const generated: MountSpec[] = GENERATED_FILES.map((path, i) => {
     const file = join(dir, basename(path));
     writeFileSync(file, content[i]);
     return { source: file, target: `/${path}`, readonly: false };
   });
+  // </step 3.4>
+  // <replaced-by 3.4 from 3.1>
+  //~ const generated: MountSpec[] = []; // step 3.4 writes /etc/hostname, /etc/hosts and /etc/resolv.conf
+  // </replaced-by 3.4>
   return {
     lower: [...p.layers].reverse(), // overlay lists the top layer first
     upper: join(dir, 'upper'),
@@ -92,6 +109,7 @@ export function prepareRootfs(p: RootfsInput): RootfsSpec {
     readonlyPaths: READONLY_PATHS,
   };
 }
+// <step 3.4>
 
 /** the host's resolvers, minus loopback ones (unreachable from the container), as docker does */
 function resolvConf(): string {
@@ -105,3 +123,4 @@ function resolvConf(): string {
   const text = lines.join('\n').trim();
   return /^\s*nameserver/m.test(text) ? `${text}\n` : `${text}\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n`.trimStart();
 }
+// </step 3.4>

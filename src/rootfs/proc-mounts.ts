@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // runc refuses mounts over the container's /proc: a host path there would replace the
 // container's own view of its processes (or hide what /proc masks). Both the CLI
 // (-v's text) and the init (the path after the image's symlinks) ask this module.

@@ -1,10 +1,13 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // Inside the container's mount namespace (the init, before exec): stack the image's
 // layers with overlay, give the container its own /proc, /sys, /dev, bind its volumes,
 // hide what it must not see, then pivot_root into it and drop the host's root.
 // Everything is mounted in the container's namespace only: nothing shows on the host,
 // and it all goes away with the namespace's last process.
-const { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
+// <step 3.2>
+const { symlinkSync } = process.getBuiltinModule('node:fs');
+// </step 3.2>
 import { join, relative } from 'node:path';
 import { procMountError } from './proc-mounts.js';
 import {
@@ -23,9 +26,9 @@ import { procfs } from '../container/namespaces.js';
 import type { InitStep } from '../container/step.js';
 import { secureJoin } from '../secure-join.js';
 import type { MountSpec, RootfsSpec } from './spec.js';
-// <chapter 04-security>
+// <step 4.4>
 import { mountCgroupfs } from '../security/cgroupfs.js';
-// </chapter 04-security>
+// </step 4.4>
 
 const S_IFCHR = 0o020000;
 
@@ -47,9 +50,9 @@ function setupRootfs(r: RootfsSpec): void {
   native.mount('overlay', root, 'overlay', 0, data);
   mountTo(root, '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC);
   mountTo(root, '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
-  // <chapter 04-security>
+  // <step 4.4>
   if (r.cgroupfs) mountCgroupfs(root, r.cgroupfs);
-  // </chapter 04-security>
+  // </step 4.4>
   setupDev(root);
   for (const m of r.mounts) bindMount(root, m);
   for (const p of r.maskedPaths) mask(root, p);
@@ -79,6 +82,7 @@ function setupDev(root: string): void {
     native.mknod(join(dev, name), S_IFCHR | 0o666, major, minor);
     chmodSync(join(dev, name), 0o666); // mknod's mode passes through our umask
   }
+  // <step 3.2>
   // a new devpts instance: the container's terminals are its own, /dev/ptmx leads there
   mountTo(root, '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
   symlinkSync('pts/ptmx', join(dev, 'ptmx'));
@@ -92,6 +96,7 @@ function setupDev(root: string): void {
     ['core', '/proc/kcore'],
   ])
     symlinkSync(target, join(dev, name));
+  // </step 3.2>
 }
 
 /** a volume: a host path bound into the container (read-only with :ro) */

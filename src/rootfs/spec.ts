@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The root filesystem part of the init's spec: what the CLI prepared (src/rootfs/
 // prepare.ts) and the init mounts (src/rootfs/setup.ts).
 

@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // The rootfs step: an image's config fills in what the flags left open, and its
 // layers become the container's root filesystem (mounted by the init).
 import { applyImageConfig } from '../image/config.js';

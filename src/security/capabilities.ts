@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.1
 // Capabilities by name, as docker takes them: root in a container keeps only
 // docker's 14 default capabilities unless --cap-add, --cap-drop or --privileged
 // say otherwise. Names are matched case-insensitively, with or without CAP_, and

@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.4
 // /sys/fs/cgroup inside the container: its own cgroups only, read-only, as docker
 // shows them. On cgroup v1 a read-only tmpfs holds one read-only bind mount per
 // hierarchy (memory/, pids/, cpu,cpuacct/ with cpu and cpuacct as symlinks, …); on

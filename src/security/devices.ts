@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.5
 // The devices a container may use. CAP_MKNOD is one of docker's 14 capabilities:
 // without a devices cgroup, container root could `mknod /dev/sda b 8 0` and read the
 // host's disk. Docker lets it make any node (`m`) but read and write only its own

@@ -1,19 +1,31 @@
-// chapter: 04-security
+// chapter: 04-security step 4.1
 // `run`'s security flags, docker's names and messages, all checked before anything
 // is created: the result is the SecuritySpec the init applies right before execve.
-import { list, str, UsageError, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
+import { list, type OptionGroup, type OptSpec, type OptValues } from '../toolkit/args.js';
+// <step 4.2>
+import { str } from '../toolkit/args.js';
+// </step 4.2>
+// <step 4.3>
+import { UsageError } from '../toolkit/args.js';
 import { RuntimeError } from '../errors.js';
+// </step 4.3>
 import type { SecuritySpec } from './apply.js';
 import { capNumber, currentCapabilities, resolveCapabilities } from './capabilities.js';
+// <step 4.3>
 import { defaultProfile, hostTarget, readProfile, resolveProfile, type Profile } from './seccomp.js';
+// </step 4.3>
 
 const flags: OptSpec[] = [
   { long: 'cap-add', value: 'cap', repeat: true, desc: 'Add a Linux capability (CHOWN, CAP_NET_ADMIN, ALL; repeatable)' },
   { long: 'cap-drop', value: 'cap', repeat: true, desc: 'Drop a Linux capability (repeatable)' },
   { long: 'privileged', desc: 'Give every capability and no seccomp filter to this container' },
+  // <step 4.3>
   { long: 'security-opt', value: 'opt', repeat: true, desc: 'no-new-privileges[=true|false], seccomp=unconfined|builtin|PROFILE.json (repeatable)' },
+  // </step 4.3>
+  // <step 4.2>
   { long: 'user', short: 'u', value: 'name|uid[:group|gid]', desc: "Run as this user (looked up in the image's /etc/passwd)" },
   { long: 'group-add', value: 'group', repeat: true, desc: 'Add a supplementary group (name or gid; repeatable)' },
+  // </step 4.2>
 ];
 
 declare module '../container/config.js' {
@@ -38,6 +50,7 @@ function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
   const privileged = opts.privileged === true;
   const caps = resolveCapabilities({ add: list(opts['cap-add']), drop: list(opts['cap-drop']), privileged, defaults: hostFiles ? currentCapabilities() : undefined });
 
+  // <step 4.3>
   let noNewPrivileges = false;
   let profile: 'builtin' | 'unconfined' | Profile | undefined;
   for (const opt of list(opts['security-opt'])) {
@@ -66,15 +79,23 @@ function parseSecurity(opts: OptValues, hostFiles = false): SecuritySpec {
   const unconfined = profile === 'unconfined' || ((privileged || hostFiles) && profile === undefined) || (privileged && profile === 'builtin');
   const chosen = unconfined ? undefined : typeof profile === 'object' ? profile : defaultProfile();
   const seccomp = chosen && asUsage(() => resolveProfile(chosen, hostTarget(caps)));
+  // </step 4.3>
   return {
     capabilities: caps.map(capNumber),
+    // <step 4.3>
     noNewPrivileges,
+    // </step 4.3>
     privileged,
+    // <step 4.3>
     seccomp,
+    // </step 4.3>
+    // <step 4.2>
     user: str(opts.user) || undefined,
     groupAdd: list(opts['group-add']),
+    // </step 4.2>
   };
 }
+// <step 4.3>
 
 /** the seccomp code's bad parameters, as the command line shows them: pointing to `run --help` */
 function asUsage<T>(f: () => T): T {
@@ -91,3 +112,4 @@ function parseBool(v: string): boolean | undefined {
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
   return undefined;
 }
+// </step 4.3>

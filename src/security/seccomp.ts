@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.3
 // Docker's seccomp profiles, resolved the way docker resolves them before handing
 // them to runc: a rule that names capabilities, architectures or a kernel version
 // (`includes`, `excludes`) is kept or dropped for this container, and what is left

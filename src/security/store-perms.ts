@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.6
 // The store is private. A container's writable layer lives under
 // <root>/containers/<id>/upper: whatever the container leaves there — a setuid-root
 // copy of a shell, a file owned by a uid that a host user happens to have — a host

@@ -1,4 +1,4 @@
-// chapter: 04-security
+// chapter: 04-security step 4.2
 // --user and --group-add, resolved in the container's own /etc/passwd and
 // /etc/group, as docker does (moby/sys/user GetExecUser, GetAdditionalGroups):
 // the init reads them after pivot_root, so a name means what the image says.

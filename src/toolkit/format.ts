@@ -1,4 +1,4 @@
-// chapter: 03-rootfs
+// chapter: 03-rootfs step 3.1
 // How the CLI shows things, as docker does: aligned tables, "2 minutes", "1.2MB".
 // <chapter 05-lifecycle>
 import { printable, RuntimeError } from '../errors.js';

@@ -6,7 +6,7 @@
 // A learner's daemon is found as MYDOCKERD (default: bin/mydockerd beside MYDOCKER).
 import t, { type Test } from 'tap';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MYDOCKER, mydocker, needsRoot, noLeaks, ownDir, sleep, waitFor } from '../harness/index.js';
@@ -47,6 +47,7 @@ function run(file: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeout
     const child = execFile(file, args, { env: o.env ?? process.env, timeout: o.timeoutMs ?? 60_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20, encoding: 'utf8' }, (e, stdout, stderr) =>
       done({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr: stderr + (e && e.killed ? '\n[killed: timed out]' : ''), cmd: [file, ...args].join(' ') }),
     );
+    child.stdin?.on('error', () => {}); // a program that exits without reading its stdin
     child.stdin?.end(o.input ?? '');
   });
 }
@@ -197,8 +198,8 @@ test('versions: /_ping tells the API version (GET and HEAD), /version its range,
   t.match(tooNew.stdout, /"message":"client version 1\.99 is too new\. Maximum supported API version is 1\.41"\}\n 400$/, `a too-new version is a 400: ${said(tooNew, 'API versions')}`);
   const unknown = await curl(['-w', ' %{http_code}', 'http://d/v1.41/no/such/thing']);
   t.match(unknown.stdout, / 404$/, `an unknown path is a 404: ${said(unknown, 'API versions')}`);
-  const later = await curl(['-w', ' %{http_code}', 'http://d/v1.41/networks']);
-  t.match(later.stdout, /"message":"GET \/networks is not implemented by mydockerd yet"\}\n 501$/, `an endpoint of a later slice answers 501 with its name, never a wrong success: ${said(later, 'What is not built yet')}`);
+  const later = await curl(['-w', ' %{http_code}', 'http://d/v1.41/plugins']);
+  t.match(later.stdout, /"message":"GET \/plugins is not implemented by mydockerd yet"\}\n 501$/, `an endpoint of a later slice answers 501 with its name, never a wrong success: ${said(later, 'What is not built yet')}`);
   const info = await docker(['info', '--format', '{{.OSType}} {{.Images}}']);
   t.match(info.stdout.trim(), /^linux [1-9]\d*$/, `docker info shows the store's images: ${said(info, 'API versions')}`);
 });
@@ -391,6 +392,158 @@ ct.remove()
   t.equal(r.stdout, "pulled True\nrun b'py-out\\npy-err\\n'\nlogs b'bg\\n'\nwait 137\n", `what the SDK got: ${said(r, 'Three clients')}`);
 }, spawnSync(PYTHON, ['-c', 'import docker']).status !== 0 && `no python3-docker for ${PYTHON}: scripts/setup-host.sh installs it`);
 
+test('docker exec: output and exit status, 127 and 126 as dockerd gives them, stdin with -i, -it in a terminal, -d; the exit code in exec json', async (t) => {
+  const name = s.name('exec');
+  const d = await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '300']);
+  t.equal(d.code, 0, `docker run -d: ${said(d, 'exec')}`);
+  const r = await docker(['exec', name, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  t.equal(r.code, 3, `docker exec exits with the command's status: ${said(r, 'exec')}`);
+  t.equal(r.stdout, 'out\n', `its stdout on docker's stdout (frame 1): ${said(r, 'exec')}`);
+  t.equal(r.stderr, 'err\n', `its stderr on docker's stderr (frame 2): ${said(r, 'exec')}`);
+  const missing = await docker(['exec', name, 'no-such-command']);
+  t.equal(missing.code, 127, `a command that is not there: 127, as dockerd gives it: ${said(missing, 'exec')}`);
+  t.match(missing.stdout + missing.stderr, /no-such-command.*not found/, `with the reason: ${said(missing, 'exec')}`);
+  const cannot = await docker(['exec', name, '/etc/passwd']);
+  t.equal(cannot.code, 126, `a file that cannot be executed: 126: ${said(cannot, 'exec')}`);
+  const stdin = await run(DOCKER, ['exec', '-i', name, 'sh', '-c', 'cat; echo eof'], { env: dockerEnv, input: 'typed-in\n' });
+  t.equal(stdin.stdout, 'typed-in\neof\n', `docker exec -i: stdin reaches the command, and its end is an end of file: ${said(stdin, 'exec')}`);
+  const it = await interactive(`stty cols 90 rows 20; ${DOCKER} exec -it ${name} sh`, ['stty size; echo typed-$((6*7))', 'exit 4']);
+  t.equal(it.code, 4, `docker exec -it: the shell's exit status: ${said(it, 'exec')}`);
+  t.match(it.stdout, /20 90\r?\n(.*\n)?typed-42\r?\n/, `what was typed ran, in a terminal of the client's size (exec resize): ${said(it, 'exec')}`);
+  const detached = await docker(['exec', '-d', name, 'sh', '-c', 'echo detached > /tmp/d']);
+  t.equal(detached.code, 0, `docker exec -d: ${said(detached, 'exec')}`);
+  let seen = '';
+  for (let i = 0; i < 50 && seen !== 'detached\n'; i++, await sleep(100)) seen = (await docker(['exec', name, 'cat', '/tmp/d'])).stdout;
+  t.equal(seen, 'detached\n', `the detached command ran: ${seen} (${BOOK}, "exec")`);
+
+  // the same with curl: create, start (a plain answer, not upgraded), json's exit code
+  const create = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"Cmd":["sh","-c","echo curl-out; exit 9"],"AttachStdout":true,"AttachStderr":true}', '-w', '\n%{http_code}', `http://d/v1.41/containers/${name}/exec`]);
+  const [json, code] = create.stdout.split(/\n+/);
+  t.equal(code, '201', `exec create: 201: ${said(create, 'exec')}`);
+  const id = JSON.parse(json).Id as string;
+  const start = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"Detach":false,"Tty":false}', '-o', join(dir, 'exec.out'), '-w', '%{http_code}', `http://d/v1.41/exec/${id}/start`]);
+  t.equal(start.stdout, '200', `exec start without an upgrade: 200 and the stream: ${said(start, 'exec')}`);
+  t.same(frames(readFileSync(join(dir, 'exec.out'))), [[1, 'curl-out\n']], `its output in docker's frames (${BOOK}, "exec")`);
+  const inspect = await curl([`http://d/v1.41/exec/${id}/json`]);
+  const e = JSON.parse(inspect.stdout || '{}');
+  t.same([e.ExitCode, e.Running, e.ContainerID], [9, false, (await docker(['inspect', '-f', '{{.Id}}', name])).stdout.trim()], `exec json: the exit code once it has ended: ${said(inspect, 'exec')}`);
+  const again = await curl(['-X', 'POST', '-d', '{}', '-w', ' %{http_code}', `http://d/v1.41/exec/${id}/start`]);
+  t.match(again.stdout, / 409$/, `an exec runs once: 409 for a second start: ${said(again, 'exec')}`);
+  await docker(['rm', '-f', name]);
+  const stopped = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"Cmd":["true"]}', '-w', ' %{http_code}', `http://d/v1.41/containers/${name}/exec`]);
+  t.match(stopped.stdout, / 404$/, `exec in a container that is gone: 404: ${said(stopped, 'exec')}`);
+});
+
+test('docker cp into and out of a container; a path that climbs out is refused, a symlink that points out stays inside', async (t) => {
+  const name = s.name('cp');
+  await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '300']);
+  const src = join(dir, 'cp-in');
+  mkdirSync(join(src, 'sub'), { recursive: true });
+  writeFileSync(join(src, 'sub', 'f'), 'content\n');
+  const into = await docker(['cp', src, `${name}:/tmp/`]);
+  t.equal(into.code, 0, `docker cp DIR CONTAINER:/tmp/: ${said(into, 'docker cp')}`);
+  const inside = await docker(['exec', name, 'cat', '/tmp/cp-in/sub/f']);
+  t.equal(inside.stdout, 'content\n', `the files are inside: ${said(inside, 'docker cp')}`);
+  const out = join(dir, 'cp-out');
+  mkdirSync(out);
+  const back = await docker(['cp', `${name}:/tmp/cp-in`, out]);
+  t.equal(back.code, 0, `docker cp CONTAINER:DIR HOSTDIR: ${said(back, 'docker cp')}`);
+  t.equal(existsSync(join(out, 'cp-in', 'sub', 'f')) && readFileSync(join(out, 'cp-in', 'sub', 'f'), 'utf8'), 'content\n', `the tree came back whole (${BOOK}, "docker cp")`);
+  const hostname = await docker(['cp', `${name}:/etc/hostname`, '-']);
+  t.match(hostname.stdout, /hostname[\s\S]*[0-9a-f]{12}\n/, `docker cp CONTAINER:FILE -: a tar of the container's own file: ${said(hostname, 'docker cp')}`);
+
+  const climb = await docker(['cp', `${name}:/../../etc/passwd`, '-']);
+  t.not(climb.code, 0, `a path that climbs above the root is refused: ${said(climb, 'docker cp')}`);
+  t.match(climb.stderr, /climbs out/, `with one clear line: ${said(climb, 'docker cp')}`);
+  const climbCurl = await curl(['-o', '/dev/null', '-w', '%{http_code}', `http://d/v1.41/containers/${name}/archive?path=/tmp/../../..`]);
+  t.equal(climbCurl.stdout, '400', `GET archive of a climbing path: 400: ${said(climbCurl, 'docker cp')}`);
+
+  // a symlink inside the container that names a host folder: the container's /, never the host's
+  const hostSide = join(dir, 'host-side');
+  mkdirSync(hostSide);
+  writeFileSync(join(hostSide, 'secret'), 'host-secret\n');
+  await docker(['exec', name, 'ln', '-s', hostSide, '/escape']);
+  const leak = await docker(['cp', `${name}:/escape/secret`, '-']);
+  t.notMatch(leak.stdout, /host-secret/, `docker cp out through a symlink never reads the host's file: ${said(leak, 'docker cp')}`);
+  t.not(leak.code, 0, `the container has no such file: ${said(leak, 'docker cp')}`);
+  const put = await docker(['cp', join(src, 'sub', 'f'), `${name}:/escape/`]);
+  t.not(put.code, 0, `docker cp into a symlink that points out fails: ${said(put, 'docker cp')}`);
+  // a tar that makes a symlink out, then writes through it
+  const evil = join(dir, 'evil.tar');
+  const py = await run(PYTHON, ['-c', `import tarfile, io\nt = tarfile.open(${JSON.stringify(evil)}, 'w')\ni = tarfile.TarInfo('l'); i.type = tarfile.SYMTYPE; i.linkname = ${JSON.stringify(hostSide)}; t.addfile(i)\nd = b'pwned'; i = tarfile.TarInfo('l/x'); i.size = len(d); t.addfile(i, io.BytesIO(d))\nt.close()`]);
+  t.equal(py.code, 0, `the tar is made: ${py.stderr}`);
+  const through = await curl(['-X', 'PUT', '-T', evil, '-w', ' %{http_code}', `http://d/v1.41/containers/${name}/archive?path=/tmp`]);
+  t.notMatch(through.stdout, / 200$/, `PUT archive of a tar that writes through its own symlink is refused: ${said(through, 'docker cp')}`);
+  t.same(readdirSync(hostSide), ['secret'], `and nothing was written on the host (${BOOK}, "docker cp")`);
+  await docker(['rm', '-f', name]);
+});
+
+test('docker top and docker stats --no-stream: the container\'s own processes, its cgroup\'s numbers', async (t) => {
+  const name = s.name('usage');
+  await docker(['run', '-d', '--name', name, '--memory', '64m', 'busybox', 'sh', '-c', 'sleep 301 & sleep 302']);
+  const top = await docker(['top', name, '-o', 'pid,args']);
+  t.equal(top.code, 0, `docker top: ${said(top, 'top and stats')}`);
+  const rows = top.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/).slice(1).join(' '));
+  t.same(rows.filter((r) => /^sleep 30[12]$/.test(r)).sort(), ['sleep 301', 'sleep 302'], `both sleeps are listed: ${said(top, 'top and stats')}`);
+  t.ok(rows.length >= 2 && rows.every((r) => /^(sh -c .*|sleep 30[12])$/.test(r)), `and nothing but the container's processes: ${said(top, 'top and stats')}`);
+  const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}}|{{.MemUsage}}|{{.PIDs}}', name], 30_000);
+  t.equal(stats.code, 0, `docker stats --no-stream: ${said(stats, 'top and stats')}`);
+  t.match(stats.stdout.trim(), new RegExp(`^${name}\\|[\\d.]+[KMG]?i?B / 64MiB\\|[23]$`), `its name, its memory against its cgroup's 64 MiB limit, its pids: ${said(stats, 'top and stats')}`);
+  const raw = await curl([`http://d/v1.41/containers/${name}/stats?stream=false&one-shot=true`]);
+  const j = JSON.parse(raw.stdout || '{}');
+  t.equal(j.memory_stats?.limit, 64 * 1024 * 1024, `stats' memory_stats.limit is the cgroup's: ${said(raw, 'top and stats')}`);
+  t.ok(j.cpu_stats?.cpu_usage?.total_usage > 0 && j.cpu_stats?.system_cpu_usage > 0 && j.pids_stats?.current >= 2, `CPU time and pids from the cgroup: ${said(raw, 'top and stats')}`);
+  const stream = await curl(['--max-time', '2.5', `http://d/v1.41/containers/${name}/stats`], 10_000);
+  const samples = stream.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  t.ok(samples.length >= 2 && samples.every((x) => x.id && x.memory_stats.limit === 64 * 1024 * 1024), `the stream: a sample a second: ${said(stream, 'top and stats')}`);
+  const gone = await curl(['-w', ' %{http_code}', `http://d/v1.41/containers/no-such-${name}/top`]);
+  t.match(gone.stdout, /No such container.* 404$/s, `top of a container that does not exist: 404: ${said(gone, 'top and stats')}`);
+  await docker(['rm', '-f', name]);
+});
+
+test('docker network ls/create/inspect/rm and docker volume ls/create/inspect/rm, and a run with -v vol:/data', async (t) => {
+  const net = s.name('net');
+  const created = await docker(['network', 'create', '--subnet', '10.213.7.0/24', net]);
+  t.match(created.stdout.trim(), /^[0-9a-f]{64}$/, `docker network create prints the id: ${said(created, 'Networks and volumes')}`);
+  const ls = await docker(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']);
+  t.match(ls.stdout, new RegExp(`^${net} bridge$`, 'm'), `docker network ls lists it: ${said(ls, 'Networks and volumes')}`);
+  t.match(ls.stdout, /^none null$/m, `beside docker's none: ${said(ls, 'Networks and volumes')}`);
+  const inspect = await docker(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', net]);
+  t.equal(inspect.stdout.trim(), '10.213.7.0/24 10.213.7.1', `docker network inspect: its subnet and gateway: ${said(inspect, 'Networks and volumes')}`);
+  const twice = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify({ Name: net }), '-w', ' %{http_code}', 'http://d/v1.41/networks/create']);
+  t.match(twice.stdout, /already exists.* 409$/s, `a name in use: 409: ${said(twice, 'Networks and volumes')}`);
+  const bad = await curl(['-X', 'POST', '-H', 'Content-Type: application/json', '-d', JSON.stringify({ Name: `${net}x`, IPAM: { Config: [{ Subnet: '10.213.8.1/24' }] } }), '-w', ' %{http_code}', 'http://d/v1.41/networks/create']);
+  t.match(bad.stdout, /not a network address.* 400$/s, `a bad subnet: 400: ${said(bad, 'Networks and volumes')}`);
+  const connect = await curl(['-X', 'POST', '-d', '{}', '-w', ' %{http_code}', `http://d/v1.41/networks/${net}/connect`]);
+  t.match(connect.stdout, / 501$/, `connect (which chapter 06 cannot do) answers 501: ${said(connect, 'Networks and volumes')}`);
+  const rm = await docker(['network', 'rm', net]);
+  t.equal(rm.code, 0, `docker network rm: ${said(rm, 'Networks and volumes')}`);
+  const after = await curl(['-w', ' %{http_code}', `http://d/v1.41/networks/${net}`]);
+  t.match(after.stdout, / 404$/, `the network is gone: 404: ${said(after, 'Networks and volumes')}`);
+
+  const vol = s.name('vol');
+  const v = await docker(['volume', 'create', vol]);
+  t.equal(v.stdout.trim(), vol, `docker volume create: ${said(v, 'Networks and volumes')}`);
+  const vls = await docker(['volume', 'ls', '--format', '{{.Driver}} {{.Name}}']);
+  t.match(vls.stdout, new RegExp(`^local ${vol}$`, 'm'), `docker volume ls lists it: ${said(vls, 'Networks and volumes')}`);
+  const mp = await docker(['volume', 'inspect', '-f', '{{.Mountpoint}}', vol]);
+  t.equal(mp.stdout.trim(), join(s.root, 'volumes', vol), `docker volume inspect: its folder in the store: ${said(mp, 'Networks and volumes')}`);
+  const write = await docker(['run', '--rm', '-v', `${vol}:/data`, 'busybox', 'sh', '-c', 'echo kept > /data/f']);
+  t.equal(write.code, 0, `docker run -v ${vol}:/data: ${said(write, 'Networks and volumes')}`);
+  const user = s.name('voluser');
+  await docker(['run', '-d', '--name', user, '-v', `${vol}:/data`, 'busybox', 'sleep', '300']);
+  const read = await docker(['exec', user, 'cat', '/data/f']);
+  t.equal(read.stdout, 'kept\n', `the volume outlives its first container: ${said(read, 'Networks and volumes')}`);
+  const inUse = await curl(['-X', 'DELETE', '-w', ' %{http_code}', `http://d/v1.41/volumes/${vol}`]);
+  t.match(inUse.stdout, /volume is in use.* 409$/s, `a volume a container uses is not removed: 409: ${said(inUse, 'Networks and volumes')}`);
+  await docker(['rm', '-f', user]);
+  const vrm = await docker(['volume', 'rm', vol]);
+  t.equal(vrm.code, 0, `docker volume rm once no container uses it: ${said(vrm, 'Networks and volumes')}`);
+  const none = await curl(['-w', ' %{http_code}', `http://d/v1.41/volumes/${vol}`]);
+  t.match(none.stdout, /no such volume.* 404$/s, `the volume is gone: 404: ${said(none, 'Networks and volumes')}`);
+  t.notOk(existsSync(join(s.root, 'volumes', vol)), 'and so is its folder');
+});
+
 test('containers outlive the daemon: kill -9 of mydockerd, its containers run on; a new daemon finds them, stops and removes them', async (t) => {
   const name = s.name('survivor');
   const d = await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '300']);
@@ -426,6 +579,10 @@ test('one daemon per store; -H tcp:// only on loopback; SIGTERM stops it cleanly
   const tls = spawnSync(MYDOCKERD, ['--root', s.root, '-H', 'tcp://0.0.0.0:2376', '--tlsverify'], { encoding: 'utf8', timeout: 20_000 });
   t.match(tls.stderr, /TLS .* not supported/, `TLS is refused as not supported yet: ${tls.stderr}`);
 
+  // a container that dies of TERM and HUP: the daemon's own signals are not its
+  const trap = s.name('traps');
+  const started = await docker(['run', '-d', '--name', trap, 'busybox', 'sh', '-c', 'trap "exit 9" TERM HUP; while true; do sleep 0.2; done']);
+  t.equal(started.code, 0, `docker run -d: ${said(started, 'Running mydockerd')}`);
   const hup = daemon!;
   hup.kill('SIGHUP');
   await sleep(300);
@@ -435,6 +592,10 @@ test('one daemon per store; -H tcp:// only on loopback; SIGTERM stops it cleanly
   t.equal(code, 0, `SIGTERM: mydockerd exits 0 (${daemonLog.slice(-300)})`);
   t.notOk(existsSync(sock), `the socket ${sock} is removed`);
   t.notOk(existsSync(pidfile), `the pidfile ${pidfile} is removed`);
+  await sleep(500);
+  const after = await mydocker(['ps', '--filter', `name=${trap}`], { root: s.root });
+  t.match(after.stdout, /Up /, `the daemon's SIGHUP and SIGTERM never reach its containers: ${after.stdout} ${after.stderr} (${BOOK}, "Running mydockerd")`);
+  await mydocker(['rm', '-f', trap], { root: s.root });
 });
 
 noLeaks(t, s.before);

@@ -1,6 +1,0 @@
-// The init's steps, in order: each does nothing when its part of the spec is empty.
-// Like src/steps.ts for the CLI, this list is where a chapter adds a line.
-import type { InitStep } from './container/step.js';
-
-export const initSteps: InitStep[] = [
-];
