@@ -23,6 +23,9 @@ import { reclaimNetwork } from '../network/state.js';
 // <chapter 07-images>
 import { registryCommands } from '../image/registry/cli.js';
 // </chapter 07-images>
+// <chapter 09-daemon>
+import { archiveCommands } from '../image/archive-cli.js';
+// </chapter 09-daemon>
 
 export const commands: CommandDef[] = [
   {
@@ -60,6 +63,9 @@ export const commands: CommandDef[] = [
   // <chapter 07-images>
   ...registryCommands,
   // </chapter 07-images>
+  // <chapter 09-daemon>
+  ...archiveCommands,
+  // </chapter 09-daemon>
 ];
 
 // <step 3.1>

@@ -9,8 +9,9 @@ const { existsSync, writeFileSync } = process.getBuiltinModule('node:fs');
 import { join } from 'node:path';
 import { containerDir } from '../container/store.js';
 import { removeContainers } from '../lifecycle/commands.js';
-import { allContainers, waitState } from '../lifecycle/containers.js';
+import { allContainers, getContainer, waitState } from '../lifecycle/containers.js';
 import { log } from '../log.js';
+import { recordContainer, recordDie } from './events.js';
 
 const marker = (root: string, id: string) => join(containerDir(root, id), 'daemon-autoremove');
 
@@ -47,10 +48,20 @@ export async function removeWhenEnded(root: string, id: string): Promise<void> {
   try {
     const s = await waitState(root, id, (s) => s.status !== 'running', Infinity); // ended (or its start failed)
     if (!s) return; // removed by someone else
+    recordDie(root, id, s);
     removedExits.set(id, s.exitCode ?? 0);
     setTimeout(() => removedExits.delete(id), 60_000).unref(); // a waiter asks within moments, not a minute later
     await Promise.allSettled([...(readers.get(id) ?? [])]);
-    for await (const o of removeContainers(root, [id], true)) if (o.error) log.warn(`auto-remove ${id}: ${o.error.message}`);
+    let c;
+    try {
+      c = getContainer(root, id);
+    } catch {
+      return; // removed by someone else meanwhile
+    }
+    for await (const o of removeContainers(root, [id], true)) {
+      if (o.error) log.warn(`auto-remove ${id}: ${o.error.message}`);
+      else recordContainer(root, 'destroy', c);
+    }
   } finally {
     watched.delete(id);
   }

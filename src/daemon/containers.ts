@@ -21,6 +21,7 @@ import { parseTimestamp } from '../lifecycle/since.js';
 import { resizeTerminal, terminalOf } from '../lifecycle/terminal.js';
 import { holdWhile, isAutoRemove, markAutoRemove, removedExits, removeWhenEnded } from './autoremove.js';
 import { runArgs } from './create.js';
+import { recordContainer, watchDie } from './events.js';
 import { outputWriter, upgrade, type StreamName } from './frames.js';
 import { flag, open, queryFilters, readBody, reply, type Call, type Out, type Route } from './router.js';
 
@@ -175,6 +176,7 @@ export function containerRoutes(root: string, cgroupParent?: string): Route[] {
         const o = runOptionsFrom(opts, rest);
         const id = await createContainer(root, o);
         if ((body.HostConfig as { AutoRemove?: boolean } | undefined)?.AutoRemove === true) markAutoRemove(root, id);
+        recordContainer(root, 'create', id);
         reply(call, 201, { Id: id, Warnings: [] });
       },
     },
@@ -204,6 +206,8 @@ export function containerRoutes(root: string, cgroupParent?: string): Route[] {
         if (isRunning(c.state)) return reply(call, 304);
         try {
           for await (const o of startContainers(root, [c.config.id], { attach: false, interactive: false })) if (o.error) throw o.error;
+          recordContainer(root, 'start', c);
+          void watchDie(root, c.config.id);
         } finally {
           if (isAutoRemove(root, c.config.id)) void removeWhenEnded(root, c.config.id); // a start that failed too: the record says exited
         }
@@ -274,6 +278,7 @@ export function containerRoutes(root: string, cgroupParent?: string): Route[] {
       async handler(call) {
         const c = getContainer(root, call.params.id);
         for await (const o of removeContainers(root, [c.config.id], flag(call.query, 'force'))) if (o.error) throw o.error;
+        recordContainer(root, 'destroy', c);
         reply(call, 204);
       },
     },
@@ -288,9 +293,6 @@ export function containerRoutes(root: string, cgroupParent?: string): Route[] {
       },
     },
     // later slices
-    ...['/containers/{id}/restart', '/containers/{id}/pause', '/containers/{id}/unpause', '/containers/{id}/rename', '/containers/{id}/update', '/containers/prune', '/commit'].map(
-      (path) => ({ method: 'POST', path }),
-    ),
-    ...['/containers/{id}/changes', '/containers/{id}/export'].map((path) => ({ method: 'GET', path })),
+    ...['/containers/{id}/restart', '/containers/{id}/pause', '/containers/{id}/unpause', '/containers/{id}/rename', '/containers/{id}/update'].map((path) => ({ method: 'POST', path })),
   ];
 }

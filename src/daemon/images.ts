@@ -7,6 +7,9 @@ import { RuntimeError } from '../errors.js';
 import { listImages, removeImages } from '../image/commands.js';
 import { pullImage } from '../image/registry/pull.js';
 import { openImageStore, type Image } from '../image/store.js';
+import { registryAuth } from './auth.js';
+import { record, recordImageLines } from './events.js';
+import { normalizeRef } from '../image/reference.js';
 import { flag, open, queryFilters, reply, type Call, type Out, type Route } from './router.js';
 
 /** one progress line of the pull ("3f4d90098f5b: Pull complete") as dockerd's JSON message */
@@ -19,7 +22,7 @@ function progressMessage(line: string): Record<string, unknown> {
 }
 
 /** the pull's output stream: each line a JSON message; the answer (200) starts with the first one */
-function jsonProgress(call: Call): { stream: NodeJS.WritableStream; started: () => Out | undefined } {
+export function jsonProgress(call: Call): { stream: NodeJS.WritableStream; started: () => Out | undefined } {
   let out: Out | undefined;
   let rest = '';
   const stream = {
@@ -74,7 +77,8 @@ export function imageRoutes(root: string): Route[] {
         const name = !tag ? from : tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`;
         const progress = jsonProgress(call);
         try {
-          await pullImage(root, name, { out: progress.stream });
+          const id = await pullImage(root, name, { out: progress.stream, credentials: registryAuth(call) });
+          record('image', 'pull', normalizeRef(name), { name: normalizeRef(name), id });
         } catch (e) {
           const out = progress.started();
           if (!out) throw e; // nothing sent yet: an error answer of its kind
@@ -128,19 +132,21 @@ export function imageRoutes(root: string): Route[] {
       path: '/images/{name*}',
       handler(call) {
         const answer: Record<string, string>[] = [];
+        const id = openImageStore(root).find(call.params.name)?.id ?? '';
         for (const o of removeImages(root, [call.params.name], flag(call.query, 'force'))) {
           if (o.error) throw o.error;
           for (const line of o.value!) {
             const [key, value] = line.split(': ');
             answer.push({ [key]: value });
           }
+          recordImageLines(id, o.value!);
         }
         reply(call, 200, answer);
       },
     },
     // later slices
-    ...['/images/{name*}/push', '/images/{name*}/tag', '/images/load', '/images/prune', '/build'].map((path) => ({ method: 'POST', path })),
-    ...['/images/{name*}/history', '/images/{name*}/get', '/images/get', '/images/search'].map((path) => ({ method: 'GET', path })),
+    { method: 'POST', path: '/build' },
+    ...['/images/{name*}/history', '/images/search'].map((path) => ({ method: 'GET', path })),
   ];
 }
 

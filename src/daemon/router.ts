@@ -135,7 +135,9 @@ export function router(routes: Route[]): (req: IncomingMessage, res?: ServerResp
       const { version, path } = splitVersion(url.pathname);
       Object.assign(call, { version, path });
       const method = call.method === 'HEAD' ? 'GET' : call.method; // HEAD /_ping: GET's headers
-      const found = compiled.find((r) => r.method === method && r.re.test(path));
+      // a built endpoint wins over a placeholder of the same path (a later slice's 501)
+      const matches = compiled.filter((r) => r.method === method && r.re.test(path));
+      const found = matches.find((r) => r.handler) ?? matches[0];
       if (!found) {
         const other = compiled.some((r) => r.re.test(path));
         throw new RuntimeError(other ? `method ${call.method} not allowed for ${path}` : 'page not found', other ? 'usage' : 'notFound');

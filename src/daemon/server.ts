@@ -6,9 +6,13 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
+import { eventRoutes } from './events.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
 import { networkRoutes } from './networks.js';
+import { pruneRoutes } from './prune.js';
+import { registryRoutes } from './registry.js';
+import { saveRoutes } from './save.js';
 import { router, type Route } from './router.js';
 import { systemRoutes } from './system.js';
 import { usageRoutes } from './usage.js';
@@ -19,7 +23,10 @@ const later: Route[] = [
 ];
 
 export function apiServer(root: string, cgroupParent?: string): Server {
-  const handle = router([...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...execRoutes(root), ...usageRoutes(root), ...archiveRoutes(root), ...networkRoutes(root), ...imageRoutes(root), ...later]);
+  const handle = router([
+    ...systemRoutes(root), ...containerRoutes(root, cgroupParent), ...execRoutes(root), ...usageRoutes(root), ...archiveRoutes(root), ...networkRoutes(root), ...imageRoutes(root), ...later,
+    ...registryRoutes(root), ...pruneRoutes(root), ...saveRoutes(root), ...eventRoutes(),
+  ]);
   const server = createServer((req, res) => void handle(req, res));
   // HTTP upgrade (attach): the connection is the handler's from here on
   server.on('upgrade', (req, socket: Duplex, head: Buffer) => {

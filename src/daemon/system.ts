@@ -75,8 +75,6 @@ export function systemRoutes(root: string): Route[] {
       },
     },
     // later slices
-    { method: 'GET', path: '/events' },
     { method: 'GET', path: '/system/df' },
-    { method: 'POST', path: '/auth' },
   ];
 }

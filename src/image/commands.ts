@@ -102,6 +102,28 @@ export function* removeImages(root: string, refs: string[], force: boolean): Gen
   }
 }
 
+/**
+ * image prune: every image no container uses and no tag names (all: tagged ones too)
+ * removed as rmi removes it; rmi's lines, and the bytes of the images that went
+ */
+export function pruneImages(root: string, all: boolean): { lines: string[]; space: number } {
+  sweep(root);
+  const used = new Set(withStore(root, () => listContainers(root).map((c) => c.image)));
+  const unused = openImageStore(root)
+    .list()
+    .filter((i) => !used.has(i.id) && (all || i.tags.length === 0));
+  const lines: string[] = [];
+  let space = 0;
+  for (const image of unused) {
+    for (const o of removeImages(root, [image.id], true)) {
+      if (o.error) throw o.error;
+      lines.push(...o.value!);
+      if (o.value!.some((l) => l.startsWith('Deleted: '))) space += image.size;
+    }
+  }
+  return { lines, space };
+}
+
 /** rmi's printer: the lines as each image goes; the failures but the last on stderr, the last one the command's error */
 export function rmiCommand(root: string, refs: string[], force: boolean): number {
   let failed: Error | undefined;

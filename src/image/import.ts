@@ -75,7 +75,7 @@ export async function commitContainer(root: string, containerRef: string, o: New
   });
 }
 
-interface Layer extends Descriptor {
+export interface Layer extends Descriptor {
   diffId: string;
   /** the bytes of its regular files, unpacked */
   unpacked: number;
@@ -86,7 +86,7 @@ interface Layer extends Descriptor {
 }
 
 /** a scratch directory under images/tmp, removed whatever happens */
-function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promise<T> {
+export function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promise<T> {
   return withScratch(join(store.dir, 'tmp'), fn);
 }
 
@@ -96,7 +96,7 @@ function withTemp<T>(store: ImageStore, fn: (tmp: string) => Promise<T>): Promis
  * The input is untrusted: it must start with a tar header (checked on the first
  * bytes, before anything else is read), and its size and entry count have limits.
  */
-async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buffer> | NodeJS.ReadableStream, limits: LayerLimits): Promise<Layer> {
+export async function addLayer(store: ImageStore, tmp: string, input: AsyncIterable<Buffer> | NodeJS.ReadableStream, limits: LayerLimits): Promise<Layer> {
   const file = join(tmp, 'blob');
   const blobHash = createHash('sha256');
   let size = 0;
@@ -158,7 +158,7 @@ function checkHead(): Transform {
  * and what this call put in the store is taken out again if any step fails (a part
  * that was there before stays: another image has it).
  */
-function addImage(store: ImageStore, tmp: string, tag: string | undefined, parents: Descriptor[], layer: Layer, size: number, file: ImageConfigFile): string {
+export function addImage(store: ImageStore, tmp: string, tag: string | string[] | undefined, parents: Descriptor[], layer: Layer | Layer[], size: number, file: ImageConfigFile | Buffer): string {
   return withLock(store.dir, () => {
     const added: string[] = [];
     const place = (from: string, to: string) => {
@@ -172,7 +172,7 @@ function addImage(store: ImageStore, tmp: string, tag: string | undefined, paren
       }
       added.push(to);
     };
-    const putBlob = (content: string, mediaType: string): Descriptor => {
+    const putBlob = (content: string | Buffer, mediaType: string): Descriptor => {
       const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
       writeFileSync(join(tmp, hex(digest)), content);
       place(join(tmp, hex(digest)), store.blob(digest));
@@ -181,17 +181,22 @@ function addImage(store: ImageStore, tmp: string, tag: string | undefined, paren
     try {
       mkdirSync(join(store.dir, 'layers'), { recursive: true });
       mkdirSync(join(store.dir, 'blobs', 'sha256'), { recursive: true });
-      if (layer.dir) place(layer.dir, store.layerDir(layer.diffId));
-      else if (!existsSync(store.layerDir(layer.diffId))) throw new RuntimeError(`layer ${layer.diffId} was deleted while the image was made: try again`);
-      place(layer.file, store.blob(layer.digest));
-      const config = putBlob(JSON.stringify(file), CONFIG_TYPE);
+      const layers = Array.isArray(layer) ? layer : [layer];
+      for (const l of layers) {
+        if (l.dir) place(l.dir, store.layerDir(l.diffId));
+        else if (!existsSync(store.layerDir(l.diffId))) throw new RuntimeError(`layer ${l.diffId} was deleted while the image was made: try again`);
+        place(l.file, store.blob(l.digest));
+      }
+      const config = putBlob(Buffer.isBuffer(file) ? file : JSON.stringify(file), CONFIG_TYPE); // a loaded config keeps its bytes, so its id
       const manifest: Manifest = {
         schemaVersion: 2,
         mediaType: MANIFEST_TYPE,
         config,
-        layers: [...parents, layer].map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
+        layers: [...parents, ...layers].map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
       };
-      store.addImage(putBlob(JSON.stringify(manifest), MANIFEST_TYPE), size, tag);
+      const manifestBlob = putBlob(JSON.stringify(manifest), MANIFEST_TYPE);
+      const tags = Array.isArray(tag) ? tag : [tag];
+      for (const t of tags.length ? tags : [undefined]) store.addImage(manifestBlob, size, t);
       return config.digest;
     } catch (e) {
       for (const path of added.reverse()) rmSync(path, { recursive: true, force: true });

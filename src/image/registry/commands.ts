@@ -5,7 +5,7 @@ import { RuntimeError } from '../../errors.js';
 import { normalizeRef } from '../reference.js';
 import { openImageStore } from '../store.js';
 import { Registry } from './client.js';
-import { HUB_AUTH_KEY, removeCredentials, storeCredentials } from './credentials.js';
+import { HUB_AUTH_KEY, removeCredentials, storeCredentials, type Credentials } from './credentials.js';
 import { parsePlatform } from './manifest.js';
 import { pullImage } from './pull.js';
 
@@ -47,9 +47,15 @@ export async function login(args: string[], username?: string, password?: string
   }
   if (!username || password === undefined) throw new RuntimeError('Cannot perform an interactive login: give --username and --password or --password-stdin');
   if (password !== undefined && !passwordStdin) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
-  const domain = serverDomain(args[0]);
-  await new Registry(domain, { username, password }).checkLogin();
+  const domain = await checkCredentials(args[0], { username, password });
   return storeCredentials(domain, { username, password });
+}
+
+/** the credentials work for the server (none: Docker Hub); its domain. The daemon's /auth stops here: dockerd stores nothing */
+export async function checkCredentials(server: string | undefined, c: Credentials): Promise<string> {
+  const domain = serverDomain(server);
+  await new Registry(domain, c).checkLogin();
+  return domain;
 }
 
 /** login's printer */

@@ -15,6 +15,7 @@ import { treeSize } from '../tree.js';
 import { hex, openImageStore, type Descriptor, type ImageConfigFile, type ImageStore, type Manifest } from '../store.js';
 import { checkDigest, compressionOf, downloadTo, readLimited, sha256, unpackBlob, verify } from './blobs.js';
 import { Registry, registryError } from './client.js';
+import type { Credentials } from './credentials.js';
 import type { HttpResponse } from './http.js';
 import { familiar, pullReference } from './local.js';
 import { MANIFEST_ACCEPT, choosePlatform, formatPlatform, hostPlatform, normalizePlatform, parseManifest, type ManifestIndex, type Platform } from './manifest.js';
@@ -31,6 +32,8 @@ export interface PullOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };
   /** `pull` says "Using default tag: latest" (run does not) */
   defaultTagNotice?: boolean;
+  /** the client's credentials (the daemon's X-Registry-Auth); none: the stored ones (login's) */
+  credentials?: Credentials;
 }
 
 /** the reference as docker prints it last: docker.io/library/busybox:latest */
@@ -42,7 +45,7 @@ export async function pullImage(root: string, name: string, o: PullOptions): Pro
   const p = new Progress(o.out, o.quiet);
   const platform = o.platform ?? hostPlatform();
   if (o.defaultTagNotice && ref.tag === 'latest' && !parseNormalizedNamed(name).tag && !ref.digest) p.line('Using default tag: latest');
-  const registry = new Registry(ref.domain);
+  const registry = new Registry(ref.domain, o.credentials);
   const scope = `repository:${ref.path}:pull`;
   const store = openImageStore(root);
   // the manifest the reference names: an index (then the one for our platform) or an image's

@@ -7,10 +7,12 @@ import { RuntimeError } from '../../errors.js';
 import { familiarName } from '../reference.js';
 import { hex, openImageStore, type Descriptor, type Manifest } from '../store.js';
 import { Registry, registryError } from './client.js';
+import type { Credentials } from './credentials.js';
 import { pullReference } from './local.js';
 import { Progress } from './progress.js';
 
-export async function pushImage(root: string, name: string, out: NodeJS.WritableStream, quiet = false): Promise<string> {
+/** credentials: the client's (the daemon's X-Registry-Auth); none: the stored ones (login's) */
+export async function pushImage(root: string, name: string, out: NodeJS.WritableStream, quiet = false, credentials?: Credentials): Promise<string> {
   const ref = pullReference(name);
   if (ref.digest) throw new RuntimeError(`cannot push a digest reference: ${name}`);
   const tag = `${familiarName(ref)}:${ref.tag}`;
@@ -19,7 +21,7 @@ export async function pushImage(root: string, name: string, out: NodeJS.Writable
   if (!image) throw new RuntimeError(`An image does not exist locally with the tag: ${familiarName(ref)}`);
   const p = new Progress(out, quiet);
   p.line(`The push refers to repository [${ref.domain}/${ref.path}]`);
-  const registry = new Registry(ref.domain);
+  const registry = new Registry(ref.domain, credentials);
   const scope = `repository:${ref.path}:pull,push`;
   const manifestBody = readFileSync(store.blob(image.manifest.digest));
   const manifest = JSON.parse(manifestBody.toString('utf8')) as Manifest;
