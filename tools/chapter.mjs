@@ -270,20 +270,29 @@ function walk(dir, base = dir) {
   return files.sort();
 }
 
-/** every src/ file of `chapter` → { text, lines }; throws MarkerError listing every problem */
-export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo), at = chapter.id } = {}) {
-  const knownIds = new Set(index.flatMap((c) => [c.id, ...(c.steps ?? []).map((s) => s.id)]));
+/** every chapter and step id of the index: what a marker may name */
+const knownIdsOf = (index) => new Set(index.flatMap((c) => [c.id, ...(c.steps ?? []).map((s) => s.id)]));
+
+/**
+ * Apply the grammar to each file of `dir` (its path relative to the repo, its comment
+ * syntax, or null: copied as it is) as it stands at `at`; → Map rel → { text, lines }.
+ * Throws MarkerError listing every problem.
+ */
+function treeOf(repo, dir, files, at, index, commentFor) {
+  const knownIds = knownIdsOf(index);
   const tree = new Map();
   const problems = [];
-  for (const rel of walk(join(repo, 'src'))) {
-    const file = join('src', rel);
+  for (const rel of files) {
+    const file = join(dir, rel);
     const text = readFileSync(join(repo, file), 'utf8');
-    if (!rel.endsWith('.ts')) {
-      tree.set(rel, { text, lines: null }); // not TypeScript: no markers, always there
+    const comment = commentFor(rel);
+    if (comment === null) {
+      tree.set(rel, { text, lines: null }); // no markers: always there
       continue;
     }
+    if (comment === undefined) continue; // not source: left out
     try {
-      const r = chapterSource(text, at, { file, knownIds });
+      const r = chapterSource(text, at, { file, knownIds, comment });
       if (r) tree.set(rel, r);
     } catch (e) {
       if (!(e instanceof MarkerError)) throw e;
@@ -294,29 +303,21 @@ export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo), at 
   return tree;
 }
 
+/** every src/ file of `chapter` → { text, lines }; throws MarkerError listing every problem */
+export function chapterTree(chapter, { repo = REPO, index = loadIndex(repo), at = chapter.id } = {}) {
+  // TypeScript carries the markers; any other file (a JSON profile, say) is always there
+  return treeOf(repo, 'src', walk(join(repo, 'src')), at, index, (rel) => (rel.endsWith('.ts') ? '//' : null));
+}
+
 /**
  * every native/ file of `chapter` → { text, lines }: the addon's C/C++ (`//` markers) and
  * binding.gyp (`#` markers), by the same grammar; a file of a later chapter is left out
  */
 export function nativeTree(chapter, { repo = REPO, index = loadIndex(repo), at = chapter.id } = {}) {
-  const knownIds = new Set(index.flatMap((c) => [c.id, ...(c.steps ?? []).map((s) => s.id)]));
-  const tree = new Map();
-  const problems = [];
   const dir = join(repo, 'native');
-  for (const rel of existsSync(dir) ? walk(dir).filter((f) => !f.startsWith('build/')) : []) {
-    const file = join('native', rel);
-    const comment = commentOf(rel);
-    if (!comment) continue; // what node-gyp leaves (config.gypi, Makefile) is not source
-    try {
-      const r = chapterSource(readFileSync(join(repo, file), 'utf8'), at, { file, knownIds, comment });
-      if (r) tree.set(rel, r);
-    } catch (e) {
-      if (!(e instanceof MarkerError)) throw e;
-      problems.push(e.message);
-    }
-  }
-  if (problems.length) throw new MarkerError(problems.join('\n'));
-  return tree;
+  const files = existsSync(dir) ? walk(dir).filter((f) => !f.startsWith('build/')) : [];
+  // what node-gyp leaves (config.gypi, Makefile) is not source
+  return treeOf(repo, 'native', files, at, index, (rel) => commentOf(rel) ?? undefined);
 }
 
 /**
