@@ -16,6 +16,7 @@
 // the book section, a hint), the first failing step, and ends with the line
 // `N passed, N failed` (tests; with --tap: assertions). Exits non-zero when a test fails
 // or a listed test file is missing.
+import { availableParallelism } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, openSync, readSync, closeSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { delimiter, join, relative, resolve } from 'node:path';
@@ -533,16 +534,25 @@ async function main(argv) {
       if (r.code === 0 && r.pass === 0) console.log('check: no test passed: were they all skipped?');
     }
   } else {
-    // one file at a time, quietly: a line as each starts, the report at the end
+    // the files two at a time (each in a sandbox of its own; most of a test's time is
+    // waiting on containers), quietly: a line as each ends, the report at the end
     const results = { tests: [], failures: [] };
-    for (const file of p.files) {
-      const t0 = Date.now();
-      process.stdout.write(`  running ${file} … `);
-      const r = await runTests([file], impl, { lock: o.lock, env: p.env, quiet: true });
+    const runs = new Array(p.files.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < p.files.length) {
+        const i = next++;
+        const t0 = Date.now();
+        runs[i] = await runTests([p.files[i]], impl, { lock: o.lock, env: p.env, quiet: true });
+        console.log(`  ${p.files[i]} … ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, worker));
+    for (const [i, file] of p.files.entries()) {
+      const r = runs[i];
       const got = parseResults(r.output);
       results.tests.push(...got.tests);
       results.failures.push(...got.failures);
-      console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
       if (r.code !== 0) code = 1;
       // a file's own tests, when the report groups by file
       for (const g of p.groups) if (g.key === file && g.expect === null) g.expect = got.tests.filter((x) => x.name !== LEAK_TEST).map(({ file: f, name }) => ({ file: f, name }));
