@@ -20,10 +20,10 @@ import { networkStep } from './network/step.js';
 // <chapter 07-images>
 import { pullStep } from './image/registry/step.js';
 // </chapter 07-images>
-// <chapter 05-lifecycle>
+// <step 5.1>
 import { detachStep } from './lifecycle/step.js';
 import { execRecordStep } from './lifecycle/exec-step.js';
-// </chapter 05-lifecycle>
+// </step 5.1>
 
 export const steps: Step[] = [
   // <chapter 07-images>
@@ -41,10 +41,10 @@ export const steps: Step[] = [
   cgroupfsStep, // its own cgroups, read-only, at /sys/fs/cgroup
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </chapter 04-security>
-  // <chapter 05-lifecycle>
+  // <step 5.1>
   execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
-  // </chapter 05-lifecycle>
+  // </step 5.1>
   // <chapter 06-network>
   // after detach: --network host wraps whichever spawner starts the init
   networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)

@@ -11,9 +11,9 @@ import { imageCommands } from '../image/cli.js';
 import { reclaimWith } from '../container/sweep.js';
 import { reclaimCgroups } from '../cgroups/fs.js';
 // </chapter 03-rootfs>
-// <chapter 05-lifecycle>
+// <step 5.1>
 import { lifecycleCommands } from '../lifecycle/cli.js';
-// </chapter 05-lifecycle>
+// </step 5.1>
 // <chapter 06-network>
 import { networkCommands } from '../network/cli.js';
 import { reclaimNetwork } from '../network/state.js';
@@ -40,18 +40,18 @@ export const commands: CommandDef[] = [
       // <step 1.4>
       const status = await run(g.root, o, foreground, id); // the CLI's one container: its signals are the container's
       // </step 1.4>
-      // <chapter 05-lifecycle>
+      // <step 5.1>
       if (o.detach) process.stdout.write(`${id}\n`); // run -d's printer: its one answer is the container's id
-      // </chapter 05-lifecycle>
+      // </step 5.1>
       return status;
     },
   },
   // <chapter 03-rootfs>
   ...imageCommands,
   // </chapter 03-rootfs>
-  // <chapter 05-lifecycle>
+  // <step 5.1>
   ...lifecycleCommands,
-  // </chapter 05-lifecycle>
+  // </step 5.1>
   // <chapter 06-network>
   ...networkCommands,
   // </chapter 06-network>

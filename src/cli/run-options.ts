@@ -13,9 +13,9 @@ import { rootfsOptions } from '../rootfs/options.js';
 // <chapter 04-security>
 import { securityOptions } from '../security/options.js';
 // </chapter 04-security>
-// <chapter 05-lifecycle>
+// <step 5.1>
 import { detachOptions } from '../lifecycle/options.js';
-// </chapter 05-lifecycle>
+// </step 5.1>
 // <chapter 06-network>
 import { networkOptions } from '../network/options.js';
 // </chapter 06-network>
@@ -63,9 +63,9 @@ const groups: OptionGroup[] = [
   // <chapter 04-security>
   securityOptions, // after rootfsOptions: no image means chapter 01's host-files mode
   // </chapter 04-security>
-  // <chapter 05-lifecycle>
+  // <step 5.1>
   detachOptions,
-  // </chapter 05-lifecycle>
+  // </step 5.1>
   // <chapter 06-network>
   networkOptions,
   // </chapter 06-network>

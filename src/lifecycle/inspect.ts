@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // inspect: docker's JSON shape for the fields mydocker has, and -f with the part of
 // Go's templates scripts use: {{.State.Status}}, {{json .Config}}.
 import { join } from 'node:path';

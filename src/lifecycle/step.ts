@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // The detach step: with -d the container's init is started by a monitor of its own
 // (native/monitor.c) instead of by this CLI, and once the command runs the CLI
 // hands the container over: the monitor becomes the record's owner, nothing is
