@@ -14,9 +14,9 @@ import { cgroupfsStep } from './security/cgroupfs.js';
 import { devicesStep } from './security/devices.js';
 import { securityStep } from './security/step.js';
 // </chapter 04-security>
-// <chapter 06-network>
+// <step 6.1>
 import { networkStep } from './network/step.js';
-// </chapter 06-network>
+// </step 6.1>
 // <chapter 07-images>
 import { pullStep } from './image/registry/step.js';
 // </chapter 07-images>
@@ -45,8 +45,8 @@ export const steps: Step[] = [
   execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
   // </step 5.1>
-  // <chapter 06-network>
+  // <step 6.1>
   // after detach: --network host wraps whichever spawner starts the init
   networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)
-  // </chapter 06-network>
+  // </step 6.1>
 ];

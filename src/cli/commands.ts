@@ -14,10 +14,10 @@ import { reclaimCgroups } from '../cgroups/fs.js';
 // <step 5.1>
 import { lifecycleCommands } from '../lifecycle/cli.js';
 // </step 5.1>
-// <chapter 06-network>
+// <step 6.2>
 import { networkCommands } from '../network/cli.js';
 import { reclaimNetwork } from '../network/state.js';
-// </chapter 06-network>
+// </step 6.2>
 // <chapter 07-images>
 import { registryCommands } from '../image/registry/cli.js';
 // </chapter 07-images>
@@ -52,9 +52,9 @@ export const commands: CommandDef[] = [
   // <step 5.1>
   ...lifecycleCommands,
   // </step 5.1>
-  // <chapter 06-network>
+  // <step 6.2>
   ...networkCommands,
-  // </chapter 06-network>
+  // </step 6.2>
   // <chapter 07-images>
   ...registryCommands,
   // </chapter 07-images>
@@ -67,9 +67,9 @@ export const commands: CommandDef[] = [
 reclaimWith([
   reclaimCgroups, // its cgroup directories
   // </chapter 03-rootfs>
-  // <chapter 06-network>
+  // <step 6.2>
   reclaimNetwork, // its address, its ports, its DNAT rules
-  // </chapter 06-network>
+  // </step 6.2>
   // <chapter 03-rootfs>
 ]);
 // </chapter 03-rootfs>

@@ -16,9 +16,9 @@ import { securityOptions } from '../security/options.js';
 // <step 5.1>
 import { detachOptions } from '../lifecycle/options.js';
 // </step 5.1>
-// <chapter 06-network>
+// <step 6.1>
 import { networkOptions } from '../network/options.js';
-// </chapter 06-network>
+// </step 6.1>
 // <chapter 07-images>
 import { pullOptions } from '../image/registry/step.js';
 // </chapter 07-images>
@@ -66,9 +66,9 @@ const groups: OptionGroup[] = [
   // <step 5.1>
   detachOptions,
   // </step 5.1>
-  // <chapter 06-network>
+  // <step 6.1>
   networkOptions,
-  // </chapter 06-network>
+  // </step 6.1>
   // <chapter 07-images>
   pullOptions,
   // </chapter 07-images>
