@@ -17,18 +17,18 @@ import { securityStep } from './security/step.js';
 // <step 6.1>
 import { networkStep } from './network/step.js';
 // </step 6.1>
-// <chapter 07-images>
+// <step 7.3>
 import { pullStep } from './image/registry/step.js';
-// </chapter 07-images>
+// </step 7.3>
 // <step 5.1>
 import { detachStep } from './lifecycle/step.js';
 import { execRecordStep } from './lifecycle/exec-step.js';
 // </step 5.1>
 
 export const steps: Step[] = [
-  // <chapter 07-images>
+  // <step 7.3>
   pullStep, // a missing image is pulled before anything is made
-  // </chapter 07-images>
+  // </step 7.3>
   // <chapter 03-rootfs>
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files

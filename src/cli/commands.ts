@@ -18,9 +18,9 @@ import { lifecycleCommands } from '../lifecycle/cli.js';
 import { networkCommands } from '../network/cli.js';
 import { reclaimNetwork } from '../network/state.js';
 // </step 6.2>
-// <chapter 07-images>
+// <step 7.1>
 import { registryCommands } from '../image/registry/cli.js';
-// </chapter 07-images>
+// </step 7.1>
 
 export const commands: CommandDef[] = [
   {
@@ -55,9 +55,9 @@ export const commands: CommandDef[] = [
   // <step 6.2>
   ...networkCommands,
   // </step 6.2>
-  // <chapter 07-images>
+  // <step 7.1>
   ...registryCommands,
-  // </chapter 07-images>
+  // </step 7.1>
 ];
 
 // <chapter 03-rootfs>

@@ -19,9 +19,9 @@ import { detachOptions } from '../lifecycle/options.js';
 // <step 6.1>
 import { networkOptions } from '../network/options.js';
 // </step 6.1>
-// <chapter 07-images>
+// <step 7.3>
 import { pullOptions } from '../image/registry/step.js';
-// </chapter 07-images>
+// </step 7.3>
 
 // <step 1.6>
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
@@ -69,9 +69,9 @@ const groups: OptionGroup[] = [
   // <step 6.1>
   networkOptions,
   // </step 6.1>
-  // <chapter 07-images>
+  // <step 7.3>
   pullOptions,
-  // </chapter 07-images>
+  // </step 7.3>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];
