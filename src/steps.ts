@@ -18,21 +18,21 @@ import { devicesStep } from './security/devices.js';
 // <step 4.1>
 import { securityStep } from './security/step.js';
 // </step 4.1>
-// <chapter 06-network>
+// <step 6.1>
 import { networkStep } from './network/step.js';
-// </chapter 06-network>
-// <chapter 07-images>
+// </step 6.1>
+// <step 7.3>
 import { pullStep } from './image/registry/step.js';
-// </chapter 07-images>
-// <chapter 05-lifecycle>
+// </step 7.3>
+// <step 5.1>
 import { detachStep } from './lifecycle/step.js';
 import { execRecordStep } from './lifecycle/exec-step.js';
-// </chapter 05-lifecycle>
+// </step 5.1>
 
 export const steps: Step[] = [
-  // <chapter 07-images>
+  // <step 7.3>
   pullStep, // a missing image is pulled before anything is made
-  // </chapter 07-images>
+  // </step 7.3>
   // <step 3.1>
   recordStep, // the container's folder and state.json: everything after is written down
   rootfsStep, // the image's config and files
@@ -49,12 +49,12 @@ export const steps: Step[] = [
   // <step 4.1>
   securityStep, // capabilities, user, no_new_privs, seccomp (applied by the init)
   // </step 4.1>
-  // <chapter 05-lifecycle>
+  // <step 5.1>
   execRecordStep, // what `exec` gives a process joining it: the container's security
   detachStep, // -d: the monitor starts the init, and owns the container once it runs
-  // </chapter 05-lifecycle>
-  // <chapter 06-network>
+  // </step 5.1>
+  // <step 6.1>
   // after detach: --network host wraps whichever spawner starts the init
   networkStep, // an address, a veth into the container's namespace, published ports (set up while the init waits)
-  // </chapter 06-network>
+  // </step 6.1>
 ];

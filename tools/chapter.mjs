@@ -392,8 +392,9 @@ export function generate(chapter, { repo = REPO, index = loadIndex(repo), build 
   mkdirSync(join(dir, 'bin'));
   copyFileSync(join(repo, 'bin', 'mydocker'), join(dir, 'bin', 'mydocker'));
   chmodSync(join(dir, 'bin', 'mydocker'), 0o755);
-  // chapter 08 on: the OCI runtime's launcher (bin/mydocker-runc runs dist/oci/main.js)
-  if (chapterNumber(chapter) >= 8 && existsSync(join(repo, 'bin', 'mydocker-runc'))) {
+  // chapter 08 on: the OCI runtime's launcher (bin/mydocker-runc runs dist/oci/main.js),
+  // once the code has its main (a step of chapter 08 may come before it)
+  if (chapterNumber(chapter) >= 8 && existsSync(join(repo, 'bin', 'mydocker-runc')) && existsSync(join(dir, 'src', 'oci', 'main.ts'))) {
     copyFileSync(join(repo, 'bin', 'mydocker-runc'), join(dir, 'bin', 'mydocker-runc'));
     chmodSync(join(dir, 'bin', 'mydocker-runc'), 0o755);
   }

@@ -13,16 +13,16 @@ import { imageCommands } from '../image/cli.js';
 import { reclaimWith } from '../container/sweep.js';
 import { reclaimCgroups } from '../cgroups/fs.js';
 // </step 3.1>
-// <chapter 05-lifecycle>
+// <step 5.1>
 import { lifecycleCommands } from '../lifecycle/cli.js';
-// </chapter 05-lifecycle>
-// <chapter 06-network>
+// </step 5.1>
+// <step 6.2>
 import { networkCommands } from '../network/cli.js';
 import { reclaimNetwork } from '../network/state.js';
-// </chapter 06-network>
-// <chapter 07-images>
+// </step 6.2>
+// <step 7.1>
 import { registryCommands } from '../image/registry/cli.js';
-// </chapter 07-images>
+// </step 7.1>
 // <chapter 09-daemon>
 import { archiveCommands } from '../image/archive-cli.js';
 // </chapter 09-daemon>
@@ -45,24 +45,24 @@ export const commands: CommandDef[] = [
       // <step 1.4>
       const status = await run(g.root, o, foreground, id); // the CLI's one container: its signals are the container's
       // </step 1.4>
-      // <chapter 05-lifecycle>
+      // <step 5.1>
       if (o.detach) process.stdout.write(`${id}\n`); // run -d's printer: its one answer is the container's id
-      // </chapter 05-lifecycle>
+      // </step 5.1>
       return status;
     },
   },
   // <step 3.1>
   ...imageCommands,
   // </step 3.1>
-  // <chapter 05-lifecycle>
+  // <step 5.1>
   ...lifecycleCommands,
-  // </chapter 05-lifecycle>
-  // <chapter 06-network>
+  // </step 5.1>
+  // <step 6.2>
   ...networkCommands,
-  // </chapter 06-network>
-  // <chapter 07-images>
+  // </step 6.2>
+  // <step 7.1>
   ...registryCommands,
-  // </chapter 07-images>
+  // </step 7.1>
   // <chapter 09-daemon>
   ...archiveCommands,
   // </chapter 09-daemon>
@@ -75,9 +75,9 @@ export const commands: CommandDef[] = [
 reclaimWith([
   reclaimCgroups, // its cgroup directories
   // </step 3.1>
-  // <chapter 06-network>
+  // <step 6.2>
   reclaimNetwork, // its address, its ports, its DNAT rules
-  // </chapter 06-network>
+  // </step 6.2>
   // <step 3.1>
 ]);
 // </step 3.1>

@@ -13,15 +13,15 @@ import { rootfsOptions } from '../rootfs/options.js';
 // <step 4.1>
 import { securityOptions } from '../security/options.js';
 // </step 4.1>
-// <chapter 05-lifecycle>
+// <step 5.1>
 import { detachOptions } from '../lifecycle/options.js';
-// </chapter 05-lifecycle>
-// <chapter 06-network>
+// </step 5.1>
+// <step 6.1>
 import { networkOptions } from '../network/options.js';
-// </chapter 06-network>
-// <chapter 07-images>
+// </step 6.1>
+// <step 7.3>
 import { pullOptions } from '../image/registry/step.js';
-// </chapter 07-images>
+// </step 7.3>
 
 // <step 1.6>
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?$/;
@@ -63,15 +63,15 @@ const groups: OptionGroup[] = [
   // <step 4.1>
   securityOptions, // after rootfsOptions: no image means chapter 01's host-files mode
   // </step 4.1>
-  // <chapter 05-lifecycle>
+  // <step 5.1>
   detachOptions,
-  // </chapter 05-lifecycle>
-  // <chapter 06-network>
+  // </step 5.1>
+  // <step 6.1>
   networkOptions,
-  // </chapter 06-network>
-  // <chapter 07-images>
+  // </step 6.1>
+  // <step 7.3>
   pullOptions,
-  // </chapter 07-images>
+  // </step 7.3>
 ];
 
 export const runOptions: OptSpec[] = [...groups.flatMap((g) => g.options), help];

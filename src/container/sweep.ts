@@ -98,11 +98,11 @@ function reconcile(root: string): void {
     if (end) writeState(root, id, (state = { ...state, ...end }));
     if (state.status === 'created' && state.cli === undefined) continue; // made by `create`: it waits for `start`
     // </chapter 05-lifecycle>
-    // <chapter 06-network>
+    // <step 6.4>
     // what an ended container holds (its address, ports and rules) goes back at once, whoever owns it
     const given = state.status === 'exited' ? reclaim(root, id, state) : undefined;
     if (given) writeState(root, id, (state = given.state));
-    // </chapter 06-network>
+    // </step 6.4>
     if (alive(state.cli, state.cliStart)) continue; // its run is still in charge
     const orphan = state.status !== 'exited';
     // a run killed before its command started (no failure written down) never finished making

@@ -1,28 +1,38 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // The lifecycle commands of the command line. Each loads its code only when it runs.
 import { help, list, str, UsageError, type OptSpec } from '../toolkit/args.js';
 import type { CommandDef } from '../toolkit/command.js';
+// <step 5.5>
 import { runOptions, runOptionsFrom } from '../cli/run-options.js';
+// </step 5.5>
 
 const commands = () => import('./commands.js');
+// <step 5.2>
 const signals = () => import('./signal.js');
+// </step 5.2>
+// <step 5.5>
 const starts = () => import('./start.js');
+// </step 5.5>
 
 function needOne(rest: string[], name: string, what = 'CONTAINER [CONTAINER...]'): void {
   if (rest.length === 0) throw new UsageError(`"${name}" requires at least 1 argument: ${what}`);
 }
 
+// <step 5.2>
 function count(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new UsageError(`invalid value "${value}" for ${flag}: a number of ${flag === '--tail' ? 'lines' : 'seconds'}`);
   return Number(value);
 }
+// </step 5.2>
 
 const psOptions: OptSpec[] = [
   { long: 'all', short: 'a', desc: 'Show all containers (default shows just running)' },
   { long: 'quiet', short: 'q', desc: 'Only display container IDs' },
   { long: 'no-trunc', desc: "Don't truncate output" },
+  // <step 5.4>
   { long: 'filter', short: 'f', value: 'filter', repeat: true, desc: 'Filter output: status=…, name=…, id=…, exited=… (repeatable)' },
+  // </step 5.4>
   help,
 ];
 
@@ -42,6 +52,7 @@ export const lifecycleCommands: CommandDef[] = [
         filters: list(opts.filter),
       }),
   },
+  // <step 5.2>
   {
     name: 'logs',
     args: '[OPTIONS] CONTAINER',
@@ -50,8 +61,12 @@ export const lifecycleCommands: CommandDef[] = [
       { long: 'follow', short: 'f', desc: 'Follow log output until the container exits' },
       { long: 'tail', short: 'n', value: 'N', desc: 'Number of lines to show from the end of the logs (default "all")' },
       { long: 'timestamps', short: 't', desc: 'Show timestamps' },
+      // </step 5.2>
+      // <step 5.4>
       { long: 'since', value: 'time', desc: 'Show logs since a time (2026-12-01T10:00:00Z, a Unix time) or for a duration back (10m)' },
       { long: 'until', value: 'time', desc: 'Show logs before a time, in the same forms' },
+      // </step 5.4>
+      // <step 5.2>
       help,
     ],
     root: true,
@@ -60,17 +75,27 @@ export const lifecycleCommands: CommandDef[] = [
     action: async (opts, rest, g) => {
       if (rest.length !== 1) throw new UsageError('"logs" requires exactly 1 argument: CONTAINER');
       const tail = str(opts.tail);
+      // </step 5.2>
+      // <step 5.4>
       const { parseTimestamp } = await import('./since.js');
       const [since, until] = [str(opts.since), str(opts.until)];
+      // </step 5.4>
+      // <step 5.2>
       return (await import('./logs.js')).logsCommand(g.root, rest[0], {
+        // </step 5.2>
+        // <step 5.4>
         since: since === undefined ? undefined : parseTimestamp(since, '--since'),
         until: until === undefined ? undefined : parseTimestamp(until, '--until'),
+        // </step 5.4>
+        // <step 5.2>
         follow: opts.follow === true,
         tail: tail === undefined || tail === 'all' ? undefined : count(tail, '--tail', 0),
         timestamps: opts.timestamps === true,
       });
     },
   },
+  // </step 5.2>
+  // <step 5.6>
   {
     name: 'exec',
     args: '[OPTIONS] CONTAINER COMMAND [ARG...]',
@@ -103,6 +128,8 @@ export const lifecycleCommands: CommandDef[] = [
       });
     },
   },
+  // </step 5.6>
+  // <step 5.3>
   {
     name: 'stop',
     args: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -115,6 +142,8 @@ export const lifecycleCommands: CommandDef[] = [
       return (await signals()).stopCommand(g.root, rest, count(str(opts.time), '--time', 10));
     },
   },
+  // </step 5.3>
+  // <step 5.2>
   {
     name: 'kill',
     args: '[OPTIONS] CONTAINER [CONTAINER...]',
@@ -127,14 +156,17 @@ export const lifecycleCommands: CommandDef[] = [
       return (await signals()).killCommand(g.root, rest, str(opts.signal) ?? 'KILL');
     },
   },
+  // </step 5.2>
   {
     name: 'rm',
     args: '[OPTIONS] CONTAINER [CONTAINER...]',
     desc: 'Remove one or more containers',
     options: [
       { long: 'force', short: 'f', desc: 'Force the removal of a running container (uses SIGKILL)' },
+      // <step 5.4>
       // docker's -v removes anonymous volumes; mydocker's volumes are all named or bind mounts (chapter 03), and those stay
       { long: 'volumes', short: 'v', desc: 'Remove anonymous volumes (mydocker makes none: named volumes stay, as docker keeps them)' },
+      // </step 5.4>
       help,
     ],
     root: true,
@@ -157,6 +189,7 @@ export const lifecycleCommands: CommandDef[] = [
       return (await import('./inspect.js')).inspectCommand(g.root, rest, str(opts.format));
     },
   },
+  // <step 5.2>
   {
     name: 'wait',
     args: 'CONTAINER [CONTAINER...]',
@@ -170,6 +203,8 @@ export const lifecycleCommands: CommandDef[] = [
       return (await commands()).waitCommand(g.root, rest);
     },
   },
+  // </step 5.2>
+  // <step 5.5>
   {
     name: 'create',
     args: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -206,6 +241,8 @@ export const lifecycleCommands: CommandDef[] = [
       return (await starts()).restartCommand(g.root, rest, count(str(opts.time), '--time', 10));
     },
   },
+  // </step 5.5>
+  // <step 5.4>
   {
     name: 'rename',
     args: 'CONTAINER NEW_NAME',
@@ -231,8 +268,10 @@ export const lifecycleCommands: CommandDef[] = [
       return (await commands()).pruneCommand(g.root);
     },
   },
+  // </step 5.4>
 ];
 
+// <step 5.4>
 /** docker's prompt: yes only for y or Y */
 async function confirm(question: string): Promise<boolean> {
   process.stdout.write(question);
@@ -245,3 +284,4 @@ async function confirm(question: string): Promise<boolean> {
   rl.close();
   return /^y(es)?$/i.test(line.trim());
 }
+// </step 5.4>

@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // ps, rm, inspect and wait: what a container is, read from its record (swept, so
 // true), in docker's formats.
 import { setTimeout as sleep } from 'node:timers/promises';

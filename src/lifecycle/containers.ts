@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // A container as the lifecycle commands see it: its config and its state, read
 // under the store's lock after the sweep, so what they show is true (a record whose
 // owner — CLI or monitor — is gone has been set right).

@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // What `exec` needs that the record does not hold yet: the security the container's
 // processes run with (chapter 04's SecuritySpec: capabilities, no_new_privs, the
 // resolved seccomp filter, the user). Written once, next to config.json, as

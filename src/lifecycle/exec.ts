@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.6
 // `mydocker exec`: a new process in a running container. Everything is decided
 // here, from the container's record and its PID 1: which namespaces (those of
 // PID 1 that differ from ours), which cgroups (the container's own), which

@@ -1,13 +1,13 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // inspect: docker's JSON shape for the fields mydocker has, and -f with the part of
 // Go's templates scripts use: {{.State.Status}}, {{json .Config}}.
 import { join } from 'node:path';
 import { containerDir } from '../container/store.js';
 import { RuntimeError } from '../errors.js';
 import { getContainer, isRunning, type Container } from './containers.js';
-// <chapter 06-network>
+// <step 6.1>
 import { networkSettings } from '../network/inspect.js';
-// </chapter 06-network>
+// </step 6.1>
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -45,9 +45,9 @@ function dockerShape(root: string, { config: c, state: s }: Container): Record<s
       Image: c.imageRef ?? '',
       WorkingDir: c.cwd,
     },
-    // <chapter 06-network>
+    // <step 6.1>
     NetworkSettings: networkSettings(s.network, running),
-    // </chapter 06-network>
+    // </step 6.1>
   };
 }
 

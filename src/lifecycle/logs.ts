@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.2
 // logs: the container's output, from docker's json-file log the monitor writes,
 // one JSON object a line: {"log":"…","stream":"stdout"|"stderr","time":"…"}.
 // Each stream goes back to where it came from: stdout to stdout, stderr to stderr.

@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // Starting a detached container through its monitor (native/monitor.c): the CLI
 // spawns the monitor, the monitor clones the init, so the init is the monitor's
 // child and outlives the CLI. The spec and report pipes (fds 3 and 4) go through

@@ -1,7 +1,10 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // run's -d: the container is handed to its monitor and run returns its id;
 // --stop-signal: what `stop` sends first (default the image's STOPSIGNAL, else SIGTERM).
 import { str, type OptionGroup } from '../toolkit/args.js';
+// <replaced-by 5.7>
+//~ import { UsageError } from '../toolkit/args.js';
+// </replaced-by 5.7>
 import { signalNumber } from './signame.js';
 
 declare module '../container/config.js' {
@@ -20,6 +23,9 @@ export const detachOptions: OptionGroup = {
   ],
   fill(v, o) {
     o.detach = v.detach === true;
+    // <replaced-by 5.7>
+    //~ if (o.detach && (o.tty || o.interactive)) throw new UsageError('run -d with -i or -t: a terminal and stdin in the background arrive in step 5.7');
+    // </replaced-by 5.7>
     if (o.detach) o.lateInit = true; // the monitor starts the init (src/lifecycle/step.ts)
     o.stopSignal = str(v['stop-signal']);
     if (o.stopSignal !== undefined) signalNumber(o.stopSignal); // a bad one fails before anything is made

@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // What `run` was asked, kept beside the record (<dir>/options.json) so that `start`
 // can walk the same steps again. -e KEY (copied from the CLI's environment) is kept
 // as KEY=VALUE: a later start must not take it from its own caller's environment.

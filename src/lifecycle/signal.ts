@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // kill and stop: a signal to the container's PID 1, through a pidfd opened and then
 // checked against the recorded start time, so a reused pid never gets it.
 const { closeSync } = process.getBuiltinModule('node:fs');

@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // Signals by name or number, as docker's -s and --stop-signal take them.
 import { constants } from 'node:os';
 import { RuntimeError } from '../errors.js';

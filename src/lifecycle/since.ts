@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.4
 // The times `logs --since` and `--until` accept, as docker's (timetypes.GetTimestamp):
 // a duration back from now in Go's syntax ("10m", "1h30m", "1.5s"), a Unix time
 // ("1700000000", "1700000000.5"), or an RFC 3339 date, whole or cut short

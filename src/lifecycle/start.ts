@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.5
 // create, start and restart. A container is a record and a writable layer; its
 // process comes and goes. `start` walks run's steps again with the options run (or
 // create) saved and the container's own id: every step makes its part anew (the

@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // The detach step: with -d the container's init is started by a monitor of its own
 // (native/monitor.c) instead of by this CLI, and once the command runs the CLI
 // hands the container over: the monitor becomes the record's owner, nothing is
@@ -17,12 +17,12 @@ import { native } from '../native.js';
 import { monitorSpawner, type Monitor } from './monitor.js';
 import { saveOptions } from './saved.js';
 import { signalNumber } from './signame.js';
-// <chapter 06-network>
+// <step 6.4>
 import { resolve } from 'node:path';
 import { ownFile } from '../paths.js';
 
 const CLI_JS = ownFile('dist/cli.js');
-// </chapter 06-network>
+// </step 6.4>
 
 declare module '../container/step.js' {
   interface RunContext {
@@ -62,10 +62,10 @@ export const detachStep: Step = {
           removeDir: ctx.options.rm ? dir : undefined,
           lockFile: join(containersDir(ctx.root), '.lock'),
           openStdin: ctx.options.interactive && !ctx.options.tty, // with -t, the terminal is its stdin
-          // <chapter 06-network>
+          // <step 6.4>
           // what the container holds on a network goes back the moment it ends
           exitCommand: ctx.state.current.network?.held ? ['mydocker', CLI_JS, '--root', resolve(ctx.root), 'container', 'cleanup', ctx.id] : undefined,
-          // </chapter 06-network>
+          // </step 6.4>
         },
         (m) => (ctx.monitor = m),
       )(o);

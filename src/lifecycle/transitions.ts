@@ -1,4 +1,4 @@
-// chapter: 05-lifecycle
+// chapter: 05-lifecycle step 5.1
 // The container's states, and which command may move it from one to the next (runc's
 // state_linux.go, youki's can_start/can_kill). The record's status says what its last
 // owner wrote; who is alive says the rest: a "created" record whose CLI still runs

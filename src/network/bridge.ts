@@ -21,9 +21,11 @@ export function ensureBridge(nl: Netlink, n: NetworkRecord): void {
   nl.addBridge(n.bridge);
   nl.addAddress(n.bridge, n.gateway, subnet.prefix, intToIp(broadcast(subnet)));
   nl.setUp(n.bridge);
+  // <step 6.5>
   // 127.0.0.1:PORT DNAT'd to a container leaves on the bridge with a loopback
   // source: the kernel drops that as a martian unless route_localnet is on
   writeFileSync(sysctl(`conf/${n.bridge}/route_localnet`), '1');
+  // </step 6.5>
   // routing between the bridge and the other interfaces; only if it is off
   if (readFileSync(sysctl('ip_forward'), 'utf8').trim() !== '1') writeFileSync(sysctl('ip_forward'), '1');
   ensureChains();

@@ -1,4 +1,4 @@
-// chapter: 06-network
+// chapter: 06-network step 6.2
 // `network create|ls|inspect|rm|prune`, and `container cleanup`, the exit command a
 // detached container's monitor runs once the container has ended.
 import { help, str, UsageError } from '../toolkit/args.js';

@@ -1,4 +1,4 @@
-// chapter: 06-network
+// chapter: 06-network step 6.2
 // The network commands, on the records of store.ts and the devices of bridge.ts.
 import { printEach, table, type Outcome } from '../toolkit/format.js';
 import { withStore } from '../container/sweep.js';

@@ -1,4 +1,4 @@
-// chapter: 06-network
+// chapter: 06-network step 6.1
 // inspect's NetworkSettings, in docker's shape: the address while the container
 // runs, its published ports as {"80/tcp": [{HostIp, HostPort}]}.
 import type { NetworkState } from './state.js';

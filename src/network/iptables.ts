@@ -56,19 +56,28 @@ export function ensureChains(): void {
   ensureChain('filter', FORWARD_CHAIN);
   const toLocal = ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', NAT_CHAIN];
   ensureRule({ table: 'nat', chain: 'PREROUTING', args: toLocal });
+  // <step 6.5>
   // packets this host sends to itself (127.0.0.1:PORT) never pass PREROUTING
   ensureRule({ table: 'nat', chain: 'OUTPUT', args: toLocal });
+  // </step 6.5>
   ensureRule({ table: 'nat', chain: 'POSTROUTING', args: ['-j', POSTROUTING_CHAIN] });
   ensureRule({ table: 'filter', chain: 'FORWARD', args: ['-j', FORWARD_CHAIN] }, 1);
 }
 
 /** what a bridge network needs: its traffic forwarded, masqueraded on the way out */
 export function networkRules(subnet: string, bridge: string): Rule[] {
+  // <replaced-by 6.3>
+  //~ void subnet; // its traffic leaving the bridge is masqueraded from step 6.3 on
+  // </replaced-by 6.3>
   return [
+    // <step 6.3>
     // containers reaching the world: their source becomes the host's outgoing address
     { table: 'nat', chain: POSTROUTING_CHAIN, args: ['-s', subnet, '!', '-o', bridge, '-j', 'MASQUERADE'] },
+    // </step 6.3>
+    // <step 6.5>
     // the host's own 127.0.0.1 DNAT'd to a container: a loopback source cannot leave on the bridge
     { table: 'nat', chain: POSTROUTING_CHAIN, args: ['-s', '127.0.0.0/8', '-o', bridge, '-j', 'MASQUERADE'] },
+    // </step 6.5>
     { table: 'filter', chain: FORWARD_CHAIN, args: ['-i', bridge, '-j', 'ACCEPT'] },
     { table: 'filter', chain: FORWARD_CHAIN, args: ['-o', bridge, '-j', 'ACCEPT'] },
   ];

@@ -1,4 +1,4 @@
-// chapter: 06-network
+// chapter: 06-network step 6.1
 // run's network flags, each value checked before anything is made.
 import { list, str, UsageError, type OptionGroup } from '../toolkit/args.js';
 import { isIp } from './ipam.js';
@@ -29,6 +29,9 @@ export const networkOptions: OptionGroup = {
     // dockerd's --bridge=none: MYDOCKER_DEFAULT_NETWORK=none leaves containers without a network
     // unless they ask (the tests of the other chapters run so: they never touch the machine's)
     o.network = str(v.network) ?? (process.env.MYDOCKER_DEFAULT_NETWORK || 'bridge');
+    // <replaced-by 6.2>
+    //~ if (o.network !== 'none' && o.network !== 'host') throw new UsageError(`network "${o.network}": bridge networks arrive in step 6.2 (use --network none or host)`);
+    // </replaced-by 6.2>
     if (o.network === 'host') o.lateInit = true; // the init is cloned without CLONE_NEWNET (src/network/step.ts)
     o.ip = str(v.ip);
     if (o.ip !== undefined && !isIp(o.ip)) throw new UsageError(`invalid IPv4 address: ${o.ip}`);

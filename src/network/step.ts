@@ -1,4 +1,4 @@
-// chapter: 06-network
+// chapter: 06-network step 6.1
 // The network step. prepare: the network (made on first use), an address and host
 // ports taken under the networks' lock, all written down in the container's record
 // before anything is made. spawned: while the init waits at the barrier, a veth
@@ -13,7 +13,10 @@ import { containerDir } from '../container/store.js';
 import { CLONE_NEWNET, native } from '../native.js';
 import type { Step } from '../container/step.js';
 import { broadcast, intToIp, parseCidr, allocate } from './ipam.js';
-import { addRule, NAT_CHAIN, type Rule } from './iptables.js';
+import { NAT_CHAIN, type Rule } from './iptables.js';
+// <step 6.4>
+import { addRule } from './iptables.js';
+// </step 6.4>
 import { Netlink } from './netlink.js';
 import { ensureBridge } from './bridge.js';
 import { allocatePorts, exposed, type PortMapping } from './ports.js';
@@ -108,7 +111,9 @@ export const networkStep: Step = {
     } finally {
       inside.close();
     }
+    // <step 6.4>
     for (const r of n.rules) addRule(r);
+    // </step 6.4>
   },
   reclaim: reclaimNetwork, // the sweep and rm, once the container has ended
 };

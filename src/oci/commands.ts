@@ -115,8 +115,10 @@ export async function remove(c: OciContainer, force: boolean): Promise<void> {
   }
   const r = c.read();
   const s = status(c, r);
+  // <step 8.3>
   // runtime.md#delete: a container that is not stopped is an error (runc deletes a created one; the spec wins)
   if (!may(s, 'delete') && !force) throw new RuntimeError(`cannot delete container ${c.id} that is not stopped: ${s}`, 'conflict');
+  // </step 8.3>
   if (s !== 'stopped') {
     for (const pid of [r.pid, ...containerPids(r)].filter((p) => p > 0)) { // never 0: kill(0) is our own process group
       try {

@@ -13,7 +13,9 @@ import { CgroupDirs } from '../cgroups/fs.js';
 import { Cleanup } from '../container/cleanup.js';
 import type { RunOptions } from '../container/config.js';
 import { processStartTime, StateRecord } from '../container/state.js';
+// <step 8.5>
 import type { Attachment } from '../container/stdio.js';
+// </step 8.5>
 import type { Step } from '../container/step.js';
 import { RuntimeError } from '../errors.js';
 import { native } from '../native.js';
@@ -22,11 +24,16 @@ import { containerCgroupfs } from '../security/cgroupfs.js';
 import { CAP_MKNOD, DEVICE_RULES, devicesHierarchy, writeDeviceRules } from '../security/devices.js';
 import { nativeArch } from '../security/seccomp.js';
 import { ConfigError, fromConfig, type OciPlan } from './config.js';
-import { ociState, removeCgroups, writePidFile, type OciContainer, type OciRecord } from './container.js';
+import { removeCgroups, writePidFile, type OciContainer, type OciRecord } from './container.js';
 import { makeFreezer } from './freezer.js';
+// <step 8.6>
+import { ociState } from './container.js';
 import { runHooks } from './hooks.js';
+// </step 8.6>
 import { writeCpuPeriod } from './update.js';
+// <step 8.5>
 import { ociNative } from './oci-syscalls.js';
+// </step 8.5>
 import type { OciConfig } from './spec.js';
 
 export interface CreateOptions {
@@ -76,7 +83,9 @@ function createSteps(c: OciContainer, o: CreateOptions): Step[] {
       configure(ctx) {
         plan = readBundle(c, o);
         ctx.spec = plan.spec;
+        // <step 8.5>
         ctx.attach = () => consoleSocket(o); // our stdio is the container's (containerd's pipes)
+        // </step 8.5>
         ctx.spawn = (s) => native.spawn({ ...s, fds: [...s.fds!, ...initFds], cloneFlags: plan.cloneFlags, join: joins, uidMap: plan.uidMap, gidMap: plan.gidMap });
       },
     },
@@ -121,6 +130,10 @@ function createSteps(c: OciContainer, o: CreateOptions): Step[] {
         passed.push(...record.procs.map((f) => openSync(f, 'w')), openSync(c.fifo, 'r+'));
         spec.cgroupProcsFds = record.procs.map((_, i) => 5 + i);
         spec.oci!.startFifo = 5 + record.procs.length;
+        // <replaced-by 8.2>
+        //~ if (plan.join.length) throw new RuntimeError('linux.namespaces: joining a namespace by its path arrives in step 8.2', 'usage');
+        // </replaced-by 8.2>
+        // <step 8.2>
         // the namespaces to join, by fd: opened now, setns'd by the addon's first stage
         joins = plan.join.map(({ path, flag }): [number, number] => {
           try {
@@ -129,6 +142,7 @@ function createSteps(c: OciContainer, o: CreateOptions): Step[] {
             throw new RuntimeError(`cannot open namespace path ${path}: ${(e as NodeJS.ErrnoException).code}`, 'usage', { cause: e });
           }
         });
+        // </step 8.2>
         initFds = passed.slice(0, record.procs.length + 1);
       },
       spawning(_ctx, init) {
@@ -138,6 +152,7 @@ function createSteps(c: OciContainer, o: CreateOptions): Step[] {
         c.write(record);
       },
     },
+    // <step 8.6>
     {
       name: 'hooks',
       spawning(ctx) {
@@ -149,6 +164,7 @@ function createSteps(c: OciContainer, o: CreateOptions): Step[] {
         if (hooks) Object.assign(hooks, { state: ociState(c, record), result: record.startHooks ? c.hookFifo : undefined });
       },
     },
+    // </step 8.6>
     {
       name: 'created',
       // {created}: set up, in its cgroup, waiting on exec.fifo; this CLI lets go of it
@@ -185,6 +201,7 @@ function readBundle(c: OciContainer, o: CreateOptions): OciPlan {
   return plan;
 }
 
+// <step 8.5>
 /** the container's stdio is ours (containerd's pipes); with a terminal, its master goes to the console socket */
 function consoleSocket(o: CreateOptions): Attachment {
   return {
@@ -201,6 +218,7 @@ function consoleSocket(o: CreateOptions): Attachment {
     restore() {},
   };
 }
+// </step 8.5>
 
 /** chapter 02's cgroup, plus what chapter 02 does not say: the cpu period as given, the config's device rules */
 function makeCgroups(plan: OciPlan, record: OciRecord): void {

@@ -1,4 +1,4 @@
-// chapter: 08-oci
+// chapter: 08-oci step 8.1
 // bin/mydocker-runc: a runc-compatible command line over chapters 01-05, the runtime
 // containerd's shim drives (`ctr run --runc-binary bin/mydocker-runc …`). runc's
 // grammar: global flags, the command, its flags, then the container's id.
@@ -53,10 +53,14 @@ const COMMANDS: Record<string, { valued: string[]; bools: string[]; aliases?: Re
   delete: { valued: [], bools: ['force'], aliases: { f: 'force' }, args: [1, 1] },
   ps: { valued: ['format'], bools: [], aliases: { f: 'format' }, args: [1, 64] },
   features: { valued: [], bools: [], args: [0, 0] },
+  // <step 8.7>
   pause: { valued: [], bools: [], args: [1, 1] },
   resume: { valued: [], bools: [], args: [1, 1] },
   update: { valued: ['resources', 'memory', 'cpu-shares', 'cpu-quota', 'cpu-period', 'pids-limit'], bools: [], aliases: { r: 'resources' }, args: [1, 1] },
+  // </step 8.7>
+  // <step 8.5>
   exec: { valued: ['process', 'pid-file', 'console-socket', 'cwd', 'user', 'env', 'cap', 'preserve-fds'], bools: ['detach', 'tty', 'no-new-privs'], aliases: { p: 'process', d: 'detach', t: 'tty', u: 'user', e: 'env', c: 'cap' }, args: [1, 64] },
+  // </step 8.5>
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -92,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     case 'state':
       process.stdout.write(cmds.state(c) + '\n');
       return 0;
+    // <step 8.7>
     case 'pause':
       await cmds.pause(c);
       return 0;
@@ -103,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
       update(c, f.values);
       return 0;
     }
+    // </step 8.7>
     case 'kill':
       await cmds.kill(c, f.rest[1] ?? 'SIGTERM', f.bools.has('all'));
       return 0;
@@ -115,6 +121,11 @@ async function main(argv: string[]): Promise<number> {
     case 'features':
       process.stdout.write(cmds.features() + '\n');
       return 0;
+    // <replaced-by 8.5>
+    //~ default:
+    //~   throw new RuntimeError(`${command}: arrives in a later step`, 'usage');
+    // </replaced-by 8.5>
+    // <step 8.5>
     default: {
       // exec: what containerd's shim sends for `ctr task exec`
       if (!f.values.get('process')) throw new RuntimeError('exec needs --process FILE (the runtime-spec process to run)', 'usage');
@@ -123,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
       const { ociExec } = await import('./exec.js');
       return ociExec(c, { process: f.values.get('process')!, detach: f.bools.has('detach'), pidFile: f.values.get('pid-file'), consoleSocket: f.values.get('console-socket') });
     }
+    // </step 8.5>
   }
 }
 
@@ -133,7 +145,12 @@ let logFormat = 'text';
 export function logLine(level: 'error' | 'warning', msg: string): void {
   if (!logFile) return;
   const time = new Date().toISOString();
+  // <replaced-by 8.4>
+  //~ const line = `time="${time}" level=${level} msg=${JSON.stringify(msg)}`; // --log-format json: step 8.4
+  // </replaced-by 8.4>
+  // <step 8.4>
   const line = logFormat === 'json' ? JSON.stringify({ level, msg, time }) : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
+  // </step 8.4>
   try {
     appendFileSync(logFile, line + '\n');
   } catch {

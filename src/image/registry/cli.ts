@@ -1,4 +1,4 @@
-// chapter: 07-images
+// chapter: 07-images step 7.1
 // The registry commands of the command line. Each loads its code only when it runs.
 import { help, str, type OptSpec } from '../../toolkit/args.js';
 import type { CommandDef } from '../../toolkit/command.js';
@@ -11,11 +11,18 @@ export const registryCommands: CommandDef[] = [
     name: 'pull',
     args: '[OPTIONS] NAME[:TAG|@DIGEST]',
     desc: 'Download an image from a registry',
-    options: [quiet, { long: 'platform', value: 'os/arch[/variant]', desc: 'Pull the image of this platform from a multi-platform index' }, help],
+    options: [
+      quiet,
+      // <step 7.3>
+      { long: 'platform', value: 'os/arch[/variant]', desc: 'Pull the image of this platform from a multi-platform index' },
+      // </step 7.3>
+      help,
+    ],
     root: true,
     interspersed: true,
     action: async (opts, rest, g) => (await commands()).pullCommand(g.root, rest, opts.quiet === true, str(opts.platform)),
   },
+  // <step 7.6>
   {
     name: 'push',
     args: '[OPTIONS] NAME[:TAG]',
@@ -34,6 +41,8 @@ export const registryCommands: CommandDef[] = [
     interspersed: true,
     action: async (_opts, rest, g) => (await commands()).tagCommand(g.root, rest),
   },
+  // </step 7.6>
+  // <step 7.2>
   {
     name: 'login',
     args: '[OPTIONS] [SERVER]',
@@ -57,4 +66,5 @@ export const registryCommands: CommandDef[] = [
     interspersed: true,
     action: async (_opts, rest) => (await commands()).logoutCommand(rest),
   },
+  // </step 7.2>
 ];

@@ -1,9 +1,11 @@
-// chapter: 07-images
+// chapter: 07-images step 7.1
 // The registry commands as docker prints them: pull, push, login, logout, tag.
 const { readFileSync } = process.getBuiltinModule('node:fs');
 import { RuntimeError } from '../../errors.js';
+// <step 7.6>
 import { normalizeRef } from '../reference.js';
 import { openImageStore } from '../store.js';
+// </step 7.6>
 import { Registry } from './client.js';
 import { HUB_AUTH_KEY, removeCredentials, storeCredentials, type Credentials } from './credentials.js';
 import { parsePlatform } from './manifest.js';
@@ -15,6 +17,7 @@ export async function pullCommand(root: string, args: string[], quiet: boolean, 
   return 0;
 }
 
+// <step 7.6>
 export async function pushCommand(root: string, args: string[], quiet: boolean): Promise<number> {
   if (args.length !== 1) throw new RuntimeError('"push" requires exactly 1 argument: NAME[:TAG]');
   const { pushImage } = await import('./push.js'); // a pull does not load it
@@ -30,6 +33,7 @@ export function tagCommand(root: string, args: string[]): number {
   store.addImage(image.manifest, image.size, target);
   return 0;
 }
+// </step 7.6>
 
 /** "https://host:5000/v1/" or "host:5000" → host:5000; none → Docker Hub */
 function serverDomain(server?: string): string {

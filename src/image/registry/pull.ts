@@ -188,7 +188,9 @@ async function pullLayers(registry: Registry, ref: Reference, scope: string, sto
       // unpacked folder stays in scratch until its hash is the config's diff id
       const dest = join(tmp, `rootfs-${i}`);
       const diffId = await unpackBlob(file, compressionOf(head(file)), dest, limits);
+      // <step 7.4>
       if (diffId !== diffIds[i]) throw new RuntimeError(`failed to register layer: layer ${short(l)}: its content (${diffId}) is not the config's diff id ${diffIds[i]}`);
+      // </step 7.4>
       const layerDir = store.layerDir(diffId);
       if (!existsSync(layerDir)) {
         try {

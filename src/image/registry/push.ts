@@ -1,4 +1,4 @@
-// chapter: 07-images
+// chapter: 07-images step 7.6
 // `push`: each layer blob the registry lacks (HEAD says 404) is uploaded in one
 // piece (POST /blobs/uploads/ → Location, PUT Location?digest=…), then the config,
 // then the manifest exactly as stored, so its digest stays the image's.

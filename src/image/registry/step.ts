@@ -1,4 +1,4 @@
-// chapter: 07-images
+// chapter: 07-images step 7.3
 // `run --pull missing|always|never`: before anything else, an image that is not in
 // the store is pulled (its progress on stderr, as docker's), so that the rootfs
 // step finds it. A reference by digest is resolved here to the image's id.
