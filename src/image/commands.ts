@@ -102,6 +102,7 @@ export function* removeImages(root: string, refs: string[], force: boolean): Gen
   }
 }
 
+// <step 3.6>
 /**
  * image prune: every image no container uses and no tag names (all: tagged ones too)
  * removed as rmi removes it; rmi's lines, and the bytes of the images that went
@@ -123,6 +124,7 @@ export function pruneImages(root: string, all: boolean): { lines: string[]; spac
   }
   return { lines, space };
 }
+// </step 3.6>
 
 /** rmi's printer: the lines as each image goes; the failures but the last on stderr, the last one the command's error */
 export function rmiCommand(root: string, refs: string[], force: boolean): number {
