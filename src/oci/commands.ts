@@ -32,7 +32,9 @@ export async function start(c: OciContainer): Promise<void> {
   }
   unlinkSync(c.fifo); // from now on: "running"
   if (hookResult >= 0) await startContainerOutcome(hookResult);
-  runHooks('poststart', r.poststart, ociState(c, r));
+  // the state of the start that just happened: a command that ends at once (`true`)
+  // is still "running" with its pid to its own poststart hook (the spec's order)
+  runHooks('poststart', r.poststart, { ...ociState(c, r), status: 'running', pid: r.pid });
 }
 
 /** hook.fifo: end-of-file once the init has exec'd the command (or died), its reason if a hook failed */
