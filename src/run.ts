@@ -102,8 +102,12 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
         await step.spawned?.(ctx, init);
       } catch (e) {
         // the init failed first (a command not found: its /proc entry is gone, a step that
-        // reaches into it fails): its reason is the one to show
+        // reaches into it fails): its reason is the one to show. A dead init may still be a
+        // zombie, its /proc entry there but its namespaces gone: its report pipe has closed,
+        // so `started` settles at once; an init that is alive (waiting for "go") does not
         if (processStartTime(init.pid) === undefined) await init.started;
+        const initFailed = await Promise.race([init.started.then(() => false, () => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]);
+        if (initFailed) await init.started;
         throw e;
       }
       checkpoint(`spawned:${step.name}`);
