@@ -101,11 +101,10 @@ export async function startPipeline(ctx: RunContext, pipeline?: Step[], door: Fr
       try {
         await step.spawned?.(ctx, init);
       } catch (e) {
-        // the init failed first (a command not found: its /proc entry is gone, a step that
-        // reaches into it fails): its reason is the one to show. A dead init may still be a
-        // zombie, its /proc entry there but its namespaces gone: its report pipe has closed,
-        // so `started` settles at once; an init that is alive (waiting for "go") does not
-        if (processStartTime(init.pid) === undefined) await init.started;
+        // the init failed first (a command not found: a step that reaches into its /proc
+        // entry fails): its reason is the one to show. A dead init's report pipe has closed,
+        // so `started` settles at once, also while it is a zombie (its /proc entry there,
+        // its namespaces gone); an init that is alive (waiting for "go") does not
         const initFailed = await Promise.race([init.started.then(() => false, () => true), new Promise<false>((r) => setTimeout(() => r(false), 500))]);
         if (initFailed) await init.started;
         throw e;

@@ -668,19 +668,25 @@ export function runBook(repo, { write = false } = {}) {
   return { problems, changed, warnings };
 }
 
-/** GitHub's anchors of a markdown file: its headings' slugs (a repeated one gets -1, -2, …) and <a name|id> */
-function anchors(text) {
-  const out = new Set();
-  const seen = new Map();
+/** a markdown file's lines outside fenced blocks, as [line, index] (a fence's own lines left out) */
+function proseLines(text) {
+  const out = [];
   let fence = null;
-  for (const line of text.split('\n')) {
+  text.split('\n').forEach((line, i) => {
     const f = FENCE_RE.exec(line);
     if (f) {
       if (fence === null) fence = f[1];
       else if (isClose(line, fence)) fence = null;
-      continue;
-    }
-    if (fence !== null) continue;
+    } else if (fence === null) out.push([line, i]);
+  });
+  return out;
+}
+
+/** GitHub's anchors of a markdown file: its headings' slugs (a repeated one gets -1, -2, …) and <a name|id> */
+function anchors(text) {
+  const out = new Set();
+  const seen = new Map();
+  for (const [line] of proseLines(text)) {
     for (const m of line.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) out.add(m[1]);
     const h = /^#{1,6} (.+)$/.exec(line);
     if (!h) continue;
@@ -703,21 +709,13 @@ function links(repo) {
   };
   const problems = [];
   for (const [rel, text] of texts) {
-    let fence = null;
-    text.split('\n').forEach((line, i) => {
-      const f = FENCE_RE.exec(line);
-      if (f) {
-        if (fence === null) fence = f[1];
-        else if (isClose(line, fence)) fence = null;
-        return;
-      }
-      if (fence !== null) return;
+    for (const [line, i] of proseLines(text)) {
       for (const m of line.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s#]*)#([^)\s]+)\)/g)) {
         const target = m[1] ? join(dirname(rel), m[1]) : rel;
         if (!texts.has(target)) continue; // outside the book: not this check's
         if (!anchorsOf(target).has(m[2])) problems.push({ file: rel, line: i + 1, msg: `the link to ${m[1]}#${m[2]} names no heading of ${target}` });
       }
-    });
+    }
   }
   return problems;
 }
